@@ -1,0 +1,45 @@
+"""Who is looking: the viewer every gated hook and permission check receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Computed once per request from the signed-in user; immutable so hooks can't alter it."""
+
+    tenant_id: int
+    user_id: int | None = None
+    role: str | None = None
+    partner_id: int | None = None
+    program_id: int | None = None
+    tier_id: int | None = None
+    tier_rank: int | None = None
+    #: Plugins this viewer may use: enabled for their program and allowed for their tier
+    #: (for vendor staff: enabled in any of the tenant's programs).
+    enabled_plugins: frozenset[str] = field(default_factory=frozenset)
+    locale: str = "en"
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def is_vendor_staff(self) -> bool:
+        return self.role in ("vendor_admin", "channel_manager")
+
+    @property
+    def is_vendor_admin(self) -> bool:
+        return self.role == "vendor_admin"
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role in ("partner_admin", "partner_user")
+
+    @property
+    def is_partner_admin(self) -> bool:
+        return self.role == "partner_admin"
+
+    def can_use(self, plugin: str) -> bool:
+        return plugin in self.enabled_plugins

@@ -1,0 +1,244 @@
+"""Database engine, sessions, the declarative base and the fail-closed tenant guard.
+
+One SQLAlchemy session per request or job (``db.session`` is thread/greenlet-local and
+removed at teardown), because a shared identity map would hand one tenant's objects to
+another (see docs/architecture.md, "Tenant scoping").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    create_engine,
+    event,
+    inspect,
+)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    scoped_session,
+    sessionmaker,
+    with_loader_criteria,
+)
+from sqlalchemy.sql.util import find_tables
+from sqlalchemy.types import TypeDecorator
+
+from .tenancy import ScopeError, current_tenant_id, is_unscoped
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Integer primary keys: BIGINT on PostgreSQL (a million deals per tenant adds up), plain
+#: INTEGER on SQLite so it stays the rowid alias.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def utcnow() -> dt.datetime:
+    """Aware UTC now; every timestamp is stored in UTC and shown in the user's zone."""
+    return dt.datetime.now(dt.UTC)
+
+
+class AwareDateTime(TypeDecorator[dt.datetime]):
+    """Stores UTC, returns aware datetimes on every backend (SQLite drops tzinfo)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use portalis.db.utcnow()")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: AwareDateTime()}
+
+
+class TenantScoped:
+    """Mixin for every table that holds one tenant's data.
+
+    ``tenant_id`` is stamped from the active scope when the object is created and checked
+    again at flush, so a row can't be written into a tenant other than the active one.
+    """
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:  # noqa: N805
+        return mapped_column(
+            BigId, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+
+
+def _tenant_tables() -> set[Any]:
+    return {
+        m.local_table
+        for m in Base.registry.mappers
+        if issubclass(m.class_, TenantScoped) and m.local_table is not None
+    }
+
+
+_TENANT_TABLES: set[Any] | None = None
+
+
+def tenant_tables() -> set[Any]:
+    global _TENANT_TABLES
+    if _TENANT_TABLES is None or len(_TENANT_TABLES) == 0:
+        _TENANT_TABLES = _tenant_tables()
+    return _TENANT_TABLES
+
+
+def reset_tenant_table_cache() -> None:
+    global _TENANT_TABLES
+    _TENANT_TABLES = None
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_orm_statements(state: ORMExecuteState) -> None:
+    if is_unscoped() or state.execution_options.get("portalis_unscoped"):
+        return
+    tid = current_tenant_id()
+    if tid is None:
+        touched = set(find_tables(state.statement, include_joins=True, include_crud=True))
+        touched_names = {getattr(t, "name", None) for t in touched}
+        if any(t.name in touched_names for t in tenant_tables()):
+            raise ScopeError(
+                "query touches a tenant-scoped table outside tenant_scope(); "
+                "use tenant_scope(tenant_id) or, for platform commands, unscoped(reason)"
+            )
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped,
+            lambda cls: cls.tenant_id == tid,
+            include_aliases=True,
+            track_closure_variables=False,
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _check_tenant_on_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    if is_unscoped():
+        for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+            if isinstance(obj, TenantScoped) and getattr(obj, "tenant_id", None) is None:
+                raise ScopeError(f"{type(obj).__name__} has no tenant_id")
+        return
+    tid = current_tenant_id()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantScoped):
+            continue
+        if tid is None:
+            raise ScopeError(f"flushing {type(obj).__name__} outside tenant_scope()")
+        if obj.tenant_id is None:
+            obj.tenant_id = tid
+        elif obj.tenant_id != tid:
+            raise ScopeError(
+                f"{type(obj).__name__} belongs to tenant {obj.tenant_id}, active tenant is {tid}"
+            )
+
+
+@event.listens_for(TenantScoped, "init", propagate=True)
+def _stamp_tenant(target: Any, args: Any, kwargs: dict[str, Any]) -> None:
+    if "tenant_id" not in kwargs:
+        tid = current_tenant_id()
+        if tid is not None:
+            target.tenant_id = tid
+
+
+_session_key: ContextVar[object] = ContextVar("portalis_session_key", default=None)
+
+
+def _scopefunc() -> tuple[int, object]:
+    return (threading.get_ident(), _session_key.get())
+
+
+@contextmanager
+def fresh_session() -> Iterator[Session]:
+    """Run a block (a job, an event delivery) with its own session, even on a thread that
+    already has one: a job must never share the identity map of the request that queued it."""
+    token = _session_key.set(object())
+    try:
+        yield db.session()
+    finally:
+        db.session.remove()
+        _session_key.reset(token)
+
+
+class Database:
+    """Owns the engine and the request-local session for one app."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self._factory = sessionmaker(expire_on_commit=False)
+        self.session: scoped_session[Session] = scoped_session(self._factory, scopefunc=_scopefunc)
+
+    def configure(self, url: str, **engine_options: Any) -> Engine:
+        if url.startswith("sqlite"):
+            engine_options.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        else:
+            engine_options.setdefault("pool_pre_ping", True)
+        self.engine = create_engine(url, **engine_options)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        self._factory.configure(bind=self.engine)
+        return self.engine
+
+    def remove(self) -> None:
+        self.session.remove()
+
+    def new_session(self) -> Session:
+        """A fresh session for work outside a request (jobs, CLI)."""
+        return self._factory()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, emit BEGIN: pysqlite's own transaction handling breaks
+    # SAVEPOINT (used by nested transactions and by the test fixtures' rollback).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def object_tenant(obj: Any) -> int | None:
+    return getattr(obj, "tenant_id", None) if inspect(obj, raiseerr=False) else None
+
+
+db = Database()

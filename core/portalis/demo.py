@@ -1,0 +1,163 @@
+"""The demo world: two vendors with branded portals, four tiers, partners and users in
+every role. Seeded once; plugins add their records through ``portalis_demo_data``."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from .db import db
+from .identity.passwords import hash_password
+from .models import Partner, Program, ProgramPlugin, Tenant, Tier, User
+from .plugins.contract import DemoSeed
+from .tenancy import tenant_scope, unscoped
+
+DEMO_PASSWORD = "portalis-demo"
+
+
+@dataclass(frozen=True)
+class DemoTenant:
+    slug: str
+    name: str
+    theme: str
+    primary: str
+    accent: str
+    default_locale: str
+    program: str
+    partners: tuple[tuple[str, str, str, str], ...]  # name, country, tier, admin email local part
+
+
+TIERS = (
+    ("Registered", 0, "", {"deal_discount_pct": 0, "mdf_allowance": 0}, "#64748b"),
+    ("Silver", 1, "approved_deals_12m >= 3", {"deal_discount_pct": 5, "mdf_allowance": 2000}, "#94a3b8"),
+    ("Gold", 2, "won_revenue_12m >= 250000 and approved_deals_12m >= 5", {"deal_discount_pct": 10, "mdf_allowance": 10000}, "#d97706"),
+    ("Platinum", 3, "won_revenue_12m >= 1000000 and partner_users >= 3", {"deal_discount_pct": 15, "mdf_allowance": 50000}, "#7c3aed"),
+)
+
+TENANTS = (
+    DemoTenant(
+        "acme", "Acme Cloud", "default", "#4f46e5", "#0ea5e9", "en", "Acme Partner Network",
+        (
+            ("Northwind Traders", "US", "Platinum", "anna"),
+            ("Contoso Systems", "GB", "Gold", "carl"),
+            ("Fabrikam GmbH", "DE", "Gold", "greta"),
+            ("Tailspin Consulting", "FR", "Silver", "lea"),
+            ("Sakura Solutions K.K.", "JP", "Silver", "haruto"),
+            ("Desert Bloom IT", "AE", "Registered", "omar"),
+        ),
+    ),
+    DemoTenant(
+        "globex", "Globex Security", "corporate", "#0f766e", "#f59e0b", "en", "Globex Partner Program",
+        (
+            ("Initech Solutions", "US", "Platinum", "peter"),
+            ("Umbrella Networks", "GB", "Gold", "alice"),
+            ("Hooli Integrators", "ES", "Silver", "sofia"),
+            ("Stark Distribution", "DE", "Registered", "tony"),
+        ),
+    ),
+)
+
+LOCALE_BY_COUNTRY = {"DE": "de", "FR": "fr", "ES": "es", "JP": "ja", "AE": "ar"}
+
+
+def seed(*, only_if_empty: bool = True) -> list[str]:
+    """Create the demo tenants. Returns the slugs created (empty if already seeded)."""
+    with unscoped("demo seeding checks which tenants exist"):
+        existing = set(db.session.scalars(select(Tenant.slug)))
+    created = []
+    pw_hash = hash_password(DEMO_PASSWORD)
+    for spec in TENANTS:
+        if spec.slug in existing:
+            if only_if_empty:
+                continue
+        tenant = Tenant(
+            slug=spec.slug,
+            name=spec.name,
+            theme=spec.theme,
+            default_locale=spec.default_locale,
+            allowed_locales=["en", "de", "fr", "es", "ja", "ar"],
+            timezone="Europe/Berlin" if spec.slug == "globex" else "America/New_York",
+            currency="USD" if spec.slug == "acme" else "EUR",
+            branding={"portal_name": f"{spec.name} Partners", "brand_primary": spec.primary, "brand_accent": spec.accent},
+        )
+        db.session.add(tenant)
+        db.session.flush()
+        with tenant_scope(tenant.id):
+            _seed_tenant(tenant, spec, pw_hash)
+        created.append(spec.slug)
+    db.session.commit()
+    return created
+
+
+def _seed_tenant(tenant: Tenant, spec: DemoTenant, pw_hash: str) -> None:
+    domain = f"{spec.slug}.example"
+    program = Program(slug="partners", name=spec.program, currency=tenant.currency, description="")
+    db.session.add(program)
+    db.session.flush()
+    tiers: dict[str, Tier] = {}
+    for name, rank, crit, benefits, color in TIERS:
+        t = Tier(program_id=program.id, name=name, rank=rank, criteria=crit, benefits=benefits, color=color)
+        db.session.add(t)
+        tiers[name] = t
+    db.session.flush()
+    portal = current_app.extensions["portalis"]
+    for plugin in portal.registry.optional:
+        db.session.add(
+            ProgramPlugin(program_id=program.id, plugin=plugin.info.name, enabled=True, settings=dict(plugin.info.settings_defaults))
+        )
+    users: dict[str, int] = {}
+    for local, name, role in (("admin", "Vera Vendor", "vendor_admin"), ("manager", "Max Manager", "channel_manager")):
+        u = User(email=f"{local}@{domain}", name=name, role=role, password_hash=pw_hash)
+        db.session.add(u)
+        db.session.flush()
+        users[u.email] = u.id
+    partners: dict[str, int] = {}
+    for pname, country, tier_name, admin_local in spec.partners:
+        p = Partner(
+            name=pname,
+            country=country,
+            program_id=program.id,
+            tier_id=tiers[tier_name].id,
+            website=f"https://www.{pname.split()[0].lower()}.example",
+            contact_email=f"{admin_local}@{pname.split()[0].lower()}.example",
+        )
+        db.session.add(p)
+        db.session.flush()
+        partners[pname] = p.id
+        pdomain = f"{pname.split()[0].lower()}.example"
+        loc = LOCALE_BY_COUNTRY.get(country)
+        admin = User(email=f"{admin_local}@{pdomain}", name=admin_local.title() + " Admin", role="partner_admin", partner_id=p.id, password_hash=pw_hash, locale=loc)
+        member = User(email=f"sales@{pdomain}", name="Sam Sales", role="partner_user", partner_id=p.id, password_hash=pw_hash, locale=loc)
+        db.session.add_all([admin, member])
+        db.session.flush()
+        users[admin.email] = admin.id
+        users[member.email] = member.id
+    demo = DemoSeed(
+        tenant_id=tenant.id,
+        tenant_slug=tenant.slug,
+        program_id=program.id,
+        tiers={k: v.id for k, v in tiers.items()},
+        partners=partners,
+        users=users,
+        rng=random.Random(f"portalis-demo-{spec.slug}"),  # noqa: S311 - demo data, not security
+    )
+    portal.registry.call_all("portalis_demo_data", seed=demo)
+    db.session.flush()
+
+
+def logins() -> list[tuple[str, str, str]]:
+    """(portal, e-mail, role) for the banner printed by scripts/serve."""
+    out = []
+    for spec in TENANTS:
+        domain = f"{spec.slug}.example"
+        out.append((spec.slug, f"admin@{domain}", "vendor admin"))
+        out.append((spec.slug, f"manager@{domain}", "channel manager"))
+        pname, _c, tier, local = spec.partners[0]
+        out.append((spec.slug, f"{local}@{pname.split()[0].lower()}.example", f"partner admin ({tier})"))
+        out.append((spec.slug, f"sales@{pname.split()[0].lower()}.example", f"partner user ({tier})"))
+        pname, _c, tier, local = spec.partners[-1]
+        out.append((spec.slug, f"{local}@{pname.split()[0].lower()}.example", f"partner admin ({tier})"))
+    return out

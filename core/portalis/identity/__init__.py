@@ -1,0 +1,1 @@
+"""Identity: password hashing, signed single-use links, server-side sign-in sessions."""

@@ -1,0 +1,26 @@
+"""Core tables. Plugins define their own tables (prefixed with the plugin name)."""
+
+from .audit import AuditEntry
+from .jobs import JobFailure
+from .outbox import OutboxMessage
+from .partners import Partner
+from .programs import Program, ProgramPlugin, Tier, TierChange
+from .tenants import Tenant, TenantDomain
+from .users import PlatformOperator, Role, User, UserSession
+
+__all__ = [
+    "AuditEntry",
+    "JobFailure",
+    "OutboxMessage",
+    "Partner",
+    "PlatformOperator",
+    "Program",
+    "ProgramPlugin",
+    "Role",
+    "Tenant",
+    "TenantDomain",
+    "Tier",
+    "TierChange",
+    "User",
+    "UserSession",
+]

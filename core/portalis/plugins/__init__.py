@@ -1,0 +1,1 @@
+"""The plugin system: hook contract, discovery, and per-program gating."""

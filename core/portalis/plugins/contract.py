@@ -1,0 +1,137 @@
+"""Value types that cross the plugin boundary. Part of the public API (re-exported by
+:mod:`portalis.api`); fields are only ever added, with defaults, within a major version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What a plugin declares about itself; read at start-up.
+
+    ``requires_core`` is a PEP 440 specifier checked against ``portalis.HOOK_API_VERSION``
+    so an incompatible plugin is refused with a clear message instead of failing later.
+    """
+
+    name: str
+    title: str | Callable[[], str]
+    version: str
+    description: str | Callable[[], str] = ""
+    requires_core: str = ">=1.0,<2"
+    requires_plugins: tuple[str, ...] = ()
+    permissions: tuple[Permission, ...] = ()
+    #: A WTForms ``Form`` class edited per program by vendor admins; its data is stored as JSON.
+    settings_form: type | None = None
+    settings_defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: Folder holding ``<locale>/LC_MESSAGES/<name>.mo`` shipped inside the package.
+    translations_dir: Path | None = None
+    #: Folder with this plugin's Alembic versions (its own history and version table).
+    migrations_dir: Path | None = None
+    #: Default for new programs: whether a vendor must switch it on first.
+    enabled_by_default: bool = False
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A named permission a plugin adds; granted to roles by default, vendors may change."""
+
+    name: str
+    label: str | Callable[[], str]
+    default_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the sidebar. ``section`` groups links ("main", "admin")."""
+
+    label: str
+    endpoint: str
+    icon: str = ""
+    section: str = "main"
+    order: int = 100
+    url_values: Mapping[str, Any] = field(default_factory=dict)
+    badge: str | None = None
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A dashboard card. ``needs_action`` widgets are shown first: what needs the partner now."""
+
+    title: str
+    html: str
+    order: int = 100
+    needs_action: bool = False
+    width: int = 1  # columns in the dashboard grid (1 or 2)
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    """A named number per partner that tier criteria can use.
+
+    ``compute(partner_ids, program_id, now)`` returns ``{partner_id: value}`` for the whole
+    batch in a few queries; missing partners count as 0.
+    """
+
+    name: str
+    label: str | Callable[[], str]
+    compute: Callable[[list[int], int, dt.datetime], Mapping[int, float]]
+    unit: str = "count"  # "count" or "money"
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the scheduler runs every ``every`` for every tenant (in that tenant's scope)."""
+
+    name: str
+    every: dt.timedelta
+    func: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened, delivered to subscribers after the transaction commits."""
+
+    name: str
+    tenant_id: int
+    payload: Mapping[str, Any]
+    program_id: int | None = None
+    actor_user_id: int | None = None
+    occurred_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+@dataclass
+class DemoSeed:
+    """Handed to ``portalis_demo_data``: the demo world a plugin adds its records to."""
+
+    tenant_id: int
+    tenant_slug: str
+    program_id: int
+    tiers: dict[str, int]
+    partners: dict[str, int]
+    users: dict[str, int]
+    rng: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_text(value: str | Callable[[], str]) -> str:
+    """Labels may be lazy callables so they translate at render time."""
+    return value() if callable(value) else str(value)
+
+
+__all__ = [
+    "DemoSeed",
+    "Event",
+    "Iterable",
+    "MetricDefinition",
+    "NavItem",
+    "PeriodicJob",
+    "Permission",
+    "PluginInfo",
+    "Widget",
+    "resolve_text",
+]

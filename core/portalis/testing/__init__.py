@@ -1,0 +1,1 @@
+"""Test fixtures for plugin authors (pytest plugin ``portalis``)."""

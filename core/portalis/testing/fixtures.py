@@ -1,0 +1,288 @@
+"""Pytest fixtures for Portalis and its plugins (installed as the ``portalis`` pytest plugin).
+
+Plugin authors get, without any conftest of their own:
+
+* ``portalis_app`` — an app with every installed plugin, or only those named by
+  ``@pytest.mark.plugins("deals")``; mail is kept in memory, jobs run at once.
+* ``db_session`` — each test runs inside a transaction rolled back afterwards (a
+  ``SAVEPOINT`` per application commit), so tests never see each other's rows.
+* ``world`` — a tenant with a program, four tiers (Registered < Silver < Gold < Platinum),
+  every plugin enabled, two partners and users in every role, plus a second tenant.
+* ``client_as(user)`` — a test client signed in as that user, on that tenant's host.
+* ``tenant_scope`` — re-exported so tests can run code as a tenant.
+
+Choose the database with ``PORTALIS_TEST_DB=sqlite`` (default) or ``postgresql``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ..tenancy import tenant_scope, unscoped
+
+PG_ADMIN_URL = os.environ.get("PORTALIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+__all__ = ["HostClient", "World", "tenant_scope", "unscoped"]
+
+
+class HostClient(FlaskClient):
+    """A test client that talks to one tenant host (the tenant comes from the host)."""
+
+    host = "localhost"
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("base_url", f"http://{self.host}")
+        return super().open(*args, **kwargs)
+
+    def csrf(self, path: str = "/login") -> str:
+        """A CSRF token for this client's session (as a form on ``path`` would carry)."""
+        import re
+
+        page = self.get(path)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+        if not match:
+            raise AssertionError(f"no CSRF token on {path}")
+        return match.group(1)
+
+    def post_form(self, path: str, data: dict[str, Any] | None = None, *, form_page: str | None = None, **kwargs: Any) -> Any:
+        """POST like a browser form: with the CSRF token the page would have carried."""
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", self.csrf(form_page or path))
+        return self.post(path, data=payload, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def portalis_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway database for the whole run (SQLite file, or a new PostgreSQL database)."""
+    kind = os.environ.get("PORTALIS_TEST_DB", "sqlite")
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portalis.db'}"
+        return
+    if kind != "postgresql":
+        raise pytest.UsageError(f"PORTALIS_TEST_DB must be sqlite or postgresql, not {kind!r}")
+    from sqlalchemy import create_engine, text
+
+    name = f"portalis_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        from ..db import db
+
+        if db.engine is not None:
+            db.engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+_APPS: dict[tuple[str, ...] | None, Flask] = {}
+_MIGRATED: set[str] = set()
+
+
+def build_app(database_url: str, instance: Path, plugins: list[str] | None = None, **config: Any) -> Flask:
+    from ..app import create_app
+
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "JOBS_BACKEND": "eager",
+            "MAIL_BACKEND": "memory",
+            "SCHEDULER": False,
+            "SECRET_KEY": "test-secret-key",
+            "TESTING": True,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "SERVER_NAME": None,
+            **config,
+        },
+        instance_path=instance,
+        plugins=plugins,
+    )
+    app.test_client_class = HostClient
+    return app
+
+
+@pytest.fixture
+def portalis_app(request: pytest.FixtureRequest, portalis_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The app under test, built once per plugin set and reused."""
+    marker = request.node.get_closest_marker("plugins")
+    key = tuple(sorted(marker.args)) if marker else None
+    app = _APPS.get(key)
+    if app is None:
+        instance = tmp_path_factory.mktemp("instance")
+        app = build_app(portalis_database_url, instance, list(key) if key is not None else None)
+        _APPS[key] = app
+    if portalis_database_url not in _MIGRATED:
+        # migrate with every installed plugin so all tables exist whatever the plugin set
+        full = _APPS.get(None) or build_app(portalis_database_url, tmp_path_factory.mktemp("instance"))
+        _APPS[None] = full
+        with full.app_context():
+            from ..migrate import upgrade
+
+            upgrade()
+        _MIGRATED.add(portalis_database_url)
+    from ..db import db
+
+    db.configure(portalis_database_url) if db.engine is None or str(db.engine.url) != portalis_database_url else None
+    return app
+
+
+@pytest.fixture
+def db_session(portalis_app: Flask) -> Iterator[Any]:
+    """Everything the test (and the app during it) commits is rolled back afterwards."""
+    from ..db import db
+
+    assert db.engine is not None
+    connection = db.engine.connect()
+    outer = connection.begin()
+    db._factory.configure(bind=connection, join_transaction_mode="create_savepoint")  # noqa: SLF001
+    mail = portalis_app.extensions["portalis_mail_sender"]
+    if hasattr(mail, "sent"):
+        mail.sent.clear()
+    with portalis_app.app_context():
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            outer.rollback()
+            connection.close()
+            db._factory.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")  # noqa: SLF001
+
+
+@dataclass
+class World:
+    """The fixture world: ids and objects a test needs, for two tenants."""
+
+    app: Flask
+    tenant: Any
+    other_tenant: Any
+    program: Any
+    tiers: dict[str, Any]
+    partners: dict[str, Any]
+    users: dict[str, Any]
+    other: dict[str, Any] = field(default_factory=dict)
+
+    def host(self, tenant: Any | None = None) -> str:
+        return f"{(tenant or self.tenant).slug}.localhost"
+
+
+def _make_tenant(slug: str, plugins: list[str]) -> dict[str, Any]:
+    from ..db import db
+    from ..identity.passwords import hash_password
+    from ..models import Partner, Program, ProgramPlugin, Tenant, Tier, User
+
+    with unscoped("test fixture creates a tenant"):
+        tenant = Tenant(slug=slug, name=slug.title(), allowed_locales=["en", "de", "fr", "es", "ja", "ar"], branding={"portal_name": f"{slug.title()} Partners"})
+        db.session.add(tenant)
+        db.session.flush()
+    pw = _PASSWORD_HASH.get("h") or _PASSWORD_HASH.setdefault("h", hash_password(TEST_PASSWORD))
+    with tenant_scope(tenant.id):
+        program = Program(slug="partners", name=f"{slug.title()} Program", currency="USD")
+        db.session.add(program)
+        db.session.flush()
+        tiers = {}
+        for rank, (name, crit, benefits) in enumerate(
+            (
+                ("Registered", "", {"deal_discount_pct": 0}),
+                ("Silver", "approved_deals_12m >= 3", {"deal_discount_pct": 5}),
+                ("Gold", "won_revenue_12m >= 250000 and approved_deals_12m >= 5", {"deal_discount_pct": 10}),
+                ("Platinum", "won_revenue_12m >= 1000000 and partner_users >= 3", {"deal_discount_pct": 15}),
+            )
+        ):
+            t = Tier(program_id=program.id, rank=rank, name=name, criteria=crit, benefits=benefits)
+            db.session.add(t)
+            tiers[name.lower()] = t
+        db.session.flush()
+        for name in plugins:
+            db.session.add(ProgramPlugin(program_id=program.id, plugin=name, enabled=True, settings={}))
+        partners = {
+            "gold": Partner(name=f"{slug.title()} Gold Reseller", program_id=program.id, tier_id=tiers["gold"].id, country="US"),
+            "silver": Partner(name=f"{slug.title()} Silver Reseller", program_id=program.id, tier_id=tiers["silver"].id, country="DE"),
+        }
+        db.session.add_all(partners.values())
+        db.session.flush()
+        users = {
+            "vendor_admin": User(email=f"admin@{slug}.test", name="Vera Admin", role="vendor_admin", password_hash=pw),
+            "channel_manager": User(email=f"manager@{slug}.test", name="Max Manager", role="channel_manager", password_hash=pw),
+            "gold_admin": User(email=f"admin@gold.{slug}.test", name="Gina Gold", role="partner_admin", partner_id=partners["gold"].id, password_hash=pw),
+            "gold_user": User(email=f"user@gold.{slug}.test", name="Gus Gold", role="partner_user", partner_id=partners["gold"].id, password_hash=pw),
+            "silver_admin": User(email=f"admin@silver.{slug}.test", name="Sara Silver", role="partner_admin", partner_id=partners["silver"].id, password_hash=pw),
+            "silver_user": User(email=f"user@silver.{slug}.test", name="Sam Silver", role="partner_user", partner_id=partners["silver"].id, password_hash=pw),
+        }
+        db.session.add_all(users.values())
+        db.session.flush()
+    return {"tenant": tenant, "program": program, "tiers": tiers, "partners": partners, "users": users}
+
+
+TEST_PASSWORD = "correct horse battery"
+_PASSWORD_HASH: dict[str, str] = {}
+
+
+@pytest.fixture
+def world(portalis_app: Flask, db_session: Any) -> World:
+    """Two tenants; the first with partners in two tiers and users in every role."""
+    plugins = list(portalis_app.extensions["portalis"].installed_names())
+    suffix = secrets.token_hex(3)
+    main = _make_tenant(f"acme{suffix}", plugins)
+    other = _make_tenant(f"globex{suffix}", plugins)
+    db_session.commit()
+    return World(
+        app=portalis_app,
+        tenant=main["tenant"],
+        other_tenant=other["tenant"],
+        program=main["program"],
+        tiers=main["tiers"],
+        partners=main["partners"],
+        users=main["users"],
+        other=other,
+    )
+
+
+@pytest.fixture
+def client_as(world: World) -> Any:
+    """``client_as(user)`` → a client signed in as ``user`` (or anonymous with None)."""
+    from ..db import db
+    from ..models import Tenant, UserSession
+
+    def make(user: Any | None, tenant: Any | None = None) -> HostClient:
+        client: HostClient = world.app.test_client()  # type: ignore[assignment]
+        if user is None:
+            client.host = world.host(tenant)
+            return client
+        with unscoped("test fixture finds the user's tenant"):
+            t = db.session.get(Tenant, user.tenant_id)
+        client.host = f"{t.slug}.localhost"
+        token = secrets.token_urlsafe(16)
+        with tenant_scope(user.tenant_id):
+            db.session.add(UserSession(id=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id, tenant_id=user.tenant_id))
+            db.session.commit()
+        with client.session_transaction(base_url=f"http://{client.host}") as sess:
+            sess["sid"] = token
+            sess["_user_id"] = str(user.id)
+            sess["_fresh"] = True
+        return client
+
+    return make
+
+
+@pytest.fixture
+def mailbox(portalis_app: Flask) -> list[Any]:
+    """Mails delivered during the test (``email.message.EmailMessage`` objects)."""
+    return portalis_app.extensions["portalis_mail_sender"].sent  # type: ignore[no-any-return]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "plugins(*names): load only these plugins into portalis_app")

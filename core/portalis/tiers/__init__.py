@@ -1,0 +1,1 @@
+"""Tier criteria (a tiny, safe expression language) and tier evaluation."""

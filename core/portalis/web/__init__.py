@@ -1,0 +1,1 @@
+"""The web layer: request pipeline, rendering, and the core's pages."""

@@ -1,0 +1,7 @@
+"""The vendor's administration pages (vendor admins and channel managers)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import audit_log, overview, partners, programs, settings, users  # noqa: E402,F401

@@ -1,0 +1,189 @@
+"""Programs, tiers, plugins per program, and tier evaluation (preview and apply)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import abort, flash, g, redirect, request, url_for
+from sqlalchemy import func, select
+
+from ... import audit, events
+from ...db import db
+from ...i18n import gettext as _
+from ...models import Partner, Program, ProgramPlugin, Tier
+from ...plugins.contract import resolve_text
+from ...tiers import criteria
+from ...tiers.evaluation import evaluate_program
+from ..access import vendor_admin, vendor_staff
+from ..forms import PluginSettingsForm, ProgramForm, TierForm
+from ..rendering import page
+from . import bp
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def get_program(program_id: int) -> Program:
+    program = db.session.get(Program, program_id)
+    if program is None:
+        abort(404)
+    return program
+
+
+@bp.route("/programs")
+@vendor_staff
+def programs() -> Any:
+    rows = db.session.execute(
+        select(Program, func.count(Partner.id))
+        .outerjoin(Partner, Partner.program_id == Program.id)
+        .group_by(Program.id)
+        .order_by(Program.name)
+    ).all()
+    return page("admin/programs.html", rows=rows)
+
+
+@bp.route("/programs/new", methods=["GET", "POST"])
+@vendor_admin
+def program_new() -> Any:
+    form = ProgramForm(currency=g.tenant.currency)
+    if form.validate_on_submit():
+        slug = form.slug.data.strip().lower()
+        if not SLUG.match(slug):
+            form.slug.errors.append(_("Use lower-case letters, digits and hyphens."))
+        elif db.session.scalars(select(Program.id).where(Program.slug == slug)).first():
+            form.slug.errors.append(_("Another program already uses this short name."))
+        else:
+            program = Program(name=form.name.data.strip(), slug=slug, currency=form.currency.data.upper(), description=form.description.data or "")
+            db.session.add(program)
+            db.session.flush()
+            db.session.add(Tier(program_id=program.id, rank=0, name=_("Registered"), criteria=""))
+            for plugin in g.portal.registry.optional:
+                if plugin.info.enabled_by_default:
+                    db.session.add(ProgramPlugin(program_id=program.id, plugin=plugin.info.name, enabled=True, settings=dict(plugin.info.settings_defaults)))
+            audit.record("program.created", "program", program.id, after={"name": program.name})
+            db.session.commit()
+            return redirect(url_for("admin.program_detail", program_id=program.id))
+    return page("admin/program_form.html", form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/programs/<int:program_id>")
+@vendor_staff
+def program_detail(program_id: int) -> Any:
+    program = get_program(program_id)
+    tiers = db.session.scalars(select(Tier).where(Tier.program_id == program.id).order_by(Tier.rank)).all()
+    counts = dict(
+        db.session.execute(
+            select(Partner.tier_id, func.count(Partner.id)).where(Partner.program_id == program.id).group_by(Partner.tier_id)
+        ).all()
+    )
+    enabled = {pp.plugin: pp for pp in db.session.scalars(select(ProgramPlugin).where(ProgramPlugin.program_id == program.id))}
+    plugins = [(p, enabled.get(p.info.name)) for p in g.portal.registry.optional]
+    metric_defs = g.portal.metric_definitions()
+    return page("admin/program_detail.html", program=program, tiers=tiers, counts=counts, plugins=plugins, metric_defs=metric_defs, resolve_text=resolve_text)
+
+
+def _tier_form_save(form: TierForm, tier: Tier, program: Program) -> bool:
+    try:
+        criteria.parse(form.criteria.data or "", g.portal.metric_names())
+    except criteria.CriteriaError as exc:
+        form.criteria.errors.append(str(exc))
+        return False
+    rank = form.rank.data or 0
+    clash = db.session.scalars(select(Tier.id).where(Tier.program_id == program.id, Tier.rank == rank, Tier.id != (tier.id or 0))).first()
+    if clash:
+        form.rank.errors.append(_("Another tier of this program has this rank."))
+        return False
+    colour = form.color.data or "#64748b"
+    if not re.match(r"^#[0-9a-fA-F]{6}$", colour):
+        form.color.errors.append(_("Use a colour like #1a2b3c."))
+        return False
+    before = {"name": tier.name, "rank": tier.rank, "criteria": tier.criteria, "benefits": tier.benefits}
+    tier.name = form.name.data.strip()
+    tier.rank = rank
+    tier.criteria = (form.criteria.data or "").strip()
+    tier.color = colour
+    tier.benefits = {**(tier.benefits or {}), "deal_discount_pct": form.deal_discount_pct.data or 0, "mdf_allowance": form.mdf_allowance.data or 0}
+    db.session.add(tier)
+    db.session.flush()
+    audit.record("tier.saved", "tier", tier.id, before=before, after={"name": tier.name, "rank": tier.rank, "criteria": tier.criteria, "benefits": tier.benefits})
+    return True
+
+
+@bp.route("/programs/<int:program_id>/tiers/new", methods=["GET", "POST"])
+@bp.route("/programs/<int:program_id>/tiers/<int:tier_id>", methods=["GET", "POST"])
+@vendor_admin
+def tier_edit(program_id: int, tier_id: int | None = None) -> Any:
+    program = get_program(program_id)
+    tier = Tier(program_id=program.id, benefits={}) if tier_id is None else db.session.get(Tier, tier_id)
+    if tier is None or tier.program_id != program.id:
+        abort(404)
+    form = TierForm(
+        obj=tier if tier_id else None,
+        deal_discount_pct=(tier.benefits or {}).get("deal_discount_pct"),
+        mdf_allowance=(tier.benefits or {}).get("mdf_allowance"),
+    )
+    if form.validate_on_submit() and _tier_form_save(form, tier, program):
+        db.session.commit()
+        flash(_("Tier saved. Partners move only when you run an evaluation."), "success")
+        return redirect(url_for("admin.program_detail", program_id=program.id))
+    metrics = g.portal.metric_definitions()
+    return page("admin/tier_form.html", form=form, program=program, tier=tier, metrics=metrics, status=422 if form.errors else 200)
+
+
+@bp.route("/programs/<int:program_id>/plugins/<name>", methods=["GET", "POST"])
+@vendor_admin
+def plugin_settings(program_id: int, name: str) -> Any:
+    program = get_program(program_id)
+    plugins = {p.info.name: p for p in g.portal.registry.optional}
+    if name not in plugins:
+        abort(404)
+    info = plugins[name].info
+    row = db.session.scalars(select(ProgramPlugin).where(ProgramPlugin.program_id == program.id, ProgramPlugin.plugin == name)).first()
+    tiers = db.session.scalars(select(Tier).where(Tier.program_id == program.id).order_by(Tier.rank)).all()
+    form = PluginSettingsForm(enabled=row.enabled if row else False, tier_ids=(row.tier_ids or []) if row else [])
+    form.tier_ids.choices = [(t.id, t.name) for t in tiers]
+    current_settings = {**dict(info.settings_defaults), **(row.settings if row else {})}
+    settings_form = None
+    if info.settings_form is not None:
+        formdata = request.form if request.method == "POST" else None
+        settings_form = info.settings_form(formdata=formdata, data=current_settings, prefix="s")
+    if request.method == "POST":
+        ok = form.validate_on_submit() and (settings_form is None or settings_form.validate())
+        if ok:
+            if row is None:
+                row = ProgramPlugin(program_id=program.id, plugin=name, enabled=False, settings={})
+                db.session.add(row)
+            before = {"enabled": row.enabled, "tier_ids": row.tier_ids, "settings": row.settings}
+            toggled = bool(form.enabled.data) != bool(row.enabled)
+            row.enabled = bool(form.enabled.data)
+            valid_ids = {t.id for t in tiers}
+            chosen = [t for t in (form.tier_ids.data or []) if t in valid_ids]
+            row.tier_ids = chosen or None
+            if settings_form is not None:
+                row.settings = {k: v for k, v in settings_form.data.items() if k != "csrf_token"}
+            db.session.flush()
+            if toggled:
+                g.portal.registry.call_one(name, "portalis_plugin_toggled", program_id=program.id, enabled=row.enabled)
+                events.emit("plugin.toggled", {"plugin": name, "enabled": row.enabled}, program_id=program.id)
+            audit.record("program.plugin_updated", "program_plugin", f"{program.id}:{name}", before=before, after={"enabled": row.enabled, "tier_ids": row.tier_ids, "settings": row.settings})
+            db.session.commit()
+            flash(_("%(plugin)s settings saved. Partners see the change on their next page.", plugin=resolve_text(info.title)), "success")
+            return redirect(url_for("admin.program_detail", program_id=program.id))
+    return page("admin/plugin_settings.html", program=program, info=info, form=form, settings_form=settings_form, resolve_text=resolve_text, status=422 if request.method == "POST" else 200)
+
+
+@bp.route("/programs/<int:program_id>/evaluate", methods=["GET", "POST"])
+@vendor_admin
+def evaluate(program_id: int) -> Any:
+    """GET previews (dry run: who would move and why); POST applies."""
+    program = get_program(program_id)
+    dry = request.method == "GET"
+    decisions = evaluate_program(program.id, dry_run=dry, actor_user_id=g.user.id)
+    changes = [d for d in decisions if d.changes]
+    locked = [d for d in decisions if d.locked and d.from_tier is not d.to_tier]
+    if not dry:
+        flash(_("%(n)s partners changed tier; each was notified.", n=len(changes)), "success")
+        return redirect(url_for("admin.program_detail", program_id=program.id))
+    return page("admin/evaluate.html", program=program, changes=changes, locked=locked, total=len(decisions))
+
+

@@ -1,0 +1,58 @@
+"""Vendor staff accounts (vendor admins and channel managers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, url_for
+from sqlalchemy import select
+
+from ... import audit
+from ...db import db
+from ...i18n import gettext as _
+from ...identity.sessions import end_all
+from ...models import User
+from ..access import vendor_admin
+from ..forms import InviteForm
+from ..portal_views import invite_user
+from ..rendering import page
+from . import bp
+
+
+def _form() -> InviteForm:
+    form = InviteForm()
+    form.role.choices = [("channel_manager", _("Channel manager")), ("vendor_admin", _("Vendor admin"))]
+    return form
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@vendor_admin
+def users() -> Any:
+    form = _form()
+    if form.validate_on_submit():
+        if invite_user(form.email.data, form.name.data, form.role.data, None) is None:
+            form.email.errors.append(_("Someone with this e-mail already has an account."))
+        else:
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success")
+            return redirect(url_for("admin.users"))
+    staff = db.session.scalars(select(User).where(User.partner_id.is_(None)).order_by(User.name)).all()
+    return page("admin/users.html", staff=staff, form=form, status=422 if form.errors else 200)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@vendor_admin
+def user_toggle(user_id: int) -> Any:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if user.id == g.user.id:
+        flash(_("You can't deactivate yourself."), "error")
+        return redirect(url_for("admin.users"))
+    user.active = not user.active
+    if not user.active:
+        end_all(user)
+    audit.record("user.active_changed", "user", user.id, before={"active": not user.active}, after={"active": user.active})
+    db.session.commit()
+    back = "admin.users" if user.partner_id is None else "admin.partner_detail"
+    return redirect(url_for(back, partner_id=user.partner_id) if user.partner_id else url_for(back))

@@ -1,0 +1,140 @@
+"""Sign in, sign out, password reset, invitations, language choice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import login_user, logout_user
+from sqlalchemy import func, select
+
+from .. import audit, mail
+from ..db import db, utcnow
+from ..i18n import gettext as _
+from ..identity import sessions
+from ..identity.passwords import hash_password, needs_rehash, verify_password
+from ..identity.tokens import consume_token, make_token, peek_token
+from ..models import User
+from .forms import AcceptInviteForm, ForgotForm, LoginForm, NewPasswordForm
+from .ratelimit import account_key, limiter
+from .rendering import page
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site relative paths: no open redirects."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=account_key)
+def login() -> Any:
+    if g.user is not None:
+        return redirect(url_for("portal.home"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
+        ok = verify_password(user.password_hash if user else None, form.password.data)
+        if ok and user is not None and user.active and (user.partner is None or user.partner.status == "active"):
+            if needs_rehash(user.password_hash or ""):
+                user.password_hash = hash_password(form.password.data)
+            sessions.start(user)
+            login_user(user)
+            user.last_login_at = utcnow()
+            audit.record("user.login", "user", user.id, actor_label=user.email)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next"), url_for("portal.home")))
+        # one message whatever failed, so the form doesn't reveal which accounts exist
+        error = _("The e-mail or password is incorrect.")
+    elif request.method == "POST":
+        error = _("Please fill in your e-mail and password.")
+    return page("auth/login.html", form=form, error=error, status=401 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    user = g.get("user")
+    if user is not None:
+        audit.record("user.logout", "user", user.id)
+        db.session.commit()
+    sessions.end()
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot() -> Any:
+    form = ForgotForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
+        if user is not None and user.active and user.password_hash is not None:
+            link = url_for("auth.reset", token=make_token(user, "reset"), _external=True)
+            mail.send(user.email, "password_reset", locale=user.locale, user=user, link=link)
+            audit.record("user.password_reset_requested", "user", user.id, actor_label=user.email)
+            db.session.commit()
+        # same answer whether or not the account exists
+        return page("auth/message.html", title=_("Check your e-mail"), text=_("If an account exists for that address, we have sent a link to choose a new password. The link works once and expires."))
+    return page("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str) -> Any:
+    if peek_token(token, "reset") is None:
+        return page("auth/message.html", status=400, title=_("This link no longer works"), text=_("Password links work once and expire. Ask for a new one from the sign-in page."))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user = consume_token(token, "reset")
+        if user is None:
+            abort(400)
+        user.password_hash = hash_password(form.password.data)
+        sessions.end_all(user)
+        audit.record("user.password_reset", "user", user.id, actor_label=user.email)
+        db.session.commit()
+        flash(_("Your password was changed. Please sign in."), "success")
+        return redirect(url_for("auth.login"))
+    return page("auth/reset.html", form=form)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str) -> Any:
+    user = peek_token(token, "invite")
+    if user is None or not user.invitation_pending:
+        return page("auth/message.html", status=400, title=_("This invitation no longer works"), text=_("Invitations work once and expire. Ask your administrator to invite you again."))
+    form = AcceptInviteForm(name=user.name)
+    if form.validate_on_submit():
+        user = consume_token(token, "invite")
+        if user is None:
+            abort(400)
+        user.name = form.name.data.strip()
+        user.password_hash = hash_password(form.password.data)
+        sessions.start(user)
+        login_user(user)
+        audit.record("user.invitation_accepted", "user", user.id, actor_label=user.email)
+        db.session.commit()
+        return redirect(url_for("portal.home"))
+    return page("auth/invite.html", form=form, invited=user)
+
+
+@bp.route("/locale", methods=["POST"])
+def set_locale() -> Any:
+    code = request.form.get("locale", "")
+    tenant = g.tenant
+    if code in tenant.allowed_locales:
+        session["locale"] = code
+        if g.user is not None:
+            g.user.locale = code
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("portal.home")))

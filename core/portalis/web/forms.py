@@ -1,0 +1,116 @@
+"""Core forms. Labels are lazy so they translate in the viewer's language."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from ..i18n import current_locale, gettext, lazy_gettext as _l
+from ..identity.passwords import password_problem
+
+
+class PortalForm(FlaskForm):
+    """Built-in validator messages ("This field is required.") in the viewer's language,
+    from WTForms' own catalogs."""
+
+    class Meta:
+        def get_translations(self, form: object) -> object:
+            from wtforms.i18n import get_translations
+
+            return get_translations([current_locale().split("_")[0], "en"])
+
+
+class LoginForm(PortalForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class ForgotForm(PortalForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class NewPasswordForm(PortalForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
+
+    def validate_password(self, field: PasswordField) -> None:
+        problem = password_problem(field.data or "")
+        if problem:
+            raise ValidationError(gettext(problem))
+
+    def validate_confirm(self, field: PasswordField) -> None:
+        if field.data != self.password.data:
+            raise ValidationError(gettext("The two passwords differ."))
+
+
+class AcceptInviteForm(NewPasswordForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+
+
+class ProfileForm(PortalForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    locale = SelectField(_l("Language"), choices=[])
+    timezone = SelectField(_l("Time zone"), choices=[])
+
+
+class PartnerForm(PortalForm):
+    name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
+    country = StringField(_l("Country (ISO code)"), validators=[Optional(), Length(min=2, max=2)])
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=255)])
+    contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
+    program_id = SelectField(_l("Program"), coerce=int, choices=[])
+    tier_id = SelectField(_l("Tier"), coerce=int, choices=[])
+
+
+class InviteForm(PortalForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[])
+
+
+class TierOverrideForm(PortalForm):
+    tier_id = SelectField(_l("Tier"), coerce=int, choices=[])
+    locked = BooleanField(_l("Keep this tier (manual override): evaluation will not change it"))
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class ProgramForm(PortalForm):
+    name = StringField(_l("Program name"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_l("Short name (for URLs)"), validators=[DataRequired(), Length(max=63)])
+    currency = StringField(_l("Currency (ISO code)"), validators=[DataRequired(), Length(min=3, max=3)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+
+
+class TierForm(PortalForm):
+    name = StringField(_l("Tier name"), validators=[DataRequired(), Length(max=100)])
+    rank = IntegerField(_l("Rank (0 = entry tier)"), validators=[DataRequired() if False else Optional(), NumberRange(min=0, max=100)])
+    criteria = TextAreaField(_l("Criteria"), validators=[Optional(), Length(max=2000)])
+    deal_discount_pct = IntegerField(_l("Deal discount (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
+    mdf_allowance = IntegerField(_l("MDF allowance"), validators=[Optional(), NumberRange(min=0)])
+    color = StringField(_l("Colour"), validators=[Optional(), Length(max=7)])
+
+
+class PluginSettingsForm(PortalForm):
+    enabled = BooleanField(_l("Enabled for this program"))
+    tier_ids = SelectMultipleField(_l("Tiers that may use it (none selected = every tier)"), coerce=int, choices=[])
+
+
+class TenantSettingsForm(PortalForm):
+    portal_name = StringField(_l("Portal name"), validators=[DataRequired(), Length(max=100)])
+    theme = SelectField(_l("Theme"), choices=[])
+    brand_primary = StringField(_l("Primary colour"), validators=[DataRequired(), Length(max=7)])
+    brand_accent = StringField(_l("Accent colour"), validators=[DataRequired(), Length(max=7)])
+    default_locale = SelectField(_l("Default language"), choices=[])
+    allowed_locales = SelectMultipleField(_l("Languages offered"), choices=[])
+    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
+    currency = StringField(_l("Currency"), validators=[DataRequired(), Length(min=3, max=3)])

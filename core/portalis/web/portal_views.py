@@ -1,0 +1,169 @@
+"""The partner's side of the core: dashboard, my tier, profile, team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from sqlalchemy import select
+
+from .. import audit, events, mail
+from ..db import db
+from ..i18n import gettext as _
+from ..identity.tokens import make_token
+from ..models import Partner, Program, Tier, TierChange, User
+from ..portal import flatten
+from ..tiers import criteria
+from ..tiers.evaluation import program_metrics
+from .access import login_required, partner_admin, partner_member
+from .forms import InviteForm, ProfileForm
+from .rendering import page
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.route("/")
+def home() -> Any:
+    if g.user is None:
+        return redirect(url_for("auth.login"))
+    if g.user.is_vendor_staff:
+        return redirect(url_for("admin.overview"))
+    return redirect(url_for("portal.dashboard"))
+
+
+@bp.route("/dashboard")
+@partner_member
+def dashboard() -> Any:
+    widgets = flatten(g.portal.collect("portalis_dashboard_widgets", g.viewer))
+    widgets.sort(key=lambda w: (not w.needs_action, w.order))
+    return page("portal/dashboard.html", widgets=widgets, partner=g.user.partner)
+
+
+def tier_status(partner: Partner) -> dict[str, Any]:
+    """Current tier, progress on each criterion of the next tier, and the history."""
+    tiers = db.session.scalars(
+        select(Tier).where(Tier.program_id == partner.program_id).order_by(Tier.rank)
+    ).all()
+    current = next((t for t in tiers if t.id == partner.tier_id), None)
+    higher = [t for t in tiers if current is None or t.rank > current.rank]
+    nxt = higher[0] if higher else None
+    metrics = program_metrics(partner.program_id, [partner.id])[partner.id]
+    labels = {m.name: m for _p, m in g.portal.metric_definitions()}
+    return {
+        "tiers": tiers,
+        "current": current,
+        "next": nxt,
+        "current_progress": criteria.progress(current.criteria, metrics) if current else [],
+        "next_progress": criteria.progress(nxt.criteria, metrics) if nxt else [],
+        "metrics": metrics,
+        "metric_defs": labels,
+    }
+
+
+@bp.route("/tier")
+@partner_member
+def my_tier() -> Any:
+    partner = g.user.partner
+    status = tier_status(partner)
+    history = db.session.scalars(
+        select(TierChange).where(TierChange.partner_id == partner.id).order_by(TierChange.created_at.desc()).limit(20)
+    ).all()
+    tier_names = {t.id: t for t in status["tiers"]}
+    program = db.session.get(Program, partner.program_id)
+    return page("portal/tier.html", partner=partner, program=program, history=history, tier_names=tier_names, **status)
+
+
+def _timezones() -> list[str]:
+    from zoneinfo import available_timezones
+
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> Any:
+    user: User = g.user
+    form = ProfileForm(obj=user)
+    from ..i18n import locale_display_name
+
+    form.locale.choices = [("", _("Automatic (from your browser)"))] + [(c, locale_display_name(c)) for c in g.tenant.allowed_locales]
+    form.timezone.choices = [("", _("The portal's time zone"))] + [(z, z) for z in _timezones()]
+    if request.method == "GET":
+        form.locale.data = user.locale or ""
+        form.timezone.data = user.timezone or ""
+    if form.validate_on_submit():
+        before = {"name": user.name, "locale": user.locale, "timezone": user.timezone}
+        user.name = form.name.data.strip()
+        user.locale = form.locale.data or None
+        user.timezone = form.timezone.data or None
+        audit.record("user.profile_updated", "user", user.id, before=before, after={"name": user.name, "locale": user.locale, "timezone": user.timezone})
+        db.session.commit()
+        flash(_("Your profile was saved."), "success")
+        return redirect(url_for("portal.profile"))
+    return page("portal/profile.html", form=form)
+
+
+@bp.route("/team")
+@partner_admin
+def team() -> Any:
+    members = db.session.scalars(
+        select(User).where(User.partner_id == g.user.partner_id).order_by(User.name)
+    ).all()
+    form = _invite_form()
+    return page("portal/team.html", members=members, form=form, partner=g.user.partner)
+
+
+def _invite_form() -> InviteForm:
+    form = InviteForm()
+    form.role.choices = [("partner_user", _("Partner user")), ("partner_admin", _("Partner admin"))]
+    return form
+
+
+def invite_user(email: str, name: str, role: str, partner_id: int | None) -> User | None:
+    """Create an invited user and mail a single-use link; None when the e-mail is taken."""
+    email = email.strip().lower()
+    exists = db.session.scalars(select(User.id).where(User.email == email)).first()
+    if exists is not None:
+        return None
+    user = User(email=email, name=name.strip(), role=role, partner_id=partner_id, password_hash=None)
+    db.session.add(user)
+    db.session.flush()
+    link = url_for("auth.accept_invite", token=make_token(user, "invite"), _external=True)
+    mail.send(user.email, "invitation", locale=None, user=user, link=link, inviter=g.get("user"))
+    audit.record("user.invited", "user", user.id, after={"email": email, "role": role, "partner_id": partner_id})
+    events.emit("user.invited", {"user_id": user.id, "role": role, "partner_id": partner_id})
+    return user
+
+
+@bp.route("/team/invite", methods=["POST"])
+@partner_admin
+def team_invite() -> Any:
+    form = _invite_form()
+    if form.validate_on_submit():
+        if invite_user(form.email.data, form.name.data, form.role.data, g.user.partner_id) is None:
+            form.email.errors = [_("Someone with this e-mail already has an account.")]
+        else:
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success")
+            return redirect(url_for("portal.team"))
+    members = db.session.scalars(select(User).where(User.partner_id == g.user.partner_id).order_by(User.name)).all()
+    return page("portal/team.html", members=members, form=form, partner=g.user.partner, status=422)
+
+
+@bp.route("/team/<int:user_id>/deactivate", methods=["POST"])
+@partner_admin
+def team_deactivate(user_id: int) -> Any:
+    member = db.session.get(User, user_id)
+    if member is None or member.partner_id != g.user.partner_id:
+        abort(404)
+    if member.id == g.user.id:
+        flash(_("You can't deactivate yourself."), "error")
+        return redirect(url_for("portal.team"))
+    member.active = False
+    from ..identity.sessions import end_all
+
+    end_all(member)
+    audit.record("user.deactivated", "user", member.id, before={"active": True}, after={"active": False})
+    db.session.commit()
+    flash(_("%(name)s can no longer sign in.", name=member.name), "success")
+    return redirect(url_for("portal.team"))

@@ -1,0 +1,112 @@
+"""What every template can use: tenant, viewer, navigation, brand CSS, formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, current_app, g, request, session, url_for
+from flask_babel import format_date, format_datetime, format_decimal, format_percent
+from flask_wtf.csrf import generate_csrf
+
+from .. import branding
+from ..i18n import current_locale, locale_direction, locale_display_name, localized, money
+from ..plugins.contract import NavItem, resolve_text
+from ..portal import flatten
+
+
+def nav_items() -> dict[str, list[NavItem]]:
+    viewer = g.get("viewer")
+    if viewer is None or viewer.is_anonymous:
+        return {}
+    items = flatten(g.portal.collect("portalis_nav_items", viewer))
+    sections: dict[str, list[NavItem]] = {}
+    for item in sorted(items, key=lambda i: (i.order, i.label)):
+        sections.setdefault(item.section, []).append(item)
+    return sections
+
+
+def nav_url(item: NavItem) -> str:
+    try:
+        return url_for(item.endpoint, **item.url_values)
+    except Exception:
+        return "#"
+
+
+def is_active(item: NavItem) -> bool:
+    try:
+        return request.path == url_for(item.endpoint, **item.url_values) or (
+            request.endpoint is not None
+            and request.endpoint.split(".")[0] == item.endpoint.split(".")[0]
+            and item.endpoint.split(".")[0] not in ("portal", "admin")
+        )
+    except Exception:
+        return False
+
+
+def brand() -> dict[str, str]:
+    tenant = g.get("tenant")
+    themes = current_app.extensions["portalis_themes"]
+    theme = themes.manifests.get(tenant.theme if tenant else "default", themes.manifests["default"])
+    values = branding.effective(theme.get("defaults", {}), tenant.branding if tenant else {})
+    return values
+
+
+def format_dt(value: dt.datetime | None, fmt: str = "medium") -> str:
+    return "" if value is None else str(format_datetime(value, fmt))
+
+
+def format_d(value: dt.date | dt.datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        from flask_babel import to_user_timezone
+
+        value = to_user_timezone(value).date()
+    return str(format_date(value, fmt))
+
+
+def number(value: int | float | Decimal | None) -> str:
+    return "" if value is None else str(format_decimal(value))
+
+
+def percent(value: float | Decimal | None) -> str:
+    return "" if value is None else str(format_percent(value))
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        {
+            "csrf_token": generate_csrf,
+            "nav_items": nav_items,
+            "nav_url": nav_url,
+            "is_active": is_active,
+            "brand": brand,
+            "brand_css": lambda: branding.css(brand()),
+            "resolve_text": resolve_text,
+            "localized": localized,
+            "money": money,
+            "number": number,
+            "percent": percent,
+            "format_dt": format_dt,
+            "format_d": format_d,
+        }
+    )
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        tenant = g.get("tenant")
+        locale = current_locale()
+        return {
+            "tenant": tenant,
+            "viewer": g.get("viewer"),
+            "current_user_obj": g.get("user"),
+            "locale": locale,
+            "text_direction": locale_direction(locale),
+            "html_lang": locale.replace("_", "-"),
+            "available_locales": [(code, locale_display_name(code)) for code in (tenant.allowed_locales if tenant else ["en"])],
+            "portal_name": (tenant.branding.get("portal_name") or tenant.name) if tenant else "Portalis",
+            "session_locale": session.get("locale"),
+            "theme_name": (tenant.theme if tenant else "default"),
+        }
