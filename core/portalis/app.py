@@ -92,8 +92,10 @@ def create_app(
 
     _register_core_views(app)
     _register_plugin_blueprints(app, registry)
-    app.before_request(_resolve_tenant)
-    app.before_request(_load_viewer)
+    # first of all before-request functions: a request never inherits ``g`` state (matters
+    # when an app context outlives a request, as in tests and CLI commands)
+    # and tenant + viewer before CSRF, so even a CSRF error page renders in the tenant
+    app.before_request_funcs.setdefault(None, [])[0:0] = [_fresh_g, _resolve_tenant, _load_viewer]
     app.teardown_request(_teardown)
     app.after_request(_security_headers)
     from .web import errors, templating
@@ -204,6 +206,10 @@ def tenant_for_host(host: str, base_domain: str) -> Tenant | None:
             .where(TenantDomain.host == host, Tenant.active.is_(True))
         )
     return db.session.scalars(stmt).first()
+
+
+def _fresh_g() -> None:
+    vars(g).clear()
 
 
 def _resolve_tenant() -> Any:

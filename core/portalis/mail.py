@@ -38,7 +38,7 @@ def send(
     """
     tenant = _tenant()
     loc = locale or (tenant.default_locale if tenant else "en")
-    ctx = {"tenant": tenant, "brand": (tenant.branding if tenant else {}), **context}
+    ctx = {"tenant": tenant, **context}
     with force_locale(loc):
         from .web.rendering import render
 

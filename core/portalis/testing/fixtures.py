@@ -93,7 +93,8 @@ _APPS: dict[tuple[str, ...] | None, Flask] = {}
 _MIGRATED: set[str] = set()
 
 
-def build_app(database_url: str, instance: Path, plugins: list[str] | None = None, **config: Any) -> Flask:
+def build_app(database_url: str, instance: Path, plugins: list[str] | None = None, extra_plugins: list[Any] | None = None, **config: Any) -> Flask:
+    """An app for tests: eager jobs, in-memory mail, no scheduler thread."""
     from ..app import create_app
 
     app = create_app(
@@ -110,6 +111,7 @@ def build_app(database_url: str, instance: Path, plugins: list[str] | None = Non
         },
         instance_path=instance,
         plugins=plugins,
+        extra_plugins=extra_plugins,
     )
     app.test_client_class = HostClient
     return app
@@ -285,4 +287,8 @@ def mailbox(portalis_app: Flask) -> list[Any]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    import email_validator
+
+    # fixture users live under the reserved ".test" TLD, which email-validator refuses
+    email_validator.TEST_ENVIRONMENT = True
     config.addinivalue_line("markers", "plugins(*names): load only these plugins into portalis_app")
