@@ -85,8 +85,9 @@ def create_app(
     for p in registry.plugins.values():
         if p.info.name == CORE_PLUGIN_NAME:
             continue
-        d = Path(p.module.__file__).parent / "templates"
-        if d.is_dir():
+        source = getattr(p.module, "__file__", None)
+        d = Path(p.info.templates_dir) if p.info.templates_dir else (Path(source).parent / "templates" if source else None)
+        if d is not None and d.is_dir():
             plugin_template_dirs.append(d)
     app.extensions["portalis_themes"] = Themes(app, plugin_template_dirs)
 

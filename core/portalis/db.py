@@ -203,6 +203,9 @@ class Database:
         self.session: scoped_session[Session] = scoped_session(self._factory, scopefunc=_scopefunc)
 
     def configure(self, url: str, **engine_options: Any) -> Engine:
+        """Create the engine; a second app on the same URL shares it (and its pool)."""
+        if self.engine is not None and self.engine.url.render_as_string(hide_password=False) == url:
+            return self.engine
         if url.startswith("sqlite"):
             engine_options.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         else:

@@ -34,7 +34,9 @@ def emit(
         program_id=program_id,
         actor_user_id=actor_user_id if actor_user_id is not None else _actor_id(),
     )
-    db.session().info.setdefault(_KEY, []).append(ev)
+    session = db.session()
+    session.connection()  # begin the transaction now, so its rollback drops the event
+    session.info.setdefault(_KEY, []).append(ev)
     return ev
 
 

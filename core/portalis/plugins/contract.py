@@ -30,6 +30,9 @@ class PluginInfo:
     settings_defaults: Mapping[str, Any] = field(default_factory=dict)
     #: Folder holding ``<locale>/LC_MESSAGES/<name>.mo`` shipped inside the package.
     translations_dir: Path | None = None
+    #: Folder of Jinja templates (default: ``templates/`` beside the plugin module). Keep
+    #: them under ``<plugin name>/`` inside it, so they use the plugin's message domain.
+    templates_dir: Path | None = None
     #: Folder with this plugin's Alembic versions (its own history and version table).
     migrations_dir: Path | None = None
     #: Default for new programs: whether a vendor must switch it on first.

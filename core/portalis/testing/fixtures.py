@@ -255,12 +255,15 @@ def world(portalis_app: Flask, db_session: Any) -> World:
 
 @pytest.fixture
 def client_as(world: World) -> Any:
-    """``client_as(user)`` → a client signed in as ``user`` (or anonymous with None)."""
+    """``client_as(user)`` → a client signed in as ``user`` (or anonymous with None);
+    ``app=`` targets another app built with :func:`build_app` (e.g. with a test plugin)."""
     from ..db import db
     from ..models import Tenant, UserSession
 
-    def make(user: Any | None, tenant: Any | None = None) -> HostClient:
-        client: HostClient = world.app.test_client()  # type: ignore[assignment]
+    def make(user: Any | None, tenant: Any | None = None, app: Flask | None = None) -> HostClient:
+        target = app or world.app
+        target.test_client_class = HostClient
+        client: HostClient = target.test_client()  # type: ignore[assignment]
         if user is None:
             client.host = world.host(tenant)
             return client

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app, g, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from .. import branding
 from ..i18n import current_locale, locale_direction, locale_display_name, localized, money
@@ -83,7 +84,8 @@ def register(app: Flask) -> None:
             "nav_url": nav_url,
             "is_active": is_active,
             "brand": brand,
-            "brand_css": lambda: branding.css(brand()),
+            # values are validated against strict patterns, so the CSS is safe unescaped
+            "brand_css": lambda: Markup(branding.css(brand())),  # noqa: S704
             "resolve_text": resolve_text,
             "localized": localized,
             "money": money,
