@@ -73,6 +73,10 @@ def _enable(world, name, enabled=True, tier_ids=None):
         db.session.commit()
 
 
+def _without_tokens(html):
+    return re.sub(r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]{20,}", "TOKEN", html)
+
+
 def _client(app, world, client_as, user):
     return client_as(user, app=app)
 
@@ -88,7 +92,8 @@ def test_disabled_plugin_pages_nav_and_widgets_vanish_and_come_back(world, clien
     _enable(world, "sample", False)
     resp = c.get("/sample/")
     assert resp.status_code == 404
-    assert resp.get_data(as_text=True) == c.get("/no-such-page").get_data(as_text=True).replace("/no-such-page", "/sample/")
+    unknown = c.get("/no-such-page").get_data(as_text=True).replace("/no-such-page", "/sample/")
+    assert _without_tokens(resp.get_data(as_text=True)) == _without_tokens(unknown)
     dash = c.get("/dashboard").get_data(as_text=True)
     assert "Sample nav" not in dash and "sample widget body" not in dash
 

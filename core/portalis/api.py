@@ -143,3 +143,59 @@ __all__ = [
     "vendor_admin",
     "vendor_staff",
 ]
+
+
+# --- added for the deals plugin ---
+
+from collections.abc import Iterator as _Iterator  # noqa: E402
+from contextlib import contextmanager as _contextmanager  # noqa: E402
+
+
+@_contextmanager
+def tenant_request_context(tenant_id: int | None = None) -> _Iterator[None]:
+    """A request context on a tenant's portal host, for jobs that send mail.
+
+    Jobs run with an app context only, but rendering a template (``send_mail``) needs a
+    request context (the template context reads the session's locale) and links need a
+    host (``url_for(..., _external=True)``). Inside the block ``g.tenant`` is the tenant,
+    ``g.user`` is None and that tenant's scope is active. Leaving the block keeps the
+    caller's database session and its pending changes (the request teardown would
+    otherwise remove it), so it is safe in the middle of a job's transaction. Inside a
+    request of the same tenant it changes nothing.
+    """
+    from flask import has_request_context
+
+    from .db import _session_key
+
+    tid = tenant_id if tenant_id is not None else current_tenant_id()
+    if tid is None:
+        raise ScopeError("tenant_request_context() needs a tenant")
+    if has_request_context() and getattr(g.get("tenant"), "id", None) == tid:
+        yield
+        return
+    tenant = session.get(Tenant, tid)
+    if tenant is None:
+        raise ScopeError(f"no tenant {tid}")
+    scheme = current_app.config.get("PREFERRED_URL_SCHEME") or "http"
+    host = f"{tenant.slug}.{current_app.config['BASE_DOMAIN']}"
+    ctx = current_app.test_request_context(base_url=f"{scheme}://{host}")
+    ctx.push()
+    saved = {k: g.get(k) for k in ("tenant", "user")}
+    try:
+        g.tenant = tenant
+        g.user = None
+        with tenant_scope(tid):
+            yield
+    finally:
+        for key, value in saved.items():
+            setattr(g, key, value)
+        # the request teardown removes "the" session: point it at a throwaway one so the
+        # caller's session (and its uncommitted work) survives
+        token = _session_key.set(object())
+        try:
+            ctx.pop()
+        finally:
+            _session_key.reset(token)
+
+
+__all__ += ["tenant_request_context"]

@@ -257,13 +257,13 @@ class RQJobs:
         self.queue = Queue(self.queue_name, connection=self.redis)
 
     def submit(self, spec: JobSpec) -> None:
-        from rq import Retry
+        from rq import Callback, Retry
 
         self.queue.enqueue(
             rq_entry,
             spec,
             retry=Retry(max=MAX_ATTEMPTS - 1, interval=[2, 8]),
-            on_failure=rq_failed,
+            on_failure=Callback(rq_failed),
         )
 
     def start(self) -> None:
