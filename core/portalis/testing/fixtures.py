@@ -49,8 +49,8 @@ class HostClient(FlaskClient):
         """A CSRF token for this client's session (as a form on ``path`` would carry)."""
         import re
 
-        page = self.get(path)
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+        page = self.get(path, follow_redirects=True).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(r'"X-CSRFToken": "([^"]+)"', page)
         if not match:
             raise AssertionError(f"no CSRF token on {path}")
         return match.group(1)
