@@ -57,12 +57,17 @@ def test_login_is_rate_limited(world, client_as, portalis_app):
         portalis_app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
     assert codes[:3] == [401, 401, 401]
     assert codes[3] == 429
-    assert "Too many attempts" in _login(client, "victim@x.test", "guess").get_data(as_text=True) or codes[4] == 429
+    assert (
+        "Too many attempts" in _login(client, "victim@x.test", "guess").get_data(as_text=True)
+        or codes[4] == 429
+    )
 
 
 def test_open_redirect_after_login_is_refused(world, client_as):
     client = client_as(None)
-    resp = _login(client, world.users["gold_admin"].email, query_string={"next": "//evil.example/x"})
+    resp = _login(
+        client, world.users["gold_admin"].email, query_string={"next": "//evil.example/x"}
+    )
     assert resp.headers["Location"].endswith("/")
     assert "evil" not in resp.headers["Location"]
 
@@ -114,12 +119,19 @@ def test_weak_password_is_refused_with_a_field_message(world, client_as, mailbox
 
 def test_partner_admin_invites_a_colleague_who_accepts(world, client_as, mailbox):
     admin = client_as(world.users["gold_admin"])
-    resp = admin.post_form("/team/invite", {"name": "Nina New", "email": "Nina@Gold.test", "role": "partner_user"}, form_page="/team")
+    resp = admin.post_form(
+        "/team/invite",
+        {"name": "Nina New", "email": "Nina@Gold.test", "role": "partner_user"},
+        form_page="/team",
+    )
     assert resp.status_code == 302
     assert mailbox[0]["To"] == "nina@gold.test"
     invitee = client_as(None)
     path = _link(mailbox[0]).split(invitee.host, 1)[1]
-    resp = invitee.post_form(path, {"name": "Nina N.", "password": "nina's long password", "confirm": "nina's long password"})
+    resp = invitee.post_form(
+        path,
+        {"name": "Nina N.", "password": "nina's long password", "confirm": "nina's long password"},
+    )
     assert resp.status_code == 302
     assert "Nina N." in invitee.get("/dashboard").get_data(as_text=True)
     assert invitee.get(path).status_code == 400  # the link worked once
@@ -146,11 +158,18 @@ def test_deactivated_user_is_signed_out(world, client_as):
     admin.post_form(f"/team/{world.users['gold_user'].id}/deactivate", form_page="/team")
     assert victim_client.get("/dashboard").status_code == 302
     with tenant_scope(world.tenant.id):
-        assert db.session.scalars(select(UserSession).where(UserSession.user_id == world.users["gold_user"].id)).all() == []
+        assert (
+            db.session.scalars(
+                select(UserSession).where(UserSession.user_id == world.users["gold_user"].id)
+            ).all()
+            == []
+        )
 
 
 def test_post_without_csrf_token_is_refused(world, client_as):
     client = client_as(world.users["gold_admin"])
-    resp = client.post("/team/invite", data={"name": "X", "email": "x@y.test", "role": "partner_user"})
+    resp = client.post(
+        "/team/invite", data={"name": "X", "email": "x@y.test", "role": "partner_user"}
+    )
     assert resp.status_code == 400
     assert "session expired" in resp.get_data(as_text=True)

@@ -26,7 +26,16 @@ def _seed_plugin_data(world):
 
     portal = world.app.extensions["portalis"]
     for bundle, tenant in ((world, world.tenant), (None, world.other_tenant)):
-        src = world.other if bundle is None else {"program": world.program, "tiers": world.tiers, "partners": world.partners, "users": world.users}
+        src = (
+            world.other
+            if bundle is None
+            else {
+                "program": world.program,
+                "tiers": world.tiers,
+                "partners": world.partners,
+                "users": world.users,
+            }
+        )
         seed = DemoSeed(
             tenant_id=tenant.id,
             tenant_slug=tenant.slug,
@@ -36,7 +45,10 @@ def _seed_plugin_data(world):
             users={u.email: u.id for u in src["users"].values()},
             rng=random.Random(f"isolation-{tenant.slug}"),  # same seed → same texts in both tenants
         )
-        with world.app.test_request_context(base_url=f"http://{tenant.slug}.localhost"), tenant_scope(tenant.id):
+        with (
+            world.app.test_request_context(base_url=f"http://{tenant.slug}.localhost"),
+            tenant_scope(tenant.id),
+        ):
             portal.registry.call_all("portalis_demo_data", seed=seed)
             db.session.commit()
 
@@ -50,7 +62,30 @@ def _strings(tenant_id, partner_id=None):
             if not issubclass(cls, TenantScoped):
                 continue
             table = mapper.local_table
-            cols = [c for c in table.columns if isinstance(c.type, String | Text) and c.name not in ("password_hash", "token_nonce", "id", "criteria", "role", "status", "currency", "country", "locale", "timezone", "slug", "color", "source", "action", "object_type", "plugin")]
+            cols = [
+                c
+                for c in table.columns
+                if isinstance(c.type, String | Text)
+                and c.name
+                not in (
+                    "password_hash",
+                    "token_nonce",
+                    "id",
+                    "criteria",
+                    "role",
+                    "status",
+                    "currency",
+                    "country",
+                    "locale",
+                    "timezone",
+                    "slug",
+                    "color",
+                    "source",
+                    "action",
+                    "object_type",
+                    "plugin",
+                )
+            ]
             if not cols:
                 continue
             stmt = select(*cols).where(table.c.tenant_id == tenant_id)
@@ -60,7 +95,11 @@ def _strings(tenant_id, partner_id=None):
                 stmt = stmt.where(table.c.partner_id == partner_id)
             for row in db.session.execute(stmt):
                 for value in row:
-                    if isinstance(value, str) and len(value) >= 8 and (" " in value or "@" in value):
+                    if (
+                        isinstance(value, str)
+                        and len(value) >= 8
+                        and (" " in value or "@" in value)
+                    ):
                         out.add(value)
     return out
 
@@ -72,7 +111,11 @@ def _fingerprint(tenant_id, except_partner_id):
     with unscoped("isolation suite fingerprints a tenant"):
         for mapper in sorted(Base.registry.mappers, key=lambda m: m.local_table.name):
             t = mapper.local_table
-            if not issubclass(mapper.class_, TenantScoped) or t.name in ("user_sessions", "audit_entries", "outbox_messages"):
+            if not issubclass(mapper.class_, TenantScoped) or t.name in (
+                "user_sessions",
+                "audit_entries",
+                "outbox_messages",
+            ):
                 continue
             stmt = select(t).where(t.c.tenant_id == tenant_id).order_by(*t.primary_key.columns)
             if t.name == "partners":
@@ -123,7 +166,17 @@ def _request(client, method, url):
     if method == "GET":
         return client.get(url)
     token = client.csrf("/login") if client.host else None
-    return client.post(url, data={"csrf_token": token, "reason": "x", "status": "active", "name": "X", "email": "x@x.test", "role": "partner_user"})
+    return client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "reason": "x",
+            "status": "active",
+            "name": "X",
+            "email": "x@x.test",
+            "role": "partner_user",
+        },
+    )
 
 
 def test_no_route_leaks_another_tenants_or_partners_data(scene, client_as):
@@ -131,9 +184,15 @@ def test_no_route_leaks_another_tenants_or_partners_data(scene, client_as):
     app = world.app
     gold = world.partners["gold"]
     foreign_tenant_texts = _strings(world.tenant.id) - _strings(world.other_tenant.id)
-    foreign_partner_texts = _strings(world.tenant.id, gold.id) - _strings(world.tenant.id, world.partners["silver"].id)
+    foreign_partner_texts = _strings(world.tenant.id, gold.id) - _strings(
+        world.tenant.id, world.partners["silver"].id
+    )
     # texts of the victim tenant that every tenant's pages legitimately show
-    foreign_tenant_texts = {t for t in foreign_tenant_texts if world.tenant.slug.lower() in t.lower() or "@" in t or len(t) > 12}
+    foreign_tenant_texts = {
+        t
+        for t in foreign_tenant_texts
+        if world.tenant.slug.lower() in t.lower() or "@" in t or len(t) > 12
+    }
     assert foreign_tenant_texts and foreign_partner_texts, "the scene must hold distinctive data"
     victim = {
         "partner_id": gold.id,
@@ -147,8 +206,15 @@ def test_no_route_leaks_another_tenants_or_partners_data(scene, client_as):
     with unscoped("isolation suite finds plugin record ids"):
         for mapper in Base.registry.mappers:
             t = mapper.local_table
-            if issubclass(mapper.class_, TenantScoped) and "partner_id" in t.c and "id" in t.c and t.name not in ("users", "tier_changes"):
-                rid = db.session.execute(select(t.c.id).where(t.c.partner_id == gold.id).limit(1)).scalar()
+            if (
+                issubclass(mapper.class_, TenantScoped)
+                and "partner_id" in t.c
+                and "id" in t.c
+                and t.name not in ("users", "tier_changes")
+            ):
+                rid = db.session.execute(
+                    select(t.c.id).where(t.c.partner_id == gold.id).limit(1)
+                ).scalar()
                 if rid is not None:
                     singular = t.name.split("_", 1)[-1].rstrip("s")
                     victim.setdefault(f"{singular}_id", rid)
@@ -157,7 +223,10 @@ def test_no_route_leaks_another_tenants_or_partners_data(scene, client_as):
     actors = {
         "other tenant's partner admin": (world.other["users"]["gold_admin"], foreign_tenant_texts),
         "other tenant's vendor admin": (world.other["users"]["vendor_admin"], foreign_tenant_texts),
-        "another partner (silver, lower tier)": (world.users["silver_admin"], foreign_partner_texts),
+        "another partner (silver, lower tier)": (
+            world.users["silver_admin"],
+            foreign_partner_texts,
+        ),
         "anonymous": (None, foreign_tenant_texts | foreign_partner_texts),
     }
     problems = []
@@ -168,7 +237,9 @@ def test_no_route_leaks_another_tenants_or_partners_data(scene, client_as):
         for rule in rules:
             url = rule.build(_values(rule, victim))[1]
             for method in sorted((rule.methods or set()) & {"GET", "POST"}):
-                client = client_as(user)  # fresh client: a POST can't sign the actor out for the rest
+                client = client_as(
+                    user
+                )  # fresh client: a POST can't sign the actor out for the rest
                 resp = _request(client, method, url)
                 checked += 1
                 body = resp.get_data(as_text=True)
@@ -179,8 +250,15 @@ def test_no_route_leaks_another_tenants_or_partners_data(scene, client_as):
                 if resp.status_code == 200 and leaked:
                     problems.append(f"{label}: {method} {url} shows {leaked[:3]}")
                 blueprint = rule.endpoint.split(".", 1)[0]
-                if label.startswith("another partner") and blueprint in plugin_bps and method == "GET" and resp.status_code != 404:
-                    problems.append(f"{label}: plugin page {url} answered {resp.status_code}, expected 404 (not entitled)")
+                if (
+                    label.startswith("another partner")
+                    and blueprint in plugin_bps
+                    and method == "GET"
+                    and resp.status_code != 404
+                ):
+                    problems.append(
+                        f"{label}: plugin page {url} answered {resp.status_code}, expected 404 (not entitled)"
+                    )
     assert not problems, "\n".join(problems)
     after = _fingerprint(world.tenant.id, world.partners["silver"].id)
     changed = [name for name in before if before[name] != after.get(name)]

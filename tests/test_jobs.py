@@ -29,7 +29,9 @@ def test_job_runs_in_the_tenant_scope_of_whoever_enqueued_it(world, portalis_app
 
 def test_job_changes_are_committed(world):
     with tenant_scope(world.tenant.id):
-        enqueue(jobs_sample.rename_partner, partner_id=world.partners["gold"].id, name="Renamed by job")
+        enqueue(
+            jobs_sample.rename_partner, partner_id=world.partners["gold"].id, name="Renamed by job"
+        )
     db.session.remove()
     with tenant_scope(world.tenant.id):
         assert db.session.get(Partner, world.partners["gold"].id).name == "Renamed by job"
@@ -87,7 +89,13 @@ def test_rq_backend_runs_jobs_through_redis(world, portalis_app, portalis_databa
 
     conn = _redis_or_skip()
     queue_name = f"portalis-test-{uuid.uuid4().hex[:8]}"  # own key prefix per run
-    app = build_app(portalis_database_url, tmp_path, JOBS_BACKEND="rq", REDIS_URL="redis://127.0.0.1:6379/0", RQ_QUEUE=queue_name)
+    app = build_app(
+        portalis_database_url,
+        tmp_path,
+        JOBS_BACKEND="rq",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        RQ_QUEUE=queue_name,
+    )
     runner = app.extensions["portalis_jobs"]
     try:
         with app.app_context(), tenant_scope(world.tenant.id):

@@ -30,7 +30,9 @@ def empty_database(portalis_database_url, tmp_path):
         admin.dispose()
 
 
-def test_upgrade_from_empty_creates_every_table_and_matches_the_models(portalis_app, empty_database):
+def test_upgrade_from_empty_creates_every_table_and_matches_the_models(
+    portalis_app, empty_database
+):
     with portalis_app.app_context():
         old = portalis_app.config["DATABASE_URL"]
         portalis_app.config["DATABASE_URL"] = empty_database

@@ -59,7 +59,9 @@ def sample():
 
 @pytest.fixture
 def sample_app(portalis_app, portalis_database_url, tmp_path, sample):
-    return build_app(portalis_database_url, tmp_path, plugins=[], extra_plugins=[sample, BrokenWidgetPlugin()])
+    return build_app(
+        portalis_database_url, tmp_path, plugins=[], extra_plugins=[sample, BrokenWidgetPlugin()]
+    )
 
 
 def _enable(world, name, enabled=True, tier_ids=None):
@@ -112,13 +114,19 @@ def test_plugin_limited_to_gold_is_404_for_silver(world, client_as, sample_app):
 
 def test_plugin_enabled_in_other_tenant_only_is_404(world, client_as, sample_app):
     with tenant_scope(world.other_tenant.id):
-        db.session.add(ProgramPlugin(program_id=world.other["program"].id, plugin="sample", enabled=True, settings={}))
+        db.session.add(
+            ProgramPlugin(
+                program_id=world.other["program"].id, plugin="sample", enabled=True, settings={}
+            )
+        )
         db.session.commit()
     c = _client(sample_app, world, client_as, world.users["gold_user"])
     assert c.get("/sample/").status_code == 404
 
 
-def test_anonymous_visitor_is_sent_to_sign_in_only_when_the_plugin_exists_here(world, client_as, sample_app):
+def test_anonymous_visitor_is_sent_to_sign_in_only_when_the_plugin_exists_here(
+    world, client_as, sample_app
+):
     c = _client(sample_app, world, client_as, None)
     assert c.get("/sample/").status_code == 404
     _enable(world, "sample", True)
@@ -134,7 +142,10 @@ def test_failing_widget_is_left_out_and_logged(world, client_as, sample_app, cap
         resp = c.get("/dashboard")
     assert resp.status_code == 200
     assert "sample widget body" in resp.get_data(as_text=True)
-    assert any("broken" in r.getMessage() and str(world.tenant.id) in r.getMessage() for r in caplog.records)
+    assert any(
+        "broken" in r.getMessage() and str(world.tenant.id) in r.getMessage()
+        for r in caplog.records
+    )
 
 
 def test_events_reach_only_plugins_enabled_for_the_program(world, sample_app, sample):
@@ -184,7 +195,9 @@ def test_incompatible_plugin_is_refused_with_a_clear_message():
 
 def test_missing_required_plugin_is_refused():
     class Needy:
-        PLUGIN = PluginInfo(name="needy", title="Needy", version="1.0", requires_plugins=("nonexistent",))
+        PLUGIN = PluginInfo(
+            name="needy", title="Needy", version="1.0", requires_plugins=("nonexistent",)
+        )
 
     with pytest.raises(PluginError, match="requires plugin 'nonexistent'"):
         PluginRegistry().load(only=[], extra=[Needy()])
@@ -201,4 +214,6 @@ def test_every_hookspec_is_documented_with_its_signature():
     for name in specs:
         sig = inspect.signature(getattr(hookspecs, name))
         params = ", ".join(sig.parameters)
-        assert re.search(rf"`{name}\({re.escape(params)}\)`", doc), f"{name}({params}) is not documented in docs/plugins.md"
+        assert re.search(rf"`{name}\({re.escape(params)}\)`", doc), (
+            f"{name}({params}) is not documented in docs/plugins.md"
+        )

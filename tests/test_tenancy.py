@@ -30,7 +30,11 @@ def test_scoped_queries_see_only_own_tenant(world):
         names = set(db.session.scalars(select(Partner.name)))
         ids = set(db.session.scalars(select(Partner.id)))
         count = db.session.scalar(select(func.count()).select_from(Partner))
-        joined = db.session.execute(select(User.email).join(Partner, Partner.id == User.partner_id)).scalars().all()
+        joined = (
+            db.session.execute(select(User.email).join(Partner, Partner.id == User.partner_id))
+            .scalars()
+            .all()
+        )
     assert names == {p.name for p in world.partners.values()}
     assert not ids & other_partner_ids
     assert count == 2
@@ -72,7 +76,13 @@ def test_new_rows_are_stamped_with_the_active_tenant(world):
 
 def test_writing_into_another_tenant_raises(world):
     with tenant_scope(world.tenant.id):
-        db.session.add(Partner(name="Smuggled", program_id=world.other["program"].id, tenant_id=world.other_tenant.id))
+        db.session.add(
+            Partner(
+                name="Smuggled",
+                program_id=world.other["program"].id,
+                tenant_id=world.other_tenant.id,
+            )
+        )
         with pytest.raises(ScopeError):
             db.session.flush()
         db.session.rollback()
@@ -82,7 +92,12 @@ def test_cross_tenant_reference_is_refused_by_the_database(world):
     # a partner of tenant A pointing at a tier of tenant B: the composite FK refuses it
     with unscoped("test writes a deliberately broken row"):
         db.session.add(
-            Partner(name="Confused", tenant_id=world.tenant.id, program_id=world.program.id, tier_id=world.other["tiers"]["gold"].id)
+            Partner(
+                name="Confused",
+                tenant_id=world.tenant.id,
+                program_id=world.program.id,
+                tier_id=world.other["tiers"]["gold"].id,
+            )
         )
         with pytest.raises(IntegrityError):
             db.session.flush()
@@ -112,8 +127,13 @@ def test_unknown_host_is_404(world, client_as):
 )
 def test_tenant_never_comes_from_headers_or_parameters(world, client_as, trick):
     client = client_as(world.users["gold_admin"])
-    kwargs = {k: {kk: vv.format(other=world.other_tenant.slug) for kk, vv in v.items()} for k, v in trick.items()}
-    body = client.get("/admin/partners", **kwargs).get_data(as_text=True) + client.get("/team", **kwargs).get_data(as_text=True)
+    kwargs = {
+        k: {kk: vv.format(other=world.other_tenant.slug) for kk, vv in v.items()}
+        for k, v in trick.items()
+    }
+    body = client.get("/admin/partners", **kwargs).get_data(as_text=True) + client.get(
+        "/team", **kwargs
+    ).get_data(as_text=True)
     for partner in world.other["partners"].values():
         assert partner.name not in body
     assert "Gina Gold" in body  # still served as the own tenant
@@ -129,5 +149,7 @@ def test_session_cookie_is_per_host(world, client_as):
 
 def test_tier_rows_are_scoped_in_joins(world):
     with tenant_scope(world.other_tenant.id):
-        rows = db.session.execute(select(Partner.name, Tier.name).join(Tier, Tier.id == Partner.tier_id)).all()
+        rows = db.session.execute(
+            select(Partner.name, Tier.name).join(Tier, Tier.id == Partner.tier_id)
+        ).all()
     assert {r[0] for r in rows} == {p.name for p in world.other["partners"].values()}

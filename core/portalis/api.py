@@ -65,7 +65,9 @@ def plugin_settings(plugin: str, program_id: int) -> dict[str, Any]:
 
     info = current_app.extensions["portalis"].registry.info(plugin)
     row = session.scalars(
-        select(ProgramPlugin).where(ProgramPlugin.program_id == program_id, ProgramPlugin.plugin == plugin)
+        select(ProgramPlugin).where(
+            ProgramPlugin.program_id == program_id, ProgramPlugin.plugin == plugin
+        )
     ).first()
     return {**dict(info.settings_defaults), **(row.settings if row else {})}
 
@@ -76,7 +78,9 @@ def programs_with_plugin(plugin: str) -> list[int]:
 
     return list(
         session.scalars(
-            select(ProgramPlugin.program_id).where(ProgramPlugin.plugin == plugin, ProgramPlugin.enabled.is_(True))
+            select(ProgramPlugin.program_id).where(
+                ProgramPlugin.plugin == plugin, ProgramPlugin.enabled.is_(True)
+            )
         )
     )
 

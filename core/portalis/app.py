@@ -22,7 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import __version__
 from .config import default_instance_path, load_config
 from .db import db
-from .i18n import Catalogs, CORE_DOMAIN, jinja_helpers, select_locale, select_timezone
+from .i18n import CORE_DOMAIN, Catalogs, jinja_helpers, select_locale, select_timezone
 from .jobs import make_runner
 from .mail import make_sender
 from .models import Tenant, TenantDomain
@@ -86,7 +86,11 @@ def create_app(
         if p.info.name == CORE_PLUGIN_NAME:
             continue
         source = getattr(p.module, "__file__", None)
-        d = Path(p.info.templates_dir) if p.info.templates_dir else (Path(source).parent / "templates" if source else None)
+        d = (
+            Path(p.info.templates_dir)
+            if p.info.templates_dir
+            else (Path(source).parent / "templates" if source else None)
+        )
         if d is not None and d.is_dir():
             plugin_template_dirs.append(d)
     app.extensions["portalis_themes"] = Themes(app, plugin_template_dirs)
@@ -245,7 +249,9 @@ def _load_viewer() -> None:
         g.viewer = Viewer(tenant_id=0)
         return
     user = current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
-    if user is not None and (not user.active or (user.partner is not None and user.partner.status != "active")):
+    if user is not None and (
+        not user.active or (user.partner is not None and user.partner.status != "active")
+    ):
         user = None
     g.user = user
     g.viewer = g.portal.viewer_for(tenant.id, user, current_locale())

@@ -40,10 +40,15 @@ def record(
 def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
-    return {k: (v if isinstance(v, str | int | float | bool | None | list | dict) else str(v)) for k, v in value.items()}
+    return {
+        k: (v if isinstance(v, str | int | float | bool | None | list | dict) else str(v))
+        for k, v in value.items()
+    }
 
 
-def changes(obj: Any, fields: list[str], new: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def changes(
+    obj: Any, fields: list[str], new: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Before/after dicts for the fields that actually change."""
     before, after = {}, {}
     for f in fields:

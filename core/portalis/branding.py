@@ -34,13 +34,19 @@ def valid(key: str, value: Any) -> bool:
     return bool(spec and isinstance(value, str) and spec[1].match(value))
 
 
-def effective(theme_defaults: dict[str, Any], tenant_branding: dict[str, Any], program_branding: dict[str, Any] | None = None) -> dict[str, str]:
+def effective(
+    theme_defaults: dict[str, Any],
+    tenant_branding: dict[str, Any],
+    program_branding: dict[str, Any] | None = None,
+) -> dict[str, str]:
     """Theme defaults < tenant settings < program overrides (logo and accent only)."""
     out = dict(FALLBACK)
     for source in (theme_defaults, tenant_branding):
         out.update({k: v for k, v in source.items() if valid(k, v)})
     if program_branding:
-        out.update({k: v for k, v in program_branding.items() if k in ("brand_accent",) and valid(k, v)})
+        out.update(
+            {k: v for k, v in program_branding.items() if k in ("brand_accent",) and valid(k, v)}
+        )
     out["brand_primary_contrast"] = best_text_on(out["brand_primary"])
     return out
 
@@ -77,4 +83,6 @@ def contrast_ratio(fg: str, bg: str) -> float:
 
 
 def best_text_on(bg: str) -> str:
-    return "#ffffff" if contrast_ratio("#ffffff", bg) >= contrast_ratio("#111827", bg) else "#111827"
+    return (
+        "#ffffff" if contrast_ratio("#ffffff", bg) >= contrast_ratio("#111827", bg) else "#111827"
+    )

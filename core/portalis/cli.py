@@ -73,7 +73,9 @@ def register_cli(app: Flask) -> None:
         from .models import Program, Tenant, Tier, User
 
         with unscoped("operator creates a tenant"):
-            tenant = Tenant(slug=slug, name=name, allowed_locales=["en"], branding={"portal_name": name})
+            tenant = Tenant(
+                slug=slug, name=name, allowed_locales=["en"], branding={"portal_name": name}
+            )
             db.session.add(tenant)
             db.session.flush()
         with tenant_scope(tenant.id):
@@ -81,15 +83,21 @@ def register_cli(app: Flask) -> None:
             db.session.add(program)
             db.session.flush()
             db.session.add(Tier(program_id=program.id, rank=0, name="Registered"))
-            user = User(email=admin_email.lower(), name=admin_email, role="vendor_admin", password_hash=None)
+            user = User(
+                email=admin_email.lower(), name=admin_email, role="vendor_admin", password_hash=None
+            )
             db.session.add(user)
             db.session.commit()
             from .identity.tokens import make_token
 
-            with current_app.test_request_context(base_url=f"http://{slug}.{current_app.config['BASE_DOMAIN']}"):
+            with current_app.test_request_context(
+                base_url=f"http://{slug}.{current_app.config['BASE_DOMAIN']}"
+            ):
                 from flask import url_for
 
-                click.echo(url_for("auth.accept_invite", token=make_token(user, "invite"), _external=True))
+                click.echo(
+                    url_for("auth.accept_invite", token=make_token(user, "invite"), _external=True)
+                )
 
     @app.cli.group("users")
     def users() -> None:
@@ -145,16 +153,28 @@ def register_cli(app: Flask) -> None:
         if name not in portal.registry.plugins or name == "core":
             raise click.ClickException(f"plugin {name!r} is not installed")
         with tenant_scope(_tenant_id(slug)):
-            program = db.session.scalars(select(Program).where(Program.slug == program_slug)).first()
+            program = db.session.scalars(
+                select(Program).where(Program.slug == program_slug)
+            ).first()
             if program is None:
                 raise click.ClickException("no such program")
-            row = db.session.scalars(select(ProgramPlugin).where(ProgramPlugin.program_id == program.id, ProgramPlugin.plugin == name)).first()
+            row = db.session.scalars(
+                select(ProgramPlugin).where(
+                    ProgramPlugin.program_id == program.id, ProgramPlugin.plugin == name
+                )
+            ).first()
             if row is None:
-                row = ProgramPlugin(program_id=program.id, plugin=name, settings=dict(portal.registry.info(name).settings_defaults))
+                row = ProgramPlugin(
+                    program_id=program.id,
+                    plugin=name,
+                    settings=dict(portal.registry.info(name).settings_defaults),
+                )
                 db.session.add(row)
             row.enabled = not off
             db.session.flush()
-            portal.registry.call_one(name, "portalis_plugin_toggled", program_id=program.id, enabled=row.enabled)
+            portal.registry.call_one(
+                name, "portalis_plugin_toggled", program_id=program.id, enabled=row.enabled
+            )
             db.session.commit()
         click.echo(f"{name} {'disabled' if off else 'enabled'} for {slug}/{program_slug}")
 
@@ -164,7 +184,9 @@ def register_cli(app: Flask) -> None:
 
     @tiers.command("evaluate")
     @click.option("--tenant", "slug", default=None, help="One tenant (default: all).")
-    @click.option("--dry-run", is_flag=True, help="Show who would change tier and why; change nothing.")
+    @click.option(
+        "--dry-run", is_flag=True, help="Show who would change tier and why; change nothing."
+    )
     def tiers_evaluate(slug: str | None, dry_run: bool) -> None:
         from .models import Tenant
         from .tiers.evaluation import evaluate_all
@@ -177,14 +199,23 @@ def register_cli(app: Flask) -> None:
         if not targets:
             raise click.ClickException("no such tenant")
         for tid, tslug in targets:
-            with tenant_scope(tid), current_app.test_request_context(base_url=f"http://{tslug}.{current_app.config['BASE_DOMAIN']}"):
+            with (
+                tenant_scope(tid),
+                current_app.test_request_context(
+                    base_url=f"http://{tslug}.{current_app.config['BASE_DOMAIN']}"
+                ),
+            ):
                 results = evaluate_all(dry_run=dry_run)
                 for _pid, decisions in results.items():
                     for d in decisions:
                         if d.changes or (d.locked and d.from_tier is not d.to_tier):
                             frm = d.from_tier.name if d.from_tier else "-"
                             to = d.to_tier.name if d.to_tier else "-"
-                            verb = "locked, stays" if d.locked else ("would move" if dry_run else "moved")
+                            verb = (
+                                "locked, stays"
+                                if d.locked
+                                else ("would move" if dry_run else "moved")
+                            )
                             why = ", ".join(f"{k}={v:g}" for k, v in sorted(d.metrics.items()))
                             click.echo(f"{tslug}\t{d.partner_name}\t{frm} -> {to}\t{verb}\t{why}")
                 db.session.remove()

@@ -15,12 +15,15 @@ from sqlalchemy import func, select
 from . import __version__
 from .context import Viewer
 from .db import db
-from .i18n import gettext as _, lazy_gettext
+from .i18n import gettext as _
+from .i18n import lazy_gettext
 from .models import Partner, User
 from .plugins.contract import MetricDefinition, NavItem, PeriodicJob, PluginInfo, Widget
 from .plugins.hookspecs import hookimpl
 
-PLUGIN = PluginInfo(name="core", title="Portalis core", version=__version__, requires_core=">=1.0,<2")
+PLUGIN = PluginInfo(
+    name="core", title="Portalis core", version=__version__, requires_core=">=1.0,<2"
+)
 
 
 @hookimpl
@@ -31,22 +34,32 @@ def portalis_nav_items(viewer: Viewer) -> list[NavItem]:
             NavItem(_("My tier"), "portal.my_tier", icon="award", order=80),
         ]
         if viewer.is_partner_admin:
-            items.append(NavItem(_("Team"), "portal.team", icon="users", order=90, section="account"))
-        items.append(NavItem(_("Profile"), "portal.profile", icon="user", order=95, section="account"))
+            items.append(
+                NavItem(_("Team"), "portal.team", icon="users", order=90, section="account")
+            )
+        items.append(
+            NavItem(_("Profile"), "portal.profile", icon="user", order=95, section="account")
+        )
         return items
     if viewer.is_vendor_staff:
         items = [
             NavItem(_("Overview"), "admin.overview", icon="home", order=0),
             NavItem(_("Partners"), "admin.partners", icon="building", order=10),
-            NavItem(_("Programs & tiers"), "admin.programs", icon="layers", order=20, section="admin"),
+            NavItem(
+                _("Programs & tiers"), "admin.programs", icon="layers", order=20, section="admin"
+            ),
         ]
         if viewer.is_vendor_admin:
             items += [
                 NavItem(_("Users"), "admin.users", icon="users", order=30, section="admin"),
-                NavItem(_("Settings"), "admin.settings", icon="settings", order=40, section="admin"),
+                NavItem(
+                    _("Settings"), "admin.settings", icon="settings", order=40, section="admin"
+                ),
                 NavItem(_("Audit log"), "admin.audit_log", icon="list", order=50, section="admin"),
             ]
-        items.append(NavItem(_("Profile"), "portal.profile", icon="user", order=95, section="account"))
+        items.append(
+            NavItem(_("Profile"), "portal.profile", icon="user", order=95, section="account")
+        )
         return items
     return []
 
@@ -64,16 +77,22 @@ def portalis_dashboard_widgets(viewer: Viewer) -> list[Widget]:
     return [Widget(title=_("Your tier"), html=html, order=50)]
 
 
-def _partner_users(partner_ids: list[int], program_id: int, now: dt.datetime) -> Mapping[int, float]:
+def _partner_users(
+    partner_ids: list[int], program_id: int, now: dt.datetime
+) -> Mapping[int, float]:
     rows = db.session.execute(
         select(User.partner_id, func.count(User.id))
-        .where(User.partner_id.in_(partner_ids), User.active.is_(True), User.password_hash.is_not(None))
+        .where(
+            User.partner_id.in_(partner_ids), User.active.is_(True), User.password_hash.is_not(None)
+        )
         .group_by(User.partner_id)
     ).all()
     return {pid: float(n) for pid, n in rows}
 
 
-def _active_users_90d(partner_ids: list[int], program_id: int, now: dt.datetime) -> Mapping[int, float]:
+def _active_users_90d(
+    partner_ids: list[int], program_id: int, now: dt.datetime
+) -> Mapping[int, float]:
     since = now - dt.timedelta(days=90)
     rows = db.session.execute(
         select(User.partner_id, func.count(User.id))
@@ -83,8 +102,12 @@ def _active_users_90d(partner_ids: list[int], program_id: int, now: dt.datetime)
     return {pid: float(n) for pid, n in rows}
 
 
-def _months_in_program(partner_ids: list[int], program_id: int, now: dt.datetime) -> Mapping[int, float]:
-    rows = db.session.execute(select(Partner.id, Partner.created_at).where(Partner.id.in_(partner_ids))).all()
+def _months_in_program(
+    partner_ids: list[int], program_id: int, now: dt.datetime
+) -> Mapping[int, float]:
+    rows = db.session.execute(
+        select(Partner.id, Partner.created_at).where(Partner.id.in_(partner_ids))
+    ).all()
     return {pid: float(max(0, (now - created).days // 30)) for pid, created in rows}
 
 
@@ -92,8 +115,12 @@ def _months_in_program(partner_ids: list[int], program_id: int, now: dt.datetime
 def portalis_tier_metrics() -> list[MetricDefinition]:
     return [
         MetricDefinition("partner_users", lazy_gettext("Users with an account"), _partner_users),
-        MetricDefinition("active_users_90d", lazy_gettext("Users active in the last 90 days"), _active_users_90d),
-        MetricDefinition("months_in_program", lazy_gettext("Months in the program"), _months_in_program),
+        MetricDefinition(
+            "active_users_90d", lazy_gettext("Users active in the last 90 days"), _active_users_90d
+        ),
+        MetricDefinition(
+            "months_in_program", lazy_gettext("Months in the program"), _months_in_program
+        ),
     ]
 
 

@@ -15,7 +15,7 @@ from .models import Partner, Program, ProgramPlugin, Tenant, Tier, User
 from .plugins.contract import DemoSeed
 from .tenancy import tenant_scope, unscoped
 
-DEMO_PASSWORD = "portalis-demo"
+DEMO_PASSWORD = "portalis-demo"  # noqa: S105 - printed on the demo banner on purpose
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,38 @@ class DemoTenant:
 
 TIERS = (
     ("Registered", 0, "", {"deal_discount_pct": 0, "mdf_allowance": 0}, "#64748b"),
-    ("Silver", 1, "approved_deals_12m >= 3", {"deal_discount_pct": 5, "mdf_allowance": 2000}, "#94a3b8"),
-    ("Gold", 2, "won_revenue_12m >= 250000 and approved_deals_12m >= 5", {"deal_discount_pct": 10, "mdf_allowance": 10000}, "#d97706"),
-    ("Platinum", 3, "won_revenue_12m >= 1000000 and partner_users >= 3", {"deal_discount_pct": 15, "mdf_allowance": 50000}, "#7c3aed"),
+    (
+        "Silver",
+        1,
+        "approved_deals_12m >= 3",
+        {"deal_discount_pct": 5, "mdf_allowance": 2000},
+        "#94a3b8",
+    ),
+    (
+        "Gold",
+        2,
+        "won_revenue_12m >= 250000 and approved_deals_12m >= 5",
+        {"deal_discount_pct": 10, "mdf_allowance": 10000},
+        "#d97706",
+    ),
+    (
+        "Platinum",
+        3,
+        "won_revenue_12m >= 1000000 and partner_users >= 3",
+        {"deal_discount_pct": 15, "mdf_allowance": 50000},
+        "#7c3aed",
+    ),
 )
 
 TENANTS = (
     DemoTenant(
-        "acme", "Acme Cloud", "default", "#4f46e5", "#0ea5e9", "en", "Acme Partner Network",
+        "acme",
+        "Acme Cloud",
+        "default",
+        "#4f46e5",
+        "#0ea5e9",
+        "en",
+        "Acme Partner Network",
         (
             ("Northwind Traders", "US", "Platinum", "anna"),
             ("Contoso Systems", "GB", "Gold", "carl"),
@@ -50,7 +74,13 @@ TENANTS = (
         ),
     ),
     DemoTenant(
-        "globex", "Globex Security", "corporate", "#0f766e", "#f59e0b", "en", "Globex Partner Program",
+        "globex",
+        "Globex Security",
+        "corporate",
+        "#0f766e",
+        "#f59e0b",
+        "en",
+        "Globex Partner Program",
         (
             ("Initech Solutions", "US", "Platinum", "peter"),
             ("Umbrella Networks", "GB", "Gold", "alice"),
@@ -63,7 +93,7 @@ TENANTS = (
 LOCALE_BY_COUNTRY = {"DE": "de", "FR": "fr", "ES": "es", "JP": "ja", "AE": "ar"}
 
 
-def seed(*, only_if_empty: bool = True) -> list[str]:
+def seed() -> list[str]:
     """Create the demo tenants. Returns the slugs created (empty if already seeded)."""
     with unscoped("demo seeding checks which tenants exist"):
         existing = set(db.session.scalars(select(Tenant.slug)))
@@ -71,8 +101,7 @@ def seed(*, only_if_empty: bool = True) -> list[str]:
     pw_hash = hash_password(DEMO_PASSWORD)
     for spec in TENANTS:
         if spec.slug in existing:
-            if only_if_empty:
-                continue
+            continue
         tenant = Tenant(
             slug=spec.slug,
             name=spec.name,
@@ -81,7 +110,11 @@ def seed(*, only_if_empty: bool = True) -> list[str]:
             allowed_locales=["en", "de", "fr", "es", "ja", "ar"],
             timezone="Europe/Berlin" if spec.slug == "globex" else "America/New_York",
             currency="USD" if spec.slug == "acme" else "EUR",
-            branding={"portal_name": f"{spec.name} Partners", "brand_primary": spec.primary, "brand_accent": spec.accent},
+            branding={
+                "portal_name": f"{spec.name} Partners",
+                "brand_primary": spec.primary,
+                "brand_accent": spec.accent,
+            },
         )
         db.session.add(tenant)
         db.session.flush()
@@ -99,17 +132,32 @@ def _seed_tenant(tenant: Tenant, spec: DemoTenant, pw_hash: str) -> None:
     db.session.flush()
     tiers: dict[str, Tier] = {}
     for name, rank, crit, benefits, color in TIERS:
-        t = Tier(program_id=program.id, name=name, rank=rank, criteria=crit, benefits=benefits, color=color)
+        t = Tier(
+            program_id=program.id,
+            name=name,
+            rank=rank,
+            criteria=crit,
+            benefits=benefits,
+            color=color,
+        )
         db.session.add(t)
         tiers[name] = t
     db.session.flush()
     portal = current_app.extensions["portalis"]
     for plugin in portal.registry.optional:
         db.session.add(
-            ProgramPlugin(program_id=program.id, plugin=plugin.info.name, enabled=True, settings=dict(plugin.info.settings_defaults))
+            ProgramPlugin(
+                program_id=program.id,
+                plugin=plugin.info.name,
+                enabled=True,
+                settings=dict(plugin.info.settings_defaults),
+            )
         )
     users: dict[str, int] = {}
-    for local, name, role in (("admin", "Vera Vendor", "vendor_admin"), ("manager", "Max Manager", "channel_manager")):
+    for local, name, role in (
+        ("admin", "Vera Vendor", "vendor_admin"),
+        ("manager", "Max Manager", "channel_manager"),
+    ):
         u = User(email=f"{local}@{domain}", name=name, role=role, password_hash=pw_hash)
         db.session.add(u)
         db.session.flush()
@@ -129,8 +177,22 @@ def _seed_tenant(tenant: Tenant, spec: DemoTenant, pw_hash: str) -> None:
         partners[pname] = p.id
         pdomain = f"{pname.split()[0].lower()}.example"
         loc = LOCALE_BY_COUNTRY.get(country)
-        admin = User(email=f"{admin_local}@{pdomain}", name=admin_local.title() + " Admin", role="partner_admin", partner_id=p.id, password_hash=pw_hash, locale=loc)
-        member = User(email=f"sales@{pdomain}", name="Sam Sales", role="partner_user", partner_id=p.id, password_hash=pw_hash, locale=loc)
+        admin = User(
+            email=f"{admin_local}@{pdomain}",
+            name=admin_local.title() + " Admin",
+            role="partner_admin",
+            partner_id=p.id,
+            password_hash=pw_hash,
+            locale=loc,
+        )
+        member = User(
+            email=f"sales@{pdomain}",
+            name="Sam Sales",
+            role="partner_user",
+            partner_id=p.id,
+            password_hash=pw_hash,
+            locale=loc,
+        )
         db.session.add_all([admin, member])
         db.session.flush()
         users[admin.email] = admin.id
@@ -156,8 +218,14 @@ def logins() -> list[tuple[str, str, str]]:
         out.append((spec.slug, f"admin@{domain}", "vendor admin"))
         out.append((spec.slug, f"manager@{domain}", "channel manager"))
         pname, _c, tier, local = spec.partners[0]
-        out.append((spec.slug, f"{local}@{pname.split()[0].lower()}.example", f"partner admin ({tier})"))
-        out.append((spec.slug, f"sales@{pname.split()[0].lower()}.example", f"partner user ({tier})"))
+        out.append(
+            (spec.slug, f"{local}@{pname.split()[0].lower()}.example", f"partner admin ({tier})")
+        )
+        out.append(
+            (spec.slug, f"sales@{pname.split()[0].lower()}.example", f"partner user ({tier})")
+        )
         pname, _c, tier, local = spec.partners[-1]
-        out.append((spec.slug, f"{local}@{pname.split()[0].lower()}.example", f"partner admin ({tier})"))
+        out.append(
+            (spec.slug, f"{local}@{pname.split()[0].lower()}.example", f"partner admin ({tier})")
+        )
     return out

@@ -69,7 +69,9 @@ class Catalogs:
             if self.override_dir:
                 for variant in _variants(locale):
                     for d in {CORE_DOMAIN, domain}:
-                        t = self._read(self.override_dir / variant / "LC_MESSAGES" / f"{d}.po", variant)
+                        t = self._read(
+                            self.override_dir / variant / "LC_MESSAGES" / f"{d}.po", variant
+                        )
                         if t:
                             chain.append(t)
             chain += self._domain_chain(CORE_DOMAIN, locale)

@@ -193,7 +193,7 @@ class ThreadJobs:
                 if spec is None:
                     return
                 if not run_spec(self.app, spec):
-                    delay = 2 ** spec.attempts
+                    delay = 2**spec.attempts
                     threading.Timer(delay, self.queue.put, args=(spec,)).start()
             except Exception:  # never let the worker thread die
                 log.exception("job runner crashed on %s", spec)
@@ -222,7 +222,8 @@ class Scheduler:
             due = [
                 j
                 for j in portal.periodic_jobs()
-                if now - self.last_run.get(j.name, dt.datetime.min.replace(tzinfo=dt.UTC)) >= j.every
+                if now - self.last_run.get(j.name, dt.datetime.min.replace(tzinfo=dt.UTC))
+                >= j.every
             ]
             if not due:
                 return 0
@@ -291,9 +292,15 @@ def rq_entry(spec: JobSpec) -> None:
     from rq import get_current_job
 
     job = get_current_job()
-    spec.attempts = (MAX_ATTEMPTS - 1 - (job.retries_left or 0)) if job and job.retries_left is not None else spec.attempts
+    spec.attempts = (
+        (MAX_ATTEMPTS - 1 - (job.retries_left or 0))
+        if job and job.retries_left is not None
+        else spec.attempts
+    )
     with app.app_context(), fresh_session() as session:
-        ctx_scope = tenant_scope(spec.tenant_id) if spec.tenant_id is not None else unscoped("platform job")
+        ctx_scope = (
+            tenant_scope(spec.tenant_id) if spec.tenant_id is not None else unscoped("platform job")
+        )
         with ctx_scope:
             resolve(spec.func)(**spec.kwargs)
             session.commit()

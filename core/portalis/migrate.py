@@ -86,7 +86,9 @@ def run_env(context: Any) -> None:
         raise RuntimeError("run migrations through 'portalis db upgrade'")
     tables = owned_tables(name)
 
-    def include_object(obj: Any, obj_name: str, type_: str, reflected: bool, compare_to: Any) -> bool:
+    def include_object(
+        obj: Any, obj_name: str, type_: str, reflected: bool, compare_to: Any
+    ) -> bool:
         if type_ == "table":
             return obj_name in tables
         table = getattr(obj, "table", None)

@@ -39,14 +39,18 @@ class Portal:
 
     def periodic_jobs(self) -> list[PeriodicJob]:
         if self._jobs is None:
-            self._jobs = [j for jobs in self.registry.call_all("portalis_periodic_jobs") for j in jobs]
+            self._jobs = [
+                j for jobs in self.registry.call_all("portalis_periodic_jobs") for j in jobs
+            ]
         return self._jobs
 
     def permissions(self) -> list[Permission]:
         return [perm for p in self.registry.plugins.values() for perm in p.info.permissions]
 
     # enablement -----------------------------------------------------------------------------
-    def enabled_plugins_for_program(self, program_id: int, tier_id: int | None = None, *, any_tier: bool = True) -> frozenset[str]:
+    def enabled_plugins_for_program(
+        self, program_id: int, tier_id: int | None = None, *, any_tier: bool = True
+    ) -> frozenset[str]:
         rows = db.session.execute(
             select(ProgramPlugin.plugin, ProgramPlugin.tier_ids).where(
                 ProgramPlugin.program_id == program_id, ProgramPlugin.enabled.is_(True)
@@ -85,15 +89,19 @@ class Portal:
         partner: Partner | None = user.partner
         if partner is None:
             return Viewer(tenant_id=tenant_id, user_id=user.id, role=user.role, locale=locale)
-        rows = db.session.execute(
-            select(ProgramPlugin.plugin, ProgramPlugin.tier_ids, Tier.rank)
-            .select_from(Tier)
-            .outerjoin(
-                ProgramPlugin,
-                (ProgramPlugin.program_id == Tier.program_id) & ProgramPlugin.enabled.is_(True),
-            )
-            .where(Tier.id == partner.tier_id)
-        ).all() if partner.tier_id else []
+        rows = (
+            db.session.execute(
+                select(ProgramPlugin.plugin, ProgramPlugin.tier_ids, Tier.rank)
+                .select_from(Tier)
+                .outerjoin(
+                    ProgramPlugin,
+                    (ProgramPlugin.program_id == Tier.program_id) & ProgramPlugin.enabled.is_(True),
+                )
+                .where(Tier.id == partner.tier_id)
+            ).all()
+            if partner.tier_id
+            else []
+        )
         rank = rows[0][2] if rows else None
         enabled = frozenset(
             name

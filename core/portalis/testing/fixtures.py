@@ -31,7 +31,9 @@ from flask.testing import FlaskClient
 
 from ..tenancy import tenant_scope, unscoped
 
-PG_ADMIN_URL = os.environ.get("PORTALIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "PORTALIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 
 __all__ = ["HostClient", "World", "tenant_scope", "unscoped"]
 
@@ -50,12 +52,21 @@ class HostClient(FlaskClient):
         import re
 
         page = self.get(path, follow_redirects=True).get_data(as_text=True)
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(r'"X-CSRFToken": "([^"]+)"', page)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'"X-CSRFToken": "([^"]+)"', page
+        )
         if not match:
             raise AssertionError(f"no CSRF token on {path}")
         return match.group(1)
 
-    def post_form(self, path: str, data: dict[str, Any] | None = None, *, form_page: str | None = None, **kwargs: Any) -> Any:
+    def post_form(
+        self,
+        path: str,
+        data: dict[str, Any] | None = None,
+        *,
+        form_page: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """POST like a browser form: with the CSRF token the page would have carried."""
         payload = dict(data or {})
         payload.setdefault("csrf_token", self.csrf(form_page or path))
@@ -93,7 +104,13 @@ _APPS: dict[tuple[str, ...] | None, Flask] = {}
 _MIGRATED: set[str] = set()
 
 
-def build_app(database_url: str, instance: Path, plugins: list[str] | None = None, extra_plugins: list[Any] | None = None, **config: Any) -> Flask:
+def build_app(
+    database_url: str,
+    instance: Path,
+    plugins: list[str] | None = None,
+    extra_plugins: list[Any] | None = None,
+    **config: Any,
+) -> Flask:
     """An app for tests: eager jobs, in-memory mail, no scheduler thread."""
     from ..app import create_app
 
@@ -118,7 +135,11 @@ def build_app(database_url: str, instance: Path, plugins: list[str] | None = Non
 
 
 @pytest.fixture
-def portalis_app(request: pytest.FixtureRequest, portalis_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def portalis_app(
+    request: pytest.FixtureRequest,
+    portalis_database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Flask:
     """The app under test, built once per plugin set and reused."""
     marker = request.node.get_closest_marker("plugins")
     key = tuple(sorted(marker.args)) if marker else None
@@ -129,7 +150,9 @@ def portalis_app(request: pytest.FixtureRequest, portalis_database_url: str, tmp
         _APPS[key] = app
     if portalis_database_url not in _MIGRATED:
         # migrate with every installed plugin so all tables exist whatever the plugin set
-        full = _APPS.get(None) or build_app(portalis_database_url, tmp_path_factory.mktemp("instance"))
+        full = _APPS.get(None) or build_app(
+            portalis_database_url, tmp_path_factory.mktemp("instance")
+        )
         _APPS[None] = full
         with full.app_context():
             from ..migrate import upgrade
@@ -138,7 +161,9 @@ def portalis_app(request: pytest.FixtureRequest, portalis_database_url: str, tmp
         _MIGRATED.add(portalis_database_url)
     from ..db import db
 
-    db.configure(portalis_database_url) if db.engine is None or str(db.engine.url) != portalis_database_url else None
+    db.configure(portalis_database_url) if db.engine is None or str(
+        db.engine.url
+    ) != portalis_database_url else None
     return app
 
 
@@ -187,7 +212,12 @@ def _make_tenant(slug: str, plugins: list[str]) -> dict[str, Any]:
     from ..models import Partner, Program, ProgramPlugin, Tenant, Tier, User
 
     with unscoped("test fixture creates a tenant"):
-        tenant = Tenant(slug=slug, name=slug.title(), allowed_locales=["en", "de", "fr", "es", "ja", "ar"], branding={"portal_name": f"{slug.title()} Partners"})
+        tenant = Tenant(
+            slug=slug,
+            name=slug.title(),
+            allowed_locales=["en", "de", "fr", "es", "ja", "ar"],
+            branding={"portal_name": f"{slug.title()} Partners"},
+        )
         db.session.add(tenant)
         db.session.flush()
     pw = _PASSWORD_HASH.get("h") or _PASSWORD_HASH.setdefault("h", hash_password(TEST_PASSWORD))
@@ -200,8 +230,16 @@ def _make_tenant(slug: str, plugins: list[str]) -> dict[str, Any]:
             (
                 ("Registered", "", {"deal_discount_pct": 0}),
                 ("Silver", "approved_deals_12m >= 3", {"deal_discount_pct": 5}),
-                ("Gold", "won_revenue_12m >= 250000 and approved_deals_12m >= 5", {"deal_discount_pct": 10}),
-                ("Platinum", "won_revenue_12m >= 1000000 and partner_users >= 3", {"deal_discount_pct": 15}),
+                (
+                    "Gold",
+                    "won_revenue_12m >= 250000 and approved_deals_12m >= 5",
+                    {"deal_discount_pct": 10},
+                ),
+                (
+                    "Platinum",
+                    "won_revenue_12m >= 1000000 and partner_users >= 3",
+                    {"deal_discount_pct": 15},
+                ),
             )
         ):
             t = Tier(program_id=program.id, rank=rank, name=name, criteria=crit, benefits=benefits)
@@ -209,27 +247,76 @@ def _make_tenant(slug: str, plugins: list[str]) -> dict[str, Any]:
             tiers[name.lower()] = t
         db.session.flush()
         for name in plugins:
-            db.session.add(ProgramPlugin(program_id=program.id, plugin=name, enabled=True, settings={}))
+            db.session.add(
+                ProgramPlugin(program_id=program.id, plugin=name, enabled=True, settings={})
+            )
         partners = {
-            "gold": Partner(name=f"{slug.title()} Gold Reseller", program_id=program.id, tier_id=tiers["gold"].id, country="US"),
-            "silver": Partner(name=f"{slug.title()} Silver Reseller", program_id=program.id, tier_id=tiers["silver"].id, country="DE"),
+            "gold": Partner(
+                name=f"{slug.title()} Gold Reseller",
+                program_id=program.id,
+                tier_id=tiers["gold"].id,
+                country="US",
+            ),
+            "silver": Partner(
+                name=f"{slug.title()} Silver Reseller",
+                program_id=program.id,
+                tier_id=tiers["silver"].id,
+                country="DE",
+            ),
         }
         db.session.add_all(partners.values())
         db.session.flush()
         users = {
-            "vendor_admin": User(email=f"admin@{slug}.test", name="Vera Admin", role="vendor_admin", password_hash=pw),
-            "channel_manager": User(email=f"manager@{slug}.test", name="Max Manager", role="channel_manager", password_hash=pw),
-            "gold_admin": User(email=f"admin@gold.{slug}.test", name="Gina Gold", role="partner_admin", partner_id=partners["gold"].id, password_hash=pw),
-            "gold_user": User(email=f"user@gold.{slug}.test", name="Gus Gold", role="partner_user", partner_id=partners["gold"].id, password_hash=pw),
-            "silver_admin": User(email=f"admin@silver.{slug}.test", name="Sara Silver", role="partner_admin", partner_id=partners["silver"].id, password_hash=pw),
-            "silver_user": User(email=f"user@silver.{slug}.test", name="Sam Silver", role="partner_user", partner_id=partners["silver"].id, password_hash=pw),
+            "vendor_admin": User(
+                email=f"admin@{slug}.test", name="Vera Admin", role="vendor_admin", password_hash=pw
+            ),
+            "channel_manager": User(
+                email=f"manager@{slug}.test",
+                name="Max Manager",
+                role="channel_manager",
+                password_hash=pw,
+            ),
+            "gold_admin": User(
+                email=f"admin@gold.{slug}.test",
+                name="Gina Gold",
+                role="partner_admin",
+                partner_id=partners["gold"].id,
+                password_hash=pw,
+            ),
+            "gold_user": User(
+                email=f"user@gold.{slug}.test",
+                name="Gus Gold",
+                role="partner_user",
+                partner_id=partners["gold"].id,
+                password_hash=pw,
+            ),
+            "silver_admin": User(
+                email=f"admin@silver.{slug}.test",
+                name="Sara Silver",
+                role="partner_admin",
+                partner_id=partners["silver"].id,
+                password_hash=pw,
+            ),
+            "silver_user": User(
+                email=f"user@silver.{slug}.test",
+                name="Sam Silver",
+                role="partner_user",
+                partner_id=partners["silver"].id,
+                password_hash=pw,
+            ),
         }
         db.session.add_all(users.values())
         db.session.flush()
-    return {"tenant": tenant, "program": program, "tiers": tiers, "partners": partners, "users": users}
+    return {
+        "tenant": tenant,
+        "program": program,
+        "tiers": tiers,
+        "partners": partners,
+        "users": users,
+    }
 
 
-TEST_PASSWORD = "correct horse battery"
+TEST_PASSWORD = "correct horse battery"  # noqa: S105 - fixture users only
 _PASSWORD_HASH: dict[str, str] = {}
 
 
@@ -272,7 +359,13 @@ def client_as(world: World) -> Any:
         client.host = f"{t.slug}.localhost"
         token = secrets.token_urlsafe(16)
         with tenant_scope(user.tenant_id):
-            db.session.add(UserSession(id=hashlib.sha256(token.encode()).hexdigest(), user_id=user.id, tenant_id=user.tenant_id))
+            db.session.add(
+                UserSession(
+                    id=hashlib.sha256(token.encode()).hexdigest(),
+                    user_id=user.id,
+                    tenant_id=user.tenant_id,
+                )
+            )
             db.session.commit()
         with client.session_transaction(base_url=f"http://{client.host}") as sess:
             sess["sid"] = token

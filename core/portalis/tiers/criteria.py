@@ -88,7 +88,11 @@ def _check(node: ast.AST, known: set[str] | None) -> None:
 
 
 def _number(node: ast.AST) -> float | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+    ):
         return float(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         inner = _number(node.operand)
@@ -145,6 +149,8 @@ def evaluate(expr: str, metrics: Mapping[str, float]) -> bool:
 
 def progress(expr: str, metrics: Mapping[str, float]) -> list[Progress]:
     return [
-        Progress(c, float(metrics.get(c.metric, 0) or 0), c.holds(float(metrics.get(c.metric, 0) or 0)))
+        Progress(
+            c, float(metrics.get(c.metric, 0) or 0), c.holds(float(metrics.get(c.metric, 0) or 0))
+        )
         for c in conditions(expr)
     ]

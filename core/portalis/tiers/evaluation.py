@@ -37,7 +37,9 @@ class Decision:
         return "up" if self.to_tier.rank > self.from_tier.rank else "down"
 
 
-def program_metrics(program_id: int, partner_ids: list[int], now: dt.datetime | None = None) -> dict[int, dict[str, float]]:
+def program_metrics(
+    program_id: int, partner_ids: list[int], now: dt.datetime | None = None
+) -> dict[int, dict[str, float]]:
     """``{partner_id: {metric: value}}`` from every metric of a plugin enabled for the program."""
     portal = current_app.extensions["portalis"]
     now = now or utcnow()
@@ -59,7 +61,9 @@ def best_tier(tiers_desc: list[Tier], metrics: dict[str, float]) -> Tier | None:
     return tiers_desc[-1] if tiers_desc else None
 
 
-def evaluate_program(program_id: int, *, dry_run: bool, actor_user_id: int | None = None) -> list[Decision]:
+def evaluate_program(
+    program_id: int, *, dry_run: bool, actor_user_id: int | None = None
+) -> list[Decision]:
     tiers = db.session.scalars(
         select(Tier).where(Tier.program_id == program_id).order_by(Tier.rank.desc())
     ).all()
@@ -83,7 +87,9 @@ def evaluate_program(program_id: int, *, dry_run: bool, actor_user_id: int | Non
             ]
         decisions.append(d)
         if d.changes and not dry_run:
-            apply_change(p, target, source="evaluation", metrics=metrics[p.id], actor_user_id=actor_user_id)
+            apply_change(
+                p, target, source="evaluation", metrics=metrics[p.id], actor_user_id=actor_user_id
+            )
     if not dry_run:
         db.session.commit()
     return decisions
@@ -120,7 +126,12 @@ def apply_change(
     )
     events.emit(
         "partner.tier_changed",
-        {"partner_id": partner.id, "from_tier_id": old, "to_tier_id": partner.tier_id, "source": source},
+        {
+            "partner_id": partner.id,
+            "from_tier_id": old,
+            "to_tier_id": partner.tier_id,
+            "source": source,
+        },
         program_id=partner.program_id,
         actor_user_id=actor_user_id,
     )
@@ -136,7 +147,15 @@ def _notify(partner: Partner, target: Tier | None) -> None:
     ).all()
     program = db.session.get(Program, partner.program_id)
     for u in admins:
-        mail.send(u.email, "tier_changed", locale=u.locale, user=u, partner=partner, tier=target, program=program)
+        mail.send(
+            u.email,
+            "tier_changed",
+            locale=u.locale,
+            user=u,
+            partner=partner,
+            tier=target,
+            program=program,
+        )
 
 
 def evaluate_all(*, dry_run: bool) -> dict[int, list[Decision]]:

@@ -45,7 +45,12 @@ def login() -> Any:
         email = form.email.data.strip().lower()
         user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
         ok = verify_password(user.password_hash if user else None, form.password.data)
-        if ok and user is not None and user.active and (user.partner is None or user.partner.status == "active"):
+        if (
+            ok
+            and user is not None
+            and user.active
+            and (user.partner is None or user.partner.status == "active")
+        ):
             if needs_rehash(user.password_hash or ""):
                 user.password_hash = hash_password(form.password.data)
             sessions.start(user)
@@ -86,14 +91,25 @@ def forgot() -> Any:
             audit.record("user.password_reset_requested", "user", user.id, actor_label=user.email)
             db.session.commit()
         # same answer whether or not the account exists
-        return page("auth/message.html", title=_("Check your e-mail"), text=_("If an account exists for that address, we have sent a link to choose a new password. The link works once and expires."))
+        return page(
+            "auth/message.html",
+            title=_("Check your e-mail"),
+            text=_(
+                "If an account exists for that address, we have sent a link to choose a new password. The link works once and expires."
+            ),
+        )
     return page("auth/forgot.html", form=form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset(token: str) -> Any:
     if peek_token(token, "reset") is None:
-        return page("auth/message.html", status=400, title=_("This link no longer works"), text=_("Password links work once and expire. Ask for a new one from the sign-in page."))
+        return page(
+            "auth/message.html",
+            status=400,
+            title=_("This link no longer works"),
+            text=_("Password links work once and expire. Ask for a new one from the sign-in page."),
+        )
     form = NewPasswordForm()
     if form.validate_on_submit():
         user = consume_token(token, "reset")
@@ -112,7 +128,12 @@ def reset(token: str) -> Any:
 def accept_invite(token: str) -> Any:
     user = peek_token(token, "invite")
     if user is None or not user.invitation_pending:
-        return page("auth/message.html", status=400, title=_("This invitation no longer works"), text=_("Invitations work once and expire. Ask your administrator to invite you again."))
+        return page(
+            "auth/message.html",
+            status=400,
+            title=_("This invitation no longer works"),
+            text=_("Invitations work once and expire. Ask your administrator to invite you again."),
+        )
     form = AcceptInviteForm(name=user.name)
     if form.validate_on_submit():
         user = consume_token(token, "invite")

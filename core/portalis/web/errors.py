@@ -17,13 +17,25 @@ log = logging.getLogger("portalis.web")
 
 def _messages() -> dict[int, tuple[str, str]]:
     return {
-        400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
+        400: (
+            _("Bad request"),
+            _("The request could not be understood. Please go back and try again."),
+        ),
         403: (_("Not allowed"), _("You don't have access to this page.")),
-        404: (_("Page not found"), _("The page you asked for doesn't exist or isn't available to you.")),
+        404: (
+            _("Page not found"),
+            _("The page you asked for doesn't exist or isn't available to you."),
+        ),
         405: (_("Not allowed"), _("This action isn't available here.")),
-        413: (_("File too large"), _("The upload is larger than this portal accepts. Nothing was saved.")),
+        413: (
+            _("File too large"),
+            _("The upload is larger than this portal accepts. Nothing was saved."),
+        ),
         429: (_("Too many attempts"), _("Please wait a few minutes and try again.")),
-        500: (_("Something went wrong"), _("We couldn't finish that. Nothing was lost; please try again.")),
+        500: (
+            _("Something went wrong"),
+            _("We couldn't finish that. Nothing was lost; please try again."),
+        ),
     }
 
 
@@ -39,7 +51,12 @@ def _render(code: int, detail: str | None = None) -> Any:
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:
-        return _render(400, _("Your session expired or the form was sent twice. Please reload the page and try again."))
+        return _render(
+            400,
+            _(
+                "Your session expired or the form was sent twice. Please reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

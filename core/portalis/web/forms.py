@@ -15,7 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
-from ..i18n import current_locale, gettext, lazy_gettext as _l
+from ..i18n import current_locale, gettext
+from ..i18n import lazy_gettext as _l
 from ..identity.passwords import password_problem
 
 
@@ -67,7 +68,9 @@ class PartnerForm(PortalForm):
     name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
     country = StringField(_l("Country (ISO code)"), validators=[Optional(), Length(min=2, max=2)])
     website = StringField(_l("Website"), validators=[Optional(), Length(max=255)])
-    contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)])
+    contact_email = EmailField(
+        _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
+    )
     program_id = SelectField(_l("Program"), coerce=int, choices=[])
     tier_id = SelectField(_l("Tier"), coerce=int, choices=[])
 
@@ -87,22 +90,31 @@ class TierOverrideForm(PortalForm):
 class ProgramForm(PortalForm):
     name = StringField(_l("Program name"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Short name (for URLs)"), validators=[DataRequired(), Length(max=63)])
-    currency = StringField(_l("Currency (ISO code)"), validators=[DataRequired(), Length(min=3, max=3)])
+    currency = StringField(
+        _l("Currency (ISO code)"), validators=[DataRequired(), Length(min=3, max=3)]
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
 
 
 class TierForm(PortalForm):
     name = StringField(_l("Tier name"), validators=[DataRequired(), Length(max=100)])
-    rank = IntegerField(_l("Rank (0 = entry tier)"), validators=[DataRequired() if False else Optional(), NumberRange(min=0, max=100)])
+    rank = IntegerField(
+        _l("Rank (0 = entry tier)"),
+        validators=[DataRequired() if False else Optional(), NumberRange(min=0, max=100)],
+    )
     criteria = TextAreaField(_l("Criteria"), validators=[Optional(), Length(max=2000)])
-    deal_discount_pct = IntegerField(_l("Deal discount (%)"), validators=[Optional(), NumberRange(min=0, max=100)])
+    deal_discount_pct = IntegerField(
+        _l("Deal discount (%)"), validators=[Optional(), NumberRange(min=0, max=100)]
+    )
     mdf_allowance = IntegerField(_l("MDF allowance"), validators=[Optional(), NumberRange(min=0)])
     color = StringField(_l("Colour"), validators=[Optional(), Length(max=7)])
 
 
 class PluginSettingsForm(PortalForm):
     enabled = BooleanField(_l("Enabled for this program"))
-    tier_ids = SelectMultipleField(_l("Tiers that may use it (none selected = every tier)"), coerce=int, choices=[])
+    tier_ids = SelectMultipleField(
+        _l("Tiers that may use it (none selected = every tier)"), coerce=int, choices=[]
+    )
 
 
 class TenantSettingsForm(PortalForm):

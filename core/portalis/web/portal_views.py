@@ -66,17 +66,29 @@ def my_tier() -> Any:
     partner = g.user.partner
     status = tier_status(partner)
     history = db.session.scalars(
-        select(TierChange).where(TierChange.partner_id == partner.id).order_by(TierChange.created_at.desc()).limit(20)
+        select(TierChange)
+        .where(TierChange.partner_id == partner.id)
+        .order_by(TierChange.created_at.desc())
+        .limit(20)
     ).all()
     tier_names = {t.id: t for t in status["tiers"]}
     program = db.session.get(Program, partner.program_id)
-    return page("portal/tier.html", partner=partner, program=program, history=history, tier_names=tier_names, **status)
+    return page(
+        "portal/tier.html",
+        partner=partner,
+        program=program,
+        history=history,
+        tier_names=tier_names,
+        **status,
+    )
 
 
 def _timezones() -> list[str]:
     from zoneinfo import available_timezones
 
-    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    return sorted(
+        z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -86,7 +98,9 @@ def profile() -> Any:
     form = ProfileForm(obj=user)
     from ..i18n import locale_display_name
 
-    form.locale.choices = [("", _("Automatic (from your browser)"))] + [(c, locale_display_name(c)) for c in g.tenant.allowed_locales]
+    form.locale.choices = [("", _("Automatic (from your browser)"))] + [
+        (c, locale_display_name(c)) for c in g.tenant.allowed_locales
+    ]
     form.timezone.choices = [("", _("The portal's time zone"))] + [(z, z) for z in _timezones()]
     if request.method == "GET":
         form.locale.data = user.locale or ""
@@ -96,7 +110,13 @@ def profile() -> Any:
         user.name = form.name.data.strip()
         user.locale = form.locale.data or None
         user.timezone = form.timezone.data or None
-        audit.record("user.profile_updated", "user", user.id, before=before, after={"name": user.name, "locale": user.locale, "timezone": user.timezone})
+        audit.record(
+            "user.profile_updated",
+            "user",
+            user.id,
+            before=before,
+            after={"name": user.name, "locale": user.locale, "timezone": user.timezone},
+        )
         db.session.commit()
         flash(_("Your profile was saved."), "success")
         return redirect(url_for("portal.profile"))
@@ -125,12 +145,19 @@ def invite_user(email: str, name: str, role: str, partner_id: int | None) -> Use
     exists = db.session.scalars(select(User.id).where(User.email == email)).first()
     if exists is not None:
         return None
-    user = User(email=email, name=name.strip(), role=role, partner_id=partner_id, password_hash=None)
+    user = User(
+        email=email, name=name.strip(), role=role, partner_id=partner_id, password_hash=None
+    )
     db.session.add(user)
     db.session.flush()
     link = url_for("auth.accept_invite", token=make_token(user, "invite"), _external=True)
     mail.send(user.email, "invitation", locale=None, user=user, link=link, inviter=g.get("user"))
-    audit.record("user.invited", "user", user.id, after={"email": email, "role": role, "partner_id": partner_id})
+    audit.record(
+        "user.invited",
+        "user",
+        user.id,
+        after={"email": email, "role": role, "partner_id": partner_id},
+    )
     events.emit("user.invited", {"user_id": user.id, "role": role, "partner_id": partner_id})
     return user
 
@@ -144,9 +171,13 @@ def team_invite() -> Any:
             form.email.errors = [_("Someone with this e-mail already has an account.")]
         else:
             db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success")
+            flash(
+                _("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success"
+            )
             return redirect(url_for("portal.team"))
-    members = db.session.scalars(select(User).where(User.partner_id == g.user.partner_id).order_by(User.name)).all()
+    members = db.session.scalars(
+        select(User).where(User.partner_id == g.user.partner_id).order_by(User.name)
+    ).all()
     return page("portal/team.html", members=members, form=form, partner=g.user.partner, status=422)
 
 
@@ -163,7 +194,9 @@ def team_deactivate(user_id: int) -> Any:
     from ..identity.sessions import end_all
 
     end_all(member)
-    audit.record("user.deactivated", "user", member.id, before={"active": True}, after={"active": False})
+    audit.record(
+        "user.deactivated", "user", member.id, before={"active": True}, after={"active": False}
+    )
     db.session.commit()
     flash(_("%(name)s can no longer sign in.", name=member.name), "success")
     return redirect(url_for("portal.team"))

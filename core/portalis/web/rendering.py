@@ -97,13 +97,22 @@ def render_block(template: str, block: str, **context: Any) -> str:
 
 def is_htmx() -> bool:
     """True for htmx requests (2.x ``HX-Request``; history restores are full pages)."""
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
-def page(template: str, *, partial: str | None = None, status: int = 200, **context: Any) -> Response:
+def page(
+    template: str, *, partial: str | None = None, status: int = 200, **context: Any
+) -> Response:
     """A full page, or just ``partial`` block when htmx asks; varies on ``HX-Request`` so
     caches never serve a fragment as a page."""
-    body = render_block(template, partial, **context) if partial and is_htmx() else render(template, **context)
+    body = (
+        render_block(template, partial, **context)
+        if partial and is_htmx()
+        else render(template, **context)
+    )
     resp = Response(body, status=status, mimetype="text/html")
     resp.vary.add("HX-Request")
     return resp

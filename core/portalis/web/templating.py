@@ -107,8 +107,13 @@ def register(app: Flask) -> None:
             "locale": locale,
             "text_direction": locale_direction(locale),
             "html_lang": locale.replace("_", "-"),
-            "available_locales": [(code, locale_display_name(code)) for code in (tenant.allowed_locales if tenant else ["en"])],
-            "portal_name": (tenant.branding.get("portal_name") or tenant.name) if tenant else "Portalis",
+            "available_locales": [
+                (code, locale_display_name(code))
+                for code in (tenant.allowed_locales if tenant else ["en"])
+            ],
+            "portal_name": (tenant.branding.get("portal_name") or tenant.name)
+            if tenant
+            else "Portalis",
             "session_locale": session.get("locale"),
             "theme_name": (tenant.theme if tenant else "default"),
         }

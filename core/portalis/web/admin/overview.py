@@ -23,8 +23,12 @@ def overview() -> Any:
         .group_by(Tier.id, Tier.name, Tier.color, Program.name, Tier.rank)
         .order_by(Program.name, Tier.rank)
     ).all()
-    applications = db.session.scalar(select(func.count(Partner.id)).where(Partner.status == "applied")) or 0
-    partners = db.session.scalar(select(func.count(Partner.id)).where(Partner.status == "active")) or 0
+    applications = (
+        db.session.scalar(select(func.count(Partner.id)).where(Partner.status == "applied")) or 0
+    )
+    partners = (
+        db.session.scalar(select(func.count(Partner.id)).where(Partner.status == "active")) or 0
+    )
     users = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True))) or 0
     recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(8)).all()
     widgets = flatten(g.portal.collect("portalis_dashboard_widgets", g.viewer))

@@ -41,17 +41,38 @@ def partners() -> Any:
         stmt = stmt.where(f)
         count = count.where(f)
     total = db.session.scalar(count) or 0
-    rows = db.session.execute(stmt.order_by(Partner.name, Partner.id).limit(PER_PAGE).offset((page_no - 1) * PER_PAGE)).all()
-    tiers = db.session.execute(select(Tier, Program.name).join(Program, Program.id == Tier.program_id).order_by(Program.name, Tier.rank)).all()
+    rows = db.session.execute(
+        stmt.order_by(Partner.name, Partner.id).limit(PER_PAGE).offset((page_no - 1) * PER_PAGE)
+    ).all()
+    tiers = db.session.execute(
+        select(Tier, Program.name)
+        .join(Program, Program.id == Tier.program_id)
+        .order_by(Program.name, Tier.rank)
+    ).all()
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
-    return page("admin/partners.html", partial="results", rows=rows, total=total, page_no=page_no, pages=pages, q=q, tier_id=tier_id, status_filter=status, tiers=tiers)
+    return page(
+        "admin/partners.html",
+        partial="results",
+        rows=rows,
+        total=total,
+        page_no=page_no,
+        pages=pages,
+        q=q,
+        tier_id=tier_id,
+        status_filter=status,
+        tiers=tiers,
+    )
 
 
 def _partner_form(partner: Partner | None = None) -> PartnerForm:
     form = PartnerForm(obj=partner)
     programs = db.session.scalars(select(Program).order_by(Program.name)).all()
     form.program_id.choices = [(p.id, p.name) for p in programs]
-    tiers = db.session.execute(select(Tier, Program.name).join(Program, Program.id == Tier.program_id).order_by(Program.name, Tier.rank)).all()
+    tiers = db.session.execute(
+        select(Tier, Program.name)
+        .join(Program, Program.id == Tier.program_id)
+        .order_by(Program.name, Tier.rank)
+    ).all()
     form.tier_id.choices = [(t.id, f"{pname} · {t.name}") for t, pname in tiers]
     return form
 
@@ -76,10 +97,17 @@ def partner_new() -> Any:
             )
             db.session.add(partner)
             db.session.flush()
-            audit.record("partner.created", "partner", partner.id, after={"name": partner.name, "tier_id": tier.id})
+            audit.record(
+                "partner.created",
+                "partner",
+                partner.id,
+                after={"name": partner.name, "tier_id": tier.id},
+            )
             events.emit("partner.joined", {"partner_id": partner.id}, program_id=partner.program_id)
             db.session.commit()
-            flash(_("%(name)s was added. Invite its first user below.", name=partner.name), "success")
+            flash(
+                _("%(name)s was added. Invite its first user below.", name=partner.name), "success"
+            )
             return redirect(url_for("admin.partner_detail", partner_id=partner.id))
     return page("admin/partner_form.html", form=form, status=422 if form.errors else 200)
 
@@ -95,15 +123,35 @@ def get_partner(partner_id: int) -> Partner:
 @vendor_staff
 def partner_detail(partner_id: int) -> Any:
     partner = get_partner(partner_id)
-    users = db.session.scalars(select(User).where(User.partner_id == partner.id).order_by(User.name)).all()
-    history = db.session.scalars(select(TierChange).where(TierChange.partner_id == partner.id).order_by(TierChange.id.desc()).limit(20)).all()
+    users = db.session.scalars(
+        select(User).where(User.partner_id == partner.id).order_by(User.name)
+    ).all()
+    history = db.session.scalars(
+        select(TierChange)
+        .where(TierChange.partner_id == partner.id)
+        .order_by(TierChange.id.desc())
+        .limit(20)
+    ).all()
     status = tier_status(partner)
     override = TierOverrideForm(tier_id=partner.tier_id, locked=partner.tier_locked)
     override.tier_id.choices = [(t.id, t.name) for t in status["tiers"]]
     invite = InviteForm()
-    invite.role.choices = [("partner_admin", _("Partner admin")), ("partner_user", _("Partner user"))]
+    invite.role.choices = [
+        ("partner_admin", _("Partner admin")),
+        ("partner_user", _("Partner user")),
+    ]
     program = db.session.get(Program, partner.program_id)
-    return page("admin/partner_detail.html", partner=partner, program=program, users=users, history=history, override=override, invite=invite, tier_names={t.id: t for t in status["tiers"]}, **status)
+    return page(
+        "admin/partner_detail.html",
+        partner=partner,
+        program=program,
+        users=users,
+        history=history,
+        override=override,
+        invite=invite,
+        tier_names={t.id: t for t in status["tiers"]},
+        **status,
+    )
 
 
 @bp.route("/partners/<int:partner_id>/tier", methods=["POST"])
@@ -120,9 +168,20 @@ def partner_tier(partner_id: int) -> Any:
     partner.tier_locked = bool(form.locked.data)
     partner.tier_lock_reason = form.reason.data.strip() if partner.tier_locked else None
     if target.id != partner.tier_id:
-        apply_change(partner, target, source="manual", reason=form.reason.data.strip(), actor_user_id=g.user.id)
+        apply_change(
+            partner,
+            target,
+            source="manual",
+            reason=form.reason.data.strip(),
+            actor_user_id=g.user.id,
+        )
     else:
-        audit.record("partner.tier_lock", "partner", partner.id, after={"locked": partner.tier_locked, "reason": form.reason.data.strip()})
+        audit.record(
+            "partner.tier_lock",
+            "partner",
+            partner.id,
+            after={"locked": partner.tier_locked, "reason": form.reason.data.strip()},
+        )
     db.session.commit()
     flash(_("Tier updated."), "success")
     return redirect(url_for("admin.partner_detail", partner_id=partner.id))
@@ -137,14 +196,29 @@ def partner_status(partner_id: int) -> Any:
         abort(400)
     before = partner.status
     partner.status = new
-    audit.record("partner.status_changed", "partner", partner.id, before={"status": before}, after={"status": new})
+    audit.record(
+        "partner.status_changed",
+        "partner",
+        partner.id,
+        before={"status": before},
+        after={"status": new},
+    )
     if before == "applied" and new == "active":
         events.emit("partner.joined", {"partner_id": partner.id}, program_id=partner.program_id)
-        for u in db.session.scalars(select(User).where(User.partner_id == partner.id, User.password_hash.is_(None))):
-            from ...identity.tokens import make_token
+        for u in db.session.scalars(
+            select(User).where(User.partner_id == partner.id, User.password_hash.is_(None))
+        ):
             from ... import mail
+            from ...identity.tokens import make_token
 
-            mail.send(u.email, "invitation", locale=u.locale, user=u, link=url_for("auth.accept_invite", token=make_token(u, "invite"), _external=True), inviter=g.user)
+            mail.send(
+                u.email,
+                "invitation",
+                locale=u.locale,
+                user=u,
+                link=url_for("auth.accept_invite", token=make_token(u, "invite"), _external=True),
+                inviter=g.user,
+            )
     db.session.commit()
     flash(_("Status changed."), "success")
     return redirect(url_for("admin.partner_detail", partner_id=partner.id))
@@ -161,7 +235,9 @@ def partner_invite(partner_id: int) -> Any:
             flash(_("Someone with this e-mail already has an account."), "error")
         else:
             db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success")
+            flash(
+                _("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success"
+            )
     else:
         flash(_("Enter a name and a valid e-mail address."), "error")
     return redirect(url_for("admin.partner_detail", partner_id=partner.id))

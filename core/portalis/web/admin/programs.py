@@ -53,13 +53,25 @@ def program_new() -> Any:
         elif db.session.scalars(select(Program.id).where(Program.slug == slug)).first():
             form.slug.errors.append(_("Another program already uses this short name."))
         else:
-            program = Program(name=form.name.data.strip(), slug=slug, currency=form.currency.data.upper(), description=form.description.data or "")
+            program = Program(
+                name=form.name.data.strip(),
+                slug=slug,
+                currency=form.currency.data.upper(),
+                description=form.description.data or "",
+            )
             db.session.add(program)
             db.session.flush()
             db.session.add(Tier(program_id=program.id, rank=0, name=_("Registered"), criteria=""))
             for plugin in g.portal.registry.optional:
                 if plugin.info.enabled_by_default:
-                    db.session.add(ProgramPlugin(program_id=program.id, plugin=plugin.info.name, enabled=True, settings=dict(plugin.info.settings_defaults)))
+                    db.session.add(
+                        ProgramPlugin(
+                            program_id=program.id,
+                            plugin=plugin.info.name,
+                            enabled=True,
+                            settings=dict(plugin.info.settings_defaults),
+                        )
+                    )
             audit.record("program.created", "program", program.id, after={"name": program.name})
             db.session.commit()
             return redirect(url_for("admin.program_detail", program_id=program.id))
@@ -70,16 +82,33 @@ def program_new() -> Any:
 @vendor_staff
 def program_detail(program_id: int) -> Any:
     program = get_program(program_id)
-    tiers = db.session.scalars(select(Tier).where(Tier.program_id == program.id).order_by(Tier.rank)).all()
+    tiers = db.session.scalars(
+        select(Tier).where(Tier.program_id == program.id).order_by(Tier.rank)
+    ).all()
     counts = dict(
         db.session.execute(
-            select(Partner.tier_id, func.count(Partner.id)).where(Partner.program_id == program.id).group_by(Partner.tier_id)
+            select(Partner.tier_id, func.count(Partner.id))
+            .where(Partner.program_id == program.id)
+            .group_by(Partner.tier_id)
         ).all()
     )
-    enabled = {pp.plugin: pp for pp in db.session.scalars(select(ProgramPlugin).where(ProgramPlugin.program_id == program.id))}
+    enabled = {
+        pp.plugin: pp
+        for pp in db.session.scalars(
+            select(ProgramPlugin).where(ProgramPlugin.program_id == program.id)
+        )
+    }
     plugins = [(p, enabled.get(p.info.name)) for p in g.portal.registry.optional]
     metric_defs = g.portal.metric_definitions()
-    return page("admin/program_detail.html", program=program, tiers=tiers, counts=counts, plugins=plugins, metric_defs=metric_defs, resolve_text=resolve_text)
+    return page(
+        "admin/program_detail.html",
+        program=program,
+        tiers=tiers,
+        counts=counts,
+        plugins=plugins,
+        metric_defs=metric_defs,
+        resolve_text=resolve_text,
+    )
 
 
 def _tier_form_save(form: TierForm, tier: Tier, program: Program) -> bool:
@@ -89,7 +118,11 @@ def _tier_form_save(form: TierForm, tier: Tier, program: Program) -> bool:
         form.criteria.errors.append(str(exc))
         return False
     rank = form.rank.data or 0
-    clash = db.session.scalars(select(Tier.id).where(Tier.program_id == program.id, Tier.rank == rank, Tier.id != (tier.id or 0))).first()
+    clash = db.session.scalars(
+        select(Tier.id).where(
+            Tier.program_id == program.id, Tier.rank == rank, Tier.id != (tier.id or 0)
+        )
+    ).first()
     if clash:
         form.rank.errors.append(_("Another tier of this program has this rank."))
         return False
@@ -97,15 +130,35 @@ def _tier_form_save(form: TierForm, tier: Tier, program: Program) -> bool:
     if not re.match(r"^#[0-9a-fA-F]{6}$", colour):
         form.color.errors.append(_("Use a colour like #1a2b3c."))
         return False
-    before = {"name": tier.name, "rank": tier.rank, "criteria": tier.criteria, "benefits": tier.benefits}
+    before = {
+        "name": tier.name,
+        "rank": tier.rank,
+        "criteria": tier.criteria,
+        "benefits": tier.benefits,
+    }
     tier.name = form.name.data.strip()
     tier.rank = rank
     tier.criteria = (form.criteria.data or "").strip()
     tier.color = colour
-    tier.benefits = {**(tier.benefits or {}), "deal_discount_pct": form.deal_discount_pct.data or 0, "mdf_allowance": form.mdf_allowance.data or 0}
+    tier.benefits = {
+        **(tier.benefits or {}),
+        "deal_discount_pct": form.deal_discount_pct.data or 0,
+        "mdf_allowance": form.mdf_allowance.data or 0,
+    }
     db.session.add(tier)
     db.session.flush()
-    audit.record("tier.saved", "tier", tier.id, before=before, after={"name": tier.name, "rank": tier.rank, "criteria": tier.criteria, "benefits": tier.benefits})
+    audit.record(
+        "tier.saved",
+        "tier",
+        tier.id,
+        before=before,
+        after={
+            "name": tier.name,
+            "rank": tier.rank,
+            "criteria": tier.criteria,
+            "benefits": tier.benefits,
+        },
+    )
     return True
 
 
@@ -114,7 +167,11 @@ def _tier_form_save(form: TierForm, tier: Tier, program: Program) -> bool:
 @vendor_admin
 def tier_edit(program_id: int, tier_id: int | None = None) -> Any:
     program = get_program(program_id)
-    tier = Tier(program_id=program.id, benefits={}) if tier_id is None else db.session.get(Tier, tier_id)
+    tier = (
+        Tier(program_id=program.id, benefits={})
+        if tier_id is None
+        else db.session.get(Tier, tier_id)
+    )
     if tier is None or tier.program_id != program.id:
         abort(404)
     form = TierForm(
@@ -127,7 +184,14 @@ def tier_edit(program_id: int, tier_id: int | None = None) -> Any:
         flash(_("Tier saved. Partners move only when you run an evaluation."), "success")
         return redirect(url_for("admin.program_detail", program_id=program.id))
     metrics = g.portal.metric_definitions()
-    return page("admin/tier_form.html", form=form, program=program, tier=tier, metrics=metrics, status=422 if form.errors else 200)
+    return page(
+        "admin/tier_form.html",
+        form=form,
+        program=program,
+        tier=tier,
+        metrics=metrics,
+        status=422 if form.errors else 200,
+    )
 
 
 @bp.route("/programs/<int:program_id>/plugins/<name>", methods=["GET", "POST"])
@@ -138,9 +202,17 @@ def plugin_settings(program_id: int, name: str) -> Any:
     if name not in plugins:
         abort(404)
     info = plugins[name].info
-    row = db.session.scalars(select(ProgramPlugin).where(ProgramPlugin.program_id == program.id, ProgramPlugin.plugin == name)).first()
-    tiers = db.session.scalars(select(Tier).where(Tier.program_id == program.id).order_by(Tier.rank)).all()
-    form = PluginSettingsForm(enabled=row.enabled if row else False, tier_ids=(row.tier_ids or []) if row else [])
+    row = db.session.scalars(
+        select(ProgramPlugin).where(
+            ProgramPlugin.program_id == program.id, ProgramPlugin.plugin == name
+        )
+    ).first()
+    tiers = db.session.scalars(
+        select(Tier).where(Tier.program_id == program.id).order_by(Tier.rank)
+    ).all()
+    form = PluginSettingsForm(
+        enabled=row.enabled if row else False, tier_ids=(row.tier_ids or []) if row else []
+    )
     form.tier_ids.choices = [(t.id, t.name) for t in tiers]
     current_settings = {**dict(info.settings_defaults), **(row.settings if row else {})}
     settings_form = None
@@ -163,13 +235,39 @@ def plugin_settings(program_id: int, name: str) -> Any:
                 row.settings = {k: v for k, v in settings_form.data.items() if k != "csrf_token"}
             db.session.flush()
             if toggled:
-                g.portal.registry.call_one(name, "portalis_plugin_toggled", program_id=program.id, enabled=row.enabled)
-                events.emit("plugin.toggled", {"plugin": name, "enabled": row.enabled}, program_id=program.id)
-            audit.record("program.plugin_updated", "program_plugin", f"{program.id}:{name}", before=before, after={"enabled": row.enabled, "tier_ids": row.tier_ids, "settings": row.settings})
+                g.portal.registry.call_one(
+                    name, "portalis_plugin_toggled", program_id=program.id, enabled=row.enabled
+                )
+                events.emit(
+                    "plugin.toggled",
+                    {"plugin": name, "enabled": row.enabled},
+                    program_id=program.id,
+                )
+            audit.record(
+                "program.plugin_updated",
+                "program_plugin",
+                f"{program.id}:{name}",
+                before=before,
+                after={"enabled": row.enabled, "tier_ids": row.tier_ids, "settings": row.settings},
+            )
             db.session.commit()
-            flash(_("%(plugin)s settings saved. Partners see the change on their next page.", plugin=resolve_text(info.title)), "success")
+            flash(
+                _(
+                    "%(plugin)s settings saved. Partners see the change on their next page.",
+                    plugin=resolve_text(info.title),
+                ),
+                "success",
+            )
             return redirect(url_for("admin.program_detail", program_id=program.id))
-    return page("admin/plugin_settings.html", program=program, info=info, form=form, settings_form=settings_form, resolve_text=resolve_text, status=422 if request.method == "POST" else 200)
+    return page(
+        "admin/plugin_settings.html",
+        program=program,
+        info=info,
+        form=form,
+        settings_form=settings_form,
+        resolve_text=resolve_text,
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @bp.route("/programs/<int:program_id>/evaluate", methods=["GET", "POST"])
@@ -184,6 +282,6 @@ def evaluate(program_id: int) -> Any:
     if not dry:
         flash(_("%(n)s partners changed tier; each was notified.", n=len(changes)), "success")
         return redirect(url_for("admin.program_detail", program_id=program.id))
-    return page("admin/evaluate.html", program=program, changes=changes, locked=locked, total=len(decisions))
-
-
+    return page(
+        "admin/evaluate.html", program=program, changes=changes, locked=locked, total=len(decisions)
+    )

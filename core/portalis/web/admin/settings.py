@@ -6,7 +6,8 @@ from flask import current_app, flash, g, redirect, request, url_for
 
 from ... import audit, branding
 from ...db import db
-from ...i18n import SHIPPED_LOCALES, gettext as _, locale_display_name
+from ...i18n import SHIPPED_LOCALES, locale_display_name
+from ...i18n import gettext as _
 from ..access import vendor_admin
 from ..forms import TenantSettingsForm
 from ..rendering import page
@@ -20,12 +21,23 @@ def contrast_warnings(primary: str, accent: str) -> list[str]:
     if text_on:
         ratio = branding.contrast_ratio(text_on, primary)
         if ratio < 4.5:
-            warnings.append(_("Text on the primary colour has a contrast of %(ratio)s:1; WCAG AA needs 4.5:1.", ratio=ratio))
+            warnings.append(
+                _(
+                    "Text on the primary colour has a contrast of %(ratio)s:1; WCAG AA needs 4.5:1.",
+                    ratio=ratio,
+                )
+            )
     for name, colour in ((_("Primary colour"), primary), (_("Accent colour"), accent)):
         if branding.COLOR.match(colour or ""):
             ratio = branding.contrast_ratio(colour, "#ffffff")
             if ratio < 3:
-                warnings.append(_("%(name)s on white has a contrast of %(ratio)s:1; links and buttons need at least 3:1.", name=name, ratio=ratio))
+                warnings.append(
+                    _(
+                        "%(name)s on white has a contrast of %(ratio)s:1; links and buttons need at least 3:1.",
+                        name=name,
+                        ratio=ratio,
+                    )
+                )
     return warnings
 
 
@@ -54,7 +66,9 @@ def settings() -> Any:
                 field.errors.append(_("Use a colour like #1a2b3c."))
                 errors = True
         if form.default_locale.data not in (form.allowed_locales.data or []):
-            form.allowed_locales.errors.append(_("The default language must be one of the languages offered."))
+            form.allowed_locales.errors.append(
+                _("The default language must be one of the languages offered.")
+            )
             errors = True
         from zoneinfo import available_timezones
 
@@ -62,7 +76,11 @@ def settings() -> Any:
             form.timezone.errors.append(_("Unknown time zone."))
             errors = True
         if not errors:
-            before = {"theme": tenant.theme, "branding": dict(tenant.branding), "locales": list(tenant.allowed_locales)}
+            before = {
+                "theme": tenant.theme,
+                "branding": dict(tenant.branding),
+                "locales": list(tenant.allowed_locales),
+            }
             tenant.theme = form.theme.data
             tenant.branding = {
                 **tenant.branding,
@@ -74,12 +92,24 @@ def settings() -> Any:
             tenant.allowed_locales = list(form.allowed_locales.data)
             tenant.timezone = form.timezone.data
             tenant.currency = form.currency.data.upper()
-            audit.record("tenant.settings_updated", "tenant", tenant.id, before=before, after={"theme": tenant.theme, "branding": tenant.branding, "locales": tenant.allowed_locales})
+            audit.record(
+                "tenant.settings_updated",
+                "tenant",
+                tenant.id,
+                before=before,
+                after={
+                    "theme": tenant.theme,
+                    "branding": tenant.branding,
+                    "locales": tenant.allowed_locales,
+                },
+            )
             db.session.commit()
             flash(_("Settings saved. Partners see the change on their next page."), "success")
             return redirect(url_for("admin.settings"))
     warnings = contrast_warnings(form.brand_primary.data or "", form.brand_accent.data or "")
-    return page("admin/settings.html", form=form, warnings=warnings, status=422 if form.errors else 200)
+    return page(
+        "admin/settings.html", form=form, warnings=warnings, status=422 if form.errors else 200
+    )
 
 
 @bp.route("/settings/preview", methods=["POST"])
@@ -89,4 +119,9 @@ def settings_preview() -> Any:
     primary = request.form.get("brand_primary", "")
     accent = request.form.get("brand_accent", "")
     values = branding.effective({}, {"brand_primary": primary, "brand_accent": accent})
-    return page("admin/_brand_preview.html", values=values, css=branding.css(values), warnings=contrast_warnings(primary, accent))
+    return page(
+        "admin/_brand_preview.html",
+        values=values,
+        css=branding.css(values),
+        warnings=contrast_warnings(primary, accent),
+    )

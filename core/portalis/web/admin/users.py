@@ -21,7 +21,10 @@ from . import bp
 
 def _form() -> InviteForm:
     form = InviteForm()
-    form.role.choices = [("channel_manager", _("Channel manager")), ("vendor_admin", _("Vendor admin"))]
+    form.role.choices = [
+        ("channel_manager", _("Channel manager")),
+        ("vendor_admin", _("Vendor admin")),
+    ]
     return form
 
 
@@ -34,9 +37,13 @@ def users() -> Any:
             form.email.errors.append(_("Someone with this e-mail already has an account."))
         else:
             db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success")
+            flash(
+                _("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success"
+            )
             return redirect(url_for("admin.users"))
-    staff = db.session.scalars(select(User).where(User.partner_id.is_(None)).order_by(User.name)).all()
+    staff = db.session.scalars(
+        select(User).where(User.partner_id.is_(None)).order_by(User.name)
+    ).all()
     return page("admin/users.html", staff=staff, form=form, status=422 if form.errors else 200)
 
 
@@ -52,7 +59,13 @@ def user_toggle(user_id: int) -> Any:
     user.active = not user.active
     if not user.active:
         end_all(user)
-    audit.record("user.active_changed", "user", user.id, before={"active": not user.active}, after={"active": user.active})
+    audit.record(
+        "user.active_changed",
+        "user",
+        user.id,
+        before={"active": not user.active},
+        after={"active": user.active},
+    )
     db.session.commit()
     back = "admin.users" if user.partner_id is None else "admin.partner_detail"
     return redirect(url_for(back, partner_id=user.partner_id) if user.partner_id else url_for(back))
