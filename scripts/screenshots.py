@@ -1,0 +1,69 @@
+"""Drive Debian's Chromium through the demo and save screenshots (see scripts/screenshots)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+PASSWORD = "portalis-demo"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+SHOTS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
+    # (tenant, user, locale, [(path, file name)])
+    ("acme", "anna@northwind.example", "en", [("/dashboard", "acme-partner-dashboard"), ("/tier", "acme-partner-tier"), ("/team", "acme-partner-team")]),
+    ("globex", "peter@initech.example", "en", [("/dashboard", "globex-partner-dashboard")]),
+    ("acme", "greta@fabrikam.example", "de", [("/dashboard", "acme-partner-dashboard-de")]),
+    ("acme", "omar@desert.example", "ar", [("/dashboard", "acme-partner-dashboard-ar")]),
+    ("acme", "admin@acme.example", "en", [
+        ("/admin/", "acme-admin-overview"),
+        ("/admin/partners", "acme-admin-partners"),
+        ("/admin/partners/1", "acme-admin-partner-detail"),
+        ("/admin/programs/1", "acme-admin-program"),
+        ("/admin/programs/1/evaluate", "acme-admin-tier-evaluation"),
+        ("/admin/settings", "acme-admin-settings"),
+        ("/admin/audit", "acme-admin-audit"),
+    ]),
+    ("globex", "admin@globex.example", "en", [("/admin/", "globex-admin-overview")]),
+]
+
+
+def login(page: Page, base: str, email: str, locale: str) -> None:
+    page.goto(f"{base}/login")
+    if locale != "en":
+        page.select_option("#lang-select", locale)
+        page.wait_for_load_state("networkidle")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_load_state("networkidle")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        anon = browser.new_page(viewport={"width": 1280, "height": 800})
+        anon.goto(f"http://acme.localhost:{PORT}/login")
+        anon.screenshot(path=OUT / "acme-sign-in.png")
+        anon.goto(f"http://globex.localhost:{PORT}/login")
+        anon.screenshot(path=OUT / "globex-sign-in.png")
+        for tenant, email, locale, pages in SHOTS:
+            context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=locale)
+            page = context.new_page()
+            base = f"http://{tenant}.localhost:{PORT}"
+            login(page, base, email, locale)
+            for path, name in pages:
+                page.goto(base + path)
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=OUT / f"{name}.png", full_page=True)
+                print(f"saved docs/screenshots/{name}.png")
+            context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
