@@ -116,7 +116,7 @@ def translations(domain: str = CORE_DOMAIN, locale: str | None = None) -> _gette
         return _gettext.NullTranslations()
     catalogs: Catalogs = current_app.extensions["portalis_catalogs"]
     loc = locale or current_locale()
-    if loc == PSEUDO_LOCALE:
+    if locale is None and has_request_context() and g.get("portalis_pseudo"):
         return PseudoTranslations()
     return catalogs.get(domain, loc)
 
@@ -217,6 +217,9 @@ def select_locale() -> str:
     if current_app.config.get("PSEUDO_LOCALE_ENABLED"):
         allowed.append(PSEUDO_LOCALE)
     user = getattr(g, "user", None)
+    if PSEUDO_LOCALE in allowed and PSEUDO_LOCALE in (getattr(user, "locale", None), session.get("locale")):
+        g.portalis_pseudo = True  # Babel formats as English; gettext returns pseudo text
+        return "en"
     if user is not None and user.locale in allowed:
         return str(user.locale)
     chosen = session.get("locale")

@@ -153,7 +153,12 @@ def accept_invite(token: str) -> Any:
 def set_locale() -> Any:
     code = request.form.get("locale", "")
     tenant = g.tenant
-    if code in tenant.allowed_locales:
+    allowed = list(tenant.allowed_locales)
+    if current_app.config.get("PSEUDO_LOCALE_ENABLED"):
+        from ..i18n import PSEUDO_LOCALE
+
+        allowed.append(PSEUDO_LOCALE)
+    if code in allowed:
         session["locale"] = code
         if g.user is not None:
             g.user.locale = code
