@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import String, Text, select
 
-from portalis.db import Base, TenantScoped, db
+from portalis.db import Base, db
 from portalis.i18n import PSEUDO_LOCALE
 from portalis.models import Tenant, User
 from portalis.tenancy import tenant_scope, unscoped
@@ -21,7 +21,21 @@ from .test_isolation import SKIP_ENDPOINTS, _seed_plugin_data, _values
 
 VISIBLE_ATTRS = ("placeholder", "title", "aria-label", "alt", "data-confirm")
 SKIP_TAGS = {"script", "style", "code", "option", "noscript"}
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 class TextCollector(HTMLParser):
@@ -70,7 +84,7 @@ def _data_strings():
 
 
 NOISE = re.compile(
-    r"[\w.+-]+@[\w.-]+|https?://\S*|\b\d[\d,.:/%\- ]*\b|[$€£¥]|\b(AM|PM|UTC|N/A)\b|[^\w]+",
+    r"#[0-9a-fA-F]{3,6}\b|[\w.+-]+@[\w.-]+|https?://\S*|\b\d[\d,.:/%\- ]*\b|[$€£¥]|\b(AM|PM|UTC|N/A)\b|[^\w]+",
 )
 MONTHS = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
 
@@ -120,7 +134,11 @@ def test_every_page_is_fully_translatable(pseudo, client_as):
         if role is None:
             client.post_form("/locale", {"locale": PSEUDO_LOCALE}, form_page="/login")
         for rule in app.url_map.iter_rules():
-            if rule.endpoint in SKIP_ENDPOINTS or "GET" not in (rule.methods or ()) or rule.endpoint.startswith("platform."):
+            if (
+                rule.endpoint in SKIP_ENDPOINTS
+                or "GET" not in (rule.methods or ())
+                or rule.endpoint.startswith("platform.")
+            ):
                 continue
             url = rule.build(_values(rule, own))[1]
             resp = client.get(url)
@@ -132,6 +150,8 @@ def test_every_page_is_fully_translatable(pseudo, client_as):
             for text in parser.texts:
                 left = _untranslated(text, data)
                 if re.search(r"[A-Za-z]{2,}", left):
-                    problems.setdefault(f"{role or 'anonymous'} {rule.endpoint}", set()).add(text.strip()[:80])
+                    problems.setdefault(f"{role or 'anonymous'} {rule.endpoint}", set()).add(
+                        text.strip()[:80]
+                    )
     assert pages >= 20
     assert not problems, "\n".join(f"{k}: {sorted(v)}" for k, v in sorted(problems.items()))

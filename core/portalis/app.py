@@ -160,6 +160,12 @@ def _register_core_views(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(platform.bp)
 
+    @app.route("/branding/<name>", endpoint="brand_asset")
+    def brand_asset(name: str) -> Any:
+        from .web.admin.settings import serve_brand_asset
+
+        return serve_brand_asset(name)
+
     @app.route("/theme/<theme>/<path:filename>", endpoint="theme_static")
     def theme_static(theme: str, filename: str) -> Any:
         themes: Themes = app.extensions["portalis_themes"]

@@ -189,6 +189,11 @@ class Translator:
         return LazyString(self.pgettext, context, message, **kwargs)
 
 
+def N_(message: str) -> str:  # noqa: N802 - the conventional name for this marker
+    """Mark a string for extraction without translating it now (translated where shown)."""
+    return message
+
+
 core = Translator(CORE_DOMAIN)
 gettext = core.gettext
 ngettext = core.ngettext
@@ -217,7 +222,10 @@ def select_locale() -> str:
     if current_app.config.get("PSEUDO_LOCALE_ENABLED"):
         allowed.append(PSEUDO_LOCALE)
     user = getattr(g, "user", None)
-    if PSEUDO_LOCALE in allowed and PSEUDO_LOCALE in (getattr(user, "locale", None), session.get("locale")):
+    if PSEUDO_LOCALE in allowed and PSEUDO_LOCALE in (
+        getattr(user, "locale", None),
+        session.get("locale"),
+    ):
         g.portalis_pseudo = True  # Babel formats as English; gettext returns pseudo text
         return "en"
     if user is not None and user.locale in allowed:

@@ -22,7 +22,18 @@ from .config import SOURCE_ROOT
 from .i18n import SHIPPED_LOCALES
 
 LOCALES = SOURCE_ROOT / "locales"
-KEYWORDS = ["_", "gettext", "ngettext:1,2", "pgettext:1c,2", "lazy_gettext", "_l", "lazy_pgettext:1c,2", "_n:1,2", "_p:1c,2"]
+KEYWORDS = [
+    "_",
+    "gettext",
+    "ngettext:1,2",
+    "pgettext:1c,2",
+    "lazy_gettext",
+    "_l",
+    "lazy_pgettext:1c,2",
+    "_n:1,2",
+    "_p:1c,2",
+    "N_",
+]
 TRANSLATED = [loc for loc in SHIPPED_LOCALES if loc != "en"]
 PLACEHOLDER = re.compile(r"%\([a-zA-Z_][a-zA-Z0-9_]*\)[sdfr]|\{[a-zA-Z_][a-zA-Z0-9_]*\}")
 
@@ -42,10 +53,20 @@ def _pybabel(*args: str) -> None:
 def extract() -> None:
     for domain, src in domains().items():
         kw = [f"-k{k}" for k in KEYWORDS]
-        _pybabel("extract", "-F", str(SOURCE_ROOT / "babel.cfg"), *kw, "--no-wrap", "--sort-by-file",
-                 "--project=Portalis", "--copyright-holder=Portalis contributors",
-                 "--msgid-bugs-address=https://github.com/portalis/portalis/issues",
-                 "-o", str(LOCALES / f"{domain}.pot"), str(src))
+        _pybabel(
+            "extract",
+            "-F",
+            str(SOURCE_ROOT / "babel.cfg"),
+            *kw,
+            "--no-wrap",
+            "--sort-by-file",
+            "--project=Portalis",
+            "--copyright-holder=Portalis contributors",
+            "--msgid-bugs-address=https://github.com/portalis/portalis/issues",
+            "-o",
+            str(LOCALES / f"{domain}.pot"),
+            str(src),
+        )
 
 
 def update() -> None:
@@ -54,9 +75,23 @@ def update() -> None:
         for loc in TRANSLATED:
             po = LOCALES / loc / "LC_MESSAGES" / f"{domain}.po"
             if po.exists():
-                _pybabel("update", "-i", str(pot), "-d", str(LOCALES), "-D", domain, "-l", loc, "--no-wrap", "--ignore-obsolete")
+                _pybabel(
+                    "update",
+                    "-i",
+                    str(pot),
+                    "-d",
+                    str(LOCALES),
+                    "-D",
+                    domain,
+                    "-l",
+                    loc,
+                    "--no-wrap",
+                    "--ignore-obsolete",
+                )
             else:
-                _pybabel("init", "-i", str(pot), "-d", str(LOCALES), "-D", domain, "-l", loc, "--no-wrap")
+                _pybabel(
+                    "init", "-i", str(pot), "-d", str(LOCALES), "-D", domain, "-l", loc, "--no-wrap"
+                )
 
 
 def compile_all() -> None:
@@ -106,8 +141,13 @@ def check(strict_locales: list[str] | None = None) -> int:
                     expected = set(PLACEHOLDER.findall(ids[-1])) | set(PLACEHOLDER.findall(ids[0]))
                     for s in strings:
                         found = set(PLACEHOLDER.findall(s))
-                        if not found <= expected or not (set(PLACEHOLDER.findall(ids[0])) - {"%(num)s"}) <= found:
-                            problems.append(f"{domain}/{loc}: placeholders differ in {key!r}: {sorted(found)} vs {sorted(expected)}")
+                        if (
+                            not found <= expected
+                            or not (set(PLACEHOLDER.findall(ids[0])) - {"%(num)s"}) <= found
+                        ):
+                            problems.append(
+                                f"{domain}/{loc}: placeholders differ in {key!r}: {sorted(found)} vs {sorted(expected)}"
+                            )
             rows.append((domain, loc, done, len(wanted)))
     print(f"{'domain':<12} {'lang':<6} {'translated':>10} {'total':>6} {'coverage':>9}")
     for domain, loc, done, total in rows:

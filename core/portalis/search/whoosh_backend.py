@@ -50,9 +50,10 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh import writing
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.idsets import DocIdSet
-from whoosh.query import And, Or, Phrase, Query, Term
+from whoosh.query import And, ConstantScoreQuery, Or, Phrase, Query, Term
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
@@ -95,6 +96,39 @@ _NONZERO = re.compile(rb"[^\x00]")
 _BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
 
 
+def _memoize_missing_length_columns() -> None:
+    """Make Whoosh remember that a field has no length column.
+
+    While flushing a segment, Whoosh asks for every posting's field length;
+    for fields without lengths (unscored ones such as ``words``, ``facet``)
+    its per-document reader re-checks the file system each time and never
+    remembers the answer: one ``stat()`` per posting, about a third of the
+    indexing time here. Segments are immutable once written, so remembering
+    the miss changes nothing but the speed. Applied once, idempotently.
+    """
+    from whoosh.codec import whoosh3
+
+    cls = whoosh3.W3PerDocReader
+    original = cls._cached_reader
+    if getattr(original, "_portalis_memoized", False):
+        return
+
+    def _cached_reader(self: Any, fieldname: str, column: Any) -> Any:
+        missing = self.__dict__.setdefault("_portalis_missing", set())
+        if fieldname in missing:
+            return None
+        reader = original(self, fieldname, column)
+        if reader is None:
+            missing.add(fieldname)
+        return reader
+
+    _cached_reader._portalis_memoized = True  # type: ignore[attr-defined]
+    cls._cached_reader = _cached_reader
+
+
+_memoize_missing_length_columns()
+
+
 def _analyzer(group: str) -> Any:
     if group in _text.STEMMED:
         return _WORDS | StemFilter(lang=group, cachesize=200_000)
@@ -115,12 +149,16 @@ def _schema() -> Schema:
         "partners": KEYWORD(analyzer=_LIST),
         "lang": ID(),
         "facet": KEYWORD(analyzer=_LIST),
-        "updated": NUMERIC(numtype=int, bits=64, signed=True, sortable=True),
+        # A column only: NUMERIC would also index 16 trie terms per value
+        # for range queries that are never run.
+        "updated": COLUMN(NumericColumn("q")),
         # Unstemmed words: prefix matching ("registra*" must find
         # "registration", whose stem "registr" is shorter than the prefix),
         # title suggestions, and the spelling vocabulary.
         "title_w": TEXT(analyzer=_WORDS, phrase=False),
-        "words": TEXT(analyzer=_WORDS, phrase=False),
+        # Existence only (no frequencies, no lengths): it is matched and
+        # counted but never scored, which makes it cheap to index.
+        "words": KEYWORD(analyzer=_WORDS, scorable=False),
         "data": STORED(),
         "schema_version": STORED(),
     }
@@ -339,9 +377,11 @@ class _Gen:
         """The scoring query for one atom; it matches exactly ``atom_bits``."""
         subs: list[Query] = []
         if atom.kind == "prefix":
-            for word in self.expand("words", atom.words[0]):
-                subs.append(Term("title_w", word, boost=TITLE_BOOST))
-                subs.append(Term("words", word, boost=BODY_BOOST))
+            expanded = self.expand("words", atom.words[0])
+            # Titles are scored; any other occurrence adds a flat amount.
+            # Together they match exactly the documents in atom_bits.
+            subs = [Term("title_w", word, boost=TITLE_BOOST) for word in expanded]
+            subs.append(ConstantScoreQuery(Or([Term("words", w) for w in expanded]), BODY_BOOST))
             return Or(subs)
         boosts = (TITLE_BOOST, TAGS_BOOST, BODY_BOOST)
         for group in _text.GROUPS:

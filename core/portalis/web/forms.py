@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
@@ -117,6 +118,15 @@ class PluginSettingsForm(PortalForm):
     )
 
 
+FONT_STACKS = {
+    "system": "system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, Helvetica Neue, Arial, sans-serif",
+    "humanist": "Seravek, Gill Sans Nova, Ubuntu, Calibri, DejaVu Sans, source-sans-pro, sans-serif",
+    "geometric": "Avenir, Montserrat, Corbel, URW Gothic, source-sans-pro, sans-serif",
+    "grotesque": "IBM Plex Sans, Helvetica Neue, Helvetica, Arial, Liberation Sans, Nimbus Sans, sans-serif",
+    "serif": "Charter, Bitstream Charter, Sitka Text, Cambria, Georgia, serif",
+}
+
+
 class TenantSettingsForm(PortalForm):
     portal_name = StringField(_l("Portal name"), validators=[DataRequired(), Length(max=100)])
     theme = SelectField(_l("Theme"), choices=[])
@@ -126,3 +136,23 @@ class TenantSettingsForm(PortalForm):
     allowed_locales = SelectMultipleField(_l("Languages offered"), choices=[])
     timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
     currency = StringField(_l("Currency"), validators=[DataRequired(), Length(min=3, max=3)])
+    font = SelectField(_l("Font"), choices=[])
+    logo_light = FileField(_l("Logo for light backgrounds"))
+    logo_dark = FileField(_l("Logo for dark backgrounds"))
+    favicon = FileField(_l("Favicon"))
+    remove_logos = BooleanField(_l("Remove the logos and favicon"))
+    signin_text = TextAreaField(_l("Sign-in page text"), validators=[Optional(), Length(max=500)])
+    footer_links = TextAreaField(
+        _l("Footer links (one per line: label | https://address)"),
+        validators=[Optional(), Length(max=2000)],
+    )
+    email_header = StringField(_l("E-mail header"), validators=[Optional(), Length(max=200)])
+    email_footer = TextAreaField(_l("E-mail footer"), validators=[Optional(), Length(max=500)])
+
+
+class ProgramBrandingForm(PortalForm):
+    brand_accent = StringField(
+        _l("Accent colour for this program"), validators=[Optional(), Length(max=7)]
+    )
+    logo = FileField(_l("Logo for this program"))
+    remove_logo = BooleanField(_l("Remove the program logo"))

@@ -47,10 +47,33 @@ def is_active(item: NavItem) -> bool:
 
 
 def brand() -> dict[str, str]:
+    """Theme defaults < tenant branding < the viewer's program (logo, accent); once per request."""
+    cached = g.get("portalis_brand")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     tenant = g.get("tenant")
     themes = current_app.extensions["portalis_themes"]
     theme = themes.manifests.get(tenant.theme if tenant else "default", themes.manifests["default"])
-    values = branding.effective(theme.get("defaults", {}), tenant.branding if tenant else {})
+    tb = (tenant.branding or {}) if tenant else {}
+    pb: dict[str, str] = {}
+    viewer = g.get("viewer")
+    if tenant is not None and viewer is not None and viewer.program_id:
+        from ..db import db
+        from ..models import Program
+
+        program = db.session.get(Program, viewer.program_id)
+        pb = (program.branding or {}) if program else {}
+    values = branding.effective(theme.get("defaults", {}), tb, pb)
+    dark = theme.get("color_scheme") == "dark"
+    logo = (
+        pb.get("logo")
+        or (tb.get("logo_dark") if dark else tb.get("logo_light"))
+        or tb.get("logo_light")
+        or tb.get("logo_dark")
+    )
+    values["logo_url"] = url_for("brand_asset", name=logo) if logo else ""
+    values["favicon_url"] = url_for("brand_asset", name=tb["favicon"]) if tb.get("favicon") else ""
+    g.portalis_brand = values
     return values
 
 

@@ -9,14 +9,16 @@ from flask import abort, flash, g, redirect, request, url_for
 from sqlalchemy import func, select
 
 from ... import audit, events
+from ...branding import COLOR
 from ...db import db
 from ...i18n import gettext as _
 from ...models import Partner, Program, ProgramPlugin, Tier
 from ...plugins.contract import resolve_text
 from ...tiers import criteria
 from ...tiers.evaluation import evaluate_program
+from ...uploads import UploadError, store_image
 from ..access import vendor_admin, vendor_staff
-from ..forms import PluginSettingsForm, ProgramForm, TierForm
+from ..forms import PluginSettingsForm, ProgramBrandingForm, ProgramForm, TierForm
 from ..rendering import page
 from . import bp
 
@@ -108,7 +110,47 @@ def program_detail(program_id: int) -> Any:
         plugins=plugins,
         metric_defs=metric_defs,
         resolve_text=resolve_text,
+        brand_form=ProgramBrandingForm(
+            brand_accent=(program.branding or {}).get("brand_accent", "")
+        ),
     )
+
+
+@bp.route("/programs/<int:program_id>/branding", methods=["POST"])
+@vendor_admin
+def program_branding(program_id: int) -> Any:
+    """A program may override the tenant's logo and accent colour for its partners."""
+    program = get_program(program_id)
+    form = ProgramBrandingForm()
+    back = redirect(url_for("admin.program_detail", program_id=program.id))
+    if not form.validate_on_submit():
+        flash(_("The program branding could not be saved."), "error")
+        return back
+    new = dict(program.branding or {})
+    accent = (form.brand_accent.data or "").strip()
+    if accent and not COLOR.match(accent):
+        flash(_("Use a colour like #1a2b3c."), "error")
+        return back
+    if accent:
+        new["brand_accent"] = accent
+    else:
+        new.pop("brand_accent", None)
+    file = form.logo.data
+    if file and getattr(file, "filename", ""):
+        try:
+            new["logo"] = store_image(g.tenant.id, "branding", file.read()).name
+        except UploadError as exc:
+            flash(_(str(exc)), "error")
+            return back
+    if form.remove_logo.data:
+        new.pop("logo", None)
+    audit.record(
+        "program.branding_updated", "program", program.id, before=program.branding, after=new
+    )
+    program.branding = new
+    db.session.commit()
+    flash(_("Program branding saved."), "success")
+    return back
 
 
 def _tier_form_save(form: TierForm, tier: Tier, program: Program) -> bool:

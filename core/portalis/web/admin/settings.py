@@ -1,17 +1,23 @@
+"""Tenant settings: brand, theme, languages. Branding is data, never templates."""
+
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 
 from ... import audit, branding
 from ...db import db
 from ...i18n import SHIPPED_LOCALES, locale_display_name
 from ...i18n import gettext as _
+from ...uploads import UploadError, path_of, store_image
 from ..access import vendor_admin
-from ..forms import TenantSettingsForm
+from ..forms import FONT_STACKS, TenantSettingsForm
 from ..rendering import page
 from . import bp
+
+LINK = re.compile(r"^\s*(?P<label>[^|]{1,60}?)\s*\|\s*(?P<url>https?://[^\s|]{1,300})\s*$")
 
 
 def contrast_warnings(primary: str, accent: str) -> list[str]:
@@ -41,24 +47,56 @@ def contrast_warnings(primary: str, accent: str) -> list[str]:
     return warnings
 
 
+def parse_footer_links(text: str) -> tuple[list[dict[str, str]], list[str]]:
+    links, bad = [], []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        m = LINK.match(line)
+        if m:
+            links.append({"label": m["label"], "url": m["url"]})
+        else:
+            bad.append(line.strip()[:80])
+    return links, bad
+
+
+def _font_key(stack: str | None) -> str:
+    return next((k for k, v in FONT_STACKS.items() if v == stack), "system")
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @vendor_admin
 def settings() -> Any:
     tenant = g.tenant
     themes = current_app.extensions["portalis_themes"]
+    b = tenant.branding or {}
     form = TenantSettingsForm(
-        portal_name=tenant.branding.get("portal_name") or tenant.name,
+        portal_name=b.get("portal_name") or tenant.name,
         theme=tenant.theme,
-        brand_primary=tenant.branding.get("brand_primary", "#4f46e5"),
-        brand_accent=tenant.branding.get("brand_accent", "#0ea5e9"),
+        brand_primary=b.get("brand_primary", "#4f46e5"),
+        brand_accent=b.get("brand_accent", "#0ea5e9"),
         default_locale=tenant.default_locale,
         allowed_locales=tenant.allowed_locales,
         timezone=tenant.timezone,
         currency=tenant.currency,
+        font=_font_key(b.get("brand_font")),
+        signin_text=b.get("signin_text", ""),
+        footer_links="\n".join(
+            f"{link['label']} | {link['url']}" for link in b.get("footer_links", [])
+        ),
+        email_header=b.get("email_header", ""),
+        email_footer=b.get("email_footer", ""),
     )
     form.theme.choices = [(n, themes.manifests[n].get("title", n)) for n in themes.names()]
     form.default_locale.choices = [(c, locale_display_name(c)) for c in SHIPPED_LOCALES]
     form.allowed_locales.choices = [(c, locale_display_name(c)) for c in SHIPPED_LOCALES]
+    form.font.choices = [
+        ("system", _("System (neutral)")),
+        ("humanist", _("Humanist (friendly)")),
+        ("geometric", _("Geometric (modern)")),
+        ("grotesque", _("Grotesque (corporate)")),
+        ("serif", _("Serif (classic)")),
+    ]
     if request.method == "POST" and form.validate():
         errors = False
         for field in (form.brand_primary, form.brand_accent):
@@ -75,19 +113,54 @@ def settings() -> Any:
         if form.timezone.data not in available_timezones():
             form.timezone.errors.append(_("Unknown time zone."))
             errors = True
+        links, bad = parse_footer_links(form.footer_links.data or "")
+        if bad:
+            form.footer_links.errors.append(
+                _(
+                    "Write each link as: label | https://address. Not understood: %(line)s",
+                    line=bad[0],
+                )
+            )
+            errors = True
+        uploads: dict[str, str] = {}
+        if not errors:
+            for key, field in (
+                ("logo_light", form.logo_light),
+                ("logo_dark", form.logo_dark),
+                ("favicon", form.favicon),
+            ):
+                file = field.data
+                if file and getattr(file, "filename", ""):
+                    try:
+                        uploads[key] = store_image(
+                            tenant.id, "branding", file.read(), allow_svg=key != "favicon"
+                        ).name
+                    except UploadError as exc:
+                        field.errors.append(_(str(exc)))
+                        errors = True
         if not errors:
             before = {
                 "theme": tenant.theme,
-                "branding": dict(tenant.branding),
+                "branding": dict(b),
                 "locales": list(tenant.allowed_locales),
             }
-            tenant.theme = form.theme.data
-            tenant.branding = {
-                **tenant.branding,
+            new = {
+                **b,
                 "portal_name": form.portal_name.data.strip(),
                 "brand_primary": form.brand_primary.data,
                 "brand_accent": form.brand_accent.data,
+                "brand_font": FONT_STACKS.get(form.font.data, FONT_STACKS["system"]),
+                "signin_text": (form.signin_text.data or "").strip(),
+                "footer_links": links,
+                "email_header": (form.email_header.data or "").strip(),
+                "email_footer": (form.email_footer.data or "").strip(),
+                **uploads,
             }
+            if form.remove_logos.data:
+                for key in ("logo_light", "logo_dark", "favicon"):
+                    new.pop(key, None)
+            tenant.theme = form.theme.data
+            tenant.branding = new
             tenant.default_locale = form.default_locale.data
             tenant.allowed_locales = list(form.allowed_locales.data)
             tenant.timezone = form.timezone.data
@@ -97,11 +170,7 @@ def settings() -> Any:
                 "tenant",
                 tenant.id,
                 before=before,
-                after={
-                    "theme": tenant.theme,
-                    "branding": tenant.branding,
-                    "locales": tenant.allowed_locales,
-                },
+                after={"theme": tenant.theme, "branding": new, "locales": tenant.allowed_locales},
             )
             db.session.commit()
             flash(_("Settings saved. Partners see the change on their next page."), "success")
@@ -120,8 +189,21 @@ def settings_preview() -> Any:
     accent = request.form.get("brand_accent", "")
     values = branding.effective({}, {"brand_primary": primary, "brand_accent": accent})
     return page(
-        "admin/_brand_preview.html",
-        values=values,
-        css=branding.css(values),
-        warnings=contrast_warnings(primary, accent),
+        "admin/_brand_preview.html", values=values, warnings=contrast_warnings(primary, accent)
     )
+
+
+def serve_brand_asset(name: str) -> Any:
+    """Logos and favicons of the current tenant only; never active content."""
+    tenant = g.get("tenant")
+    path = path_of(tenant.id, "branding", name) if tenant else None
+    if path is None:
+        abort(404)
+    resp = send_file(
+        path, mimetype="image/svg+xml" if name.endswith(".svg") else "image/png", max_age=86400
+    )
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    )
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
