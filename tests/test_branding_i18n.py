@@ -172,5 +172,20 @@ def test_themes_are_layered_and_switchable_per_tenant(world, client_as):
         db.session.commit()
     page = client_as(world.users["gold_user"]).get("/dashboard").get_data(as_text=True)
     assert "/theme/corporate/theme.css" in page
+    assert '<meta name="color-scheme" content="dark">' in page  # the theme's block override
+    assert "Gus Gold" in page  # …on top of the core layout
     other = client_as(world.other["users"]["gold_user"]).get("/dashboard").get_data(as_text=True)
     assert "/theme/default/theme.css" in other
+
+
+def test_tier_names_can_be_given_per_language(world, client_as):
+    admin = client_as(world.users["vendor_admin"])
+    url = f"/admin/programs/{world.program.id}/tiers/{world.tiers['gold'].id}"
+    crit = "partner_users >= 2"
+    resp = admin.post_form(url, {"name": "Gold", "rank": 2, "criteria": crit, "color": "#d97706", "name_i18n-de": "Gold-Partner", "name_i18n-ja": "ゴールド"})
+    assert resp.status_code == 302
+    client = client_as(world.users["gold_user"])
+    assert "Gold-Partner" in client.get("/tier", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "ゴールド" in client.get("/tier", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    fr = client.get("/tier", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Gold-Partner" not in fr and "Gold" in fr  # falls back to the default name

@@ -53,7 +53,8 @@ from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.idsets import DocIdSet
-from whoosh.query import And, ConstantScoreQuery, Or, Phrase, Query, Term
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import And, ConstantScoreQuery, NullQuery, Or, Phrase, Query, Term
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader, TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
@@ -216,6 +217,25 @@ class _GroupBM25F(BM25F):
         return scorer
 
 
+def _posting_ids(matcher: Any) -> Iterable[int]:
+    """All document ids of a term's postings.
+
+    Whoosh's generic ``all_ids()`` makes three method calls per posting. For
+    its own block format the ids are decoded a block at a time anyway, so
+    take whole blocks (private attributes of whoosh-reloaded's pinned W3
+    codec; anything else falls back to the generic path).
+    """
+    if type(matcher).__name__ != "W3LeafMatcher" or not hasattr(matcher, "_read_ids"):
+        return matcher.all_ids()
+    out: list[int] = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        out.extend(matcher._ids[matcher._i :])
+        matcher._next_block()
+    return out
+
+
 class _Mask(DocIdSet):
     """A bitmap seen as a Whoosh doc-id set, so it can be the searcher's
     ``filter``. Membership is an O(1) byte lookup."""
@@ -286,13 +306,34 @@ class _Gen:
 
     def term(self, field: str, text: str) -> int:
         def build() -> int:
-            try:
-                matcher = self.r.postings(field, text)
-            except TermNotFound:
-                return 0
-            return self._from_ids(matcher.all_ids())
+            bits = 0
+            for reader, base in self.leaves():
+                try:
+                    matcher = reader.postings(field, text)
+                except TermNotFound:
+                    continue
+                if isinstance(matcher, FilterMatcher):
+                    matcher = matcher.child  # deletions: subtracted below
+                part = self._from_ids(_posting_ids(matcher))
+                bits |= part << base if base else part
+            return bits & ~self.deleted() if bits else 0
 
         return self.cache.get(("t", field, text), build)
+
+    def leaves(self) -> list[tuple[Any, int]]:
+        return self.cache.get(("leaves",), lambda: list(self.r.leaf_readers()), size=256)
+
+    def deleted(self) -> int:
+        """Deleted documents of the generation (their postings linger)."""
+
+        def build() -> int:
+            bits = 0
+            for reader, base in self.leaves():
+                if reader.has_deletions():
+                    bits |= self._from_ids(reader.deleted_docs()) << base
+            return bits
+
+        return self.cache.get(("deleted",), build)
 
     def query_bits(self, key: Hashable, q: Query) -> int:
         return self.cache.get(("q", key), lambda: self._from_ids(self.s.docs_for_query(q)))
@@ -388,11 +429,15 @@ class _Gen:
             stems = [_text.stem(group, w) for w in atom.words]
             for name, boost in zip(_TEXT_FIELDS, boosts, strict=True):
                 field = f"{name}_{group}"
+                # Leave out fields where a word does not occur (most of the
+                # 15 language/field combinations): smaller matcher trees.
+                if not all(self.term(field, st) for st in stems):
+                    continue
                 if atom.kind == "term":
                     subs.append(Term(field, stems[0], boost=boost))
                 else:
                     subs.append(Phrase(field, stems, boost=boost))
-        return Or(subs)
+        return Or(subs) if subs else NullQuery
 
     def clause_bits(self, clause: Clause) -> int:
         bits = 0

@@ -25,6 +25,18 @@ from . import bp
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
+def localized_names(current: dict[str, str] | None) -> dict[str, str]:
+    """Per-language names from ``name_i18n-<code>`` inputs, for the tenant's languages."""
+    out = dict(current or {})
+    for code in g.tenant.allowed_locales:
+        value = (request.form.get(f"name_i18n-{code}") or "").strip()[:100]
+        if value:
+            out[code] = value
+        else:
+            out.pop(code, None)
+    return out
+
+
 def get_program(program_id: int) -> Program:
     program = db.session.get(Program, program_id)
     if program is None:
@@ -179,6 +191,7 @@ def _tier_form_save(form: TierForm, tier: Tier, program: Program) -> bool:
         "benefits": tier.benefits,
     }
     tier.name = form.name.data.strip()
+    tier.name_i18n = localized_names(tier.name_i18n)
     tier.rank = rank
     tier.criteria = (form.criteria.data or "").strip()
     tier.color = colour
