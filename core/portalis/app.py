@@ -103,6 +103,8 @@ def create_app(
     app.before_request_funcs.setdefault(None, [])[0:0] = [_fresh_g, _resolve_tenant, _load_viewer]
     app.teardown_request(_teardown)
     app.after_request(_security_headers)
+    if cfg.get("COUNT_SQL"):
+        _install_sql_counter(app)
     from .web import errors, templating
 
     errors.register(app)
@@ -268,6 +270,26 @@ def _teardown(exc: BaseException | None) -> None:
     token = g.pop("scope_token", None)
     if token is not None:
         _current.reset(token)
+
+
+def _install_sql_counter(app: Flask) -> None:
+    """``X-SQL-Statements`` on every response: the benchmark and tests read it to prove a
+    page's statement count doesn't grow with the data (no N+1)."""
+    from sqlalchemy import event
+
+    assert db.engine is not None
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def _count(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+        from flask import has_request_context
+
+        if has_request_context():
+            g.sql_statements = g.get("sql_statements", 0) + 1
+
+    @app.after_request
+    def _report(resp: Any) -> Any:
+        resp.headers["X-SQL-Statements"] = str(g.get("sql_statements", 0))
+        return resp
 
 
 def _security_headers(resp: Any) -> Any:

@@ -68,6 +68,8 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         "TOKEN_MAX_AGE_HOURS": 72,
         "PREFERRED_URL_SCHEME": "http",
         "TRUST_PROXY": False,
+        #: Report ``X-SQL-Statements`` per response (benchmarks, tests); off in production.
+        "COUNT_SQL": False,
     }
     toml_path = instance / "portalis.toml"
     if toml_path.exists():

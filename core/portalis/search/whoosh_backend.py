@@ -330,13 +330,10 @@ class _Gen:
             bits = 0
             for reader, base in self.leaves():
                 if reader.has_deletions():
-                    bits |= self._from_ids(reader.deleted_docs()) << base
+                    bits |= self._from_ids(reader.deleted_docs_set) << base
             return bits
 
         return self.cache.get(("deleted",), build)
-
-    def query_bits(self, key: Hashable, q: Query) -> int:
-        return self.cache.get(("q", key), lambda: self._from_ids(self.s.docs_for_query(q)))
 
     def expand(self, field: str, prefix: str) -> list[str]:
         """The most frequent words starting with ``prefix``, capped."""

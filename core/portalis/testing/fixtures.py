@@ -124,6 +124,7 @@ def build_app(
             "TESTING": True,
             "LOGIN_RATE_LIMIT": "1000 per minute",
             "SERVER_NAME": None,
+            "COUNT_SQL": True,
             **config,
         },
         instance_path=instance,
