@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..i18n import N_
+
 _hasher = PasswordHasher()
 #: Verified against when the e-mail is unknown, so both paths cost the same time
 #: and response timing doesn't reveal which accounts exist.
@@ -31,7 +33,7 @@ def needs_rehash(stored: str) -> bool:
 def password_problem(password: str, email: str = "") -> str | None:
     """A reason the password is too weak, or None. Messages are msgids (translated by caller)."""
     if len(password) < MIN_LENGTH:
-        return "Use at least 10 characters."
+        return N_("Use at least 10 characters.")
     if email and password.lower() == email.lower():
-        return "Your password must differ from your e-mail address."
+        return N_("Your password must differ from your e-mail address.")
     return None

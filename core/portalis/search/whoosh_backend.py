@@ -217,6 +217,19 @@ class _GroupBM25F(BM25F):
         return scorer
 
 
+def _Or(subs: list[Query]) -> Query:  # noqa: N802 - stands in for whoosh.query.Or
+    """An ``Or`` that always builds a tree of union matchers.
+
+    Whoosh picks a "preloaded" union for indexes of up to 5,000 documents; it
+    decodes and scores every posting of every clause up front, which here
+    costs more than the tree (whose block-quality skipping the top-N
+    collector can use).
+    """
+    q = Or(subs)
+    q.matcher_type = Or.DEFAULT_MATCHER
+    return q
+
+
 def _posting_ids(matcher: Any) -> Iterable[int]:
     """All document ids of a term's postings.
 
@@ -419,8 +432,8 @@ class _Gen:
             # Titles are scored; any other occurrence adds a flat amount.
             # Together they match exactly the documents in atom_bits.
             subs = [Term("title_w", word, boost=TITLE_BOOST) for word in expanded]
-            subs.append(ConstantScoreQuery(Or([Term("words", w) for w in expanded]), BODY_BOOST))
-            return Or(subs)
+            subs.append(ConstantScoreQuery(_Or([Term("words", w) for w in expanded]), BODY_BOOST))
+            return _Or(subs)
         boosts = (TITLE_BOOST, TAGS_BOOST, BODY_BOOST)
         for group in _text.GROUPS:
             stems = [_text.stem(group, w) for w in atom.words]
@@ -434,7 +447,7 @@ class _Gen:
                     subs.append(Term(field, stems[0], boost=boost))
                 else:
                     subs.append(Phrase(field, stems, boost=boost))
-        return Or(subs) if subs else NullQuery
+        return _Or(subs) if subs else NullQuery
 
     def clause_bits(self, clause: Clause) -> int:
         bits = 0
@@ -744,7 +757,7 @@ class WhooshBackend:
         lang = _text.language_group(q.language) if q.language else None
         # Re-ranking by language needs some head room below the cut.
         limit = max(end * 3, 50) if lang else end
-        clauses = [Or([g.atom_query(a) for a in c.atoms]) for c in parsed.positive]
+        clauses = [_Or([g.atom_query(a) for a in c.atoms]) for c in parsed.positive]
         scoring: Query = clauses[0] if len(clauses) == 1 else And(clauses)
         results = g.s.search(scoring, limit=limit, filter=_Mask(matched))
         ranked = [(docnum, score) for score, docnum in results.top_n]
@@ -831,7 +844,7 @@ class WhooshBackend:
                     for t in expanded:
                         alt |= g.term("title_w", t)
                     bits &= alt
-                    subs.append(Or([Term("title_w", t) for t in expanded]))
+                    subs.append(_Or([Term("title_w", t) for t in expanded]))
                 else:
                     bits &= g.term("title_w", word)
                     subs.append(Term("title_w", word))
