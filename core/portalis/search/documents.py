@@ -16,10 +16,12 @@ from typing import Literal
 __all__ = [
     "AUDIENCES",
     "PLUGIN_FACET",
+    "Audience",
     "SearchDocument",
     "SearchHit",
     "SearchQuery",
     "SearchResults",
+    "SortOrder",
     "Viewer",
 ]
 

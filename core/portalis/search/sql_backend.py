@@ -229,6 +229,22 @@ class DatabaseBackend:
     def close(self) -> None:
         """The engine belongs to the caller; nothing of ours to release."""
 
+    def optimize(self) -> None:
+        """Maintenance after a bulk load (not part of the protocol).
+
+        SQLite: merge the FTS5 b-trees and refresh planner statistics.
+        PostgreSQL: ``VACUUM ANALYZE``, which also flushes the GIN pending
+        lists; autovacuum does the same eventually.
+        """
+        if self.is_pg:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE search_documents")
+                conn.exec_driver_sql("VACUUM ANALYZE search_spell")
+        else:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+                conn.exec_driver_sql("ANALYZE")
+
     @contextmanager
     def _tx(self, connection: Connection | None) -> Iterator[Connection]:
         if connection is not None:

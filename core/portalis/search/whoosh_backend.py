@@ -83,6 +83,8 @@ MAX_PREFIX_TERMS = 128
 #: Up to this many matches, date order is computed by sorting the matches;
 #: above it, by walking a cached date-ordered list of all documents.
 _SORT_SMALL = 4096
+#: Completions of a typed prefix that take part in ranking suggestions.
+_SUGGEST_SCORED = 16
 
 _SEP = "\x1f"  # between list items in one field value
 _KSEP = "\x1e"  # between tenant, facet name and value in a facet term
@@ -692,6 +694,11 @@ class WhooshBackend:
         }
         return {k: v for k, v in fields.items() if v != ""}
 
+    def optimize(self) -> None:
+        """Merge all segments into one (worth it after a bulk load: one
+        segment means one term lookup per word). Not part of the protocol."""
+        self._write(lambda writer: None, optimize=True)
+
     def delete(self, tenant_id: int, doc_ids: Sequence[str]) -> None:
         if not doc_ids:
             return
@@ -769,19 +776,24 @@ class WhooshBackend:
 
     def _by_date(self, g: _Gen, matched: int, q: SearchQuery) -> list[int]:
         end = q.offset + q.per_page
+        return self._newest(g, matched, end)[q.offset : end]
+
+    @staticmethod
+    def _newest(g: _Gen, matched: int, count: int) -> list[int]:
+        """The ``count`` newest documents of a bitmap."""
         values, order = g.dates()
         if matched.bit_count() <= _SORT_SMALL:
             ids = _ids_from_bits(matched)
             ids.sort(key=lambda d: (values[d], d), reverse=True)
-            return ids[q.offset : end]
+            return ids[:count]
         mask = _Mask(matched)
         out: list[int] = []
         for docnum in order:
             if docnum in mask:
                 out.append(docnum)
-                if len(out) >= end:
+                if len(out) >= count:
                     break
-        return out[q.offset : end]
+        return out
 
     def _facets(self, g: _Gen, tenant_id: int, matched: int) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}
@@ -844,7 +856,9 @@ class WhooshBackend:
                     for t in expanded:
                         alt |= g.term("title_w", t)
                     bits &= alt
-                    subs.append(_Or([Term("title_w", t) for t in expanded]))
+                    # Ranking needs only the common completions; the bitmap
+                    # above (all completions) decides what may be shown.
+                    subs.append(_Or([Term("title_w", t) for t in expanded[:_SUGGEST_SCORED]]))
                 else:
                     bits &= g.term("title_w", word)
                     subs.append(Term("title_w", word))
@@ -852,8 +866,13 @@ class WhooshBackend:
                 return []
             scoring = subs[0] if len(subs) == 1 else And(subs)
             results = g.s.search(scoring, limit=limit * 4, filter=_Mask(bits))
+            docnums = [docnum for _score, docnum in results.top_n]
+            if len(docnums) < limit * 4:
+                # Matches only via rarer completions: newest first.
+                seen = set(docnums)
+                docnums += [d for d in self._newest(g, bits, limit * 4) if d not in seen]
             titles: list[str] = []
-            for _score, docnum in results.top_n:
+            for docnum in docnums:
                 title = g.s.stored_fields(docnum)["data"]["title"]
                 if title not in titles:
                     titles.append(title)

@@ -12,6 +12,7 @@ from ... import audit, events
 from ...branding import COLOR
 from ...db import db
 from ...i18n import gettext as _
+from ...i18n import ngettext
 from ...models import Partner, Program, ProgramPlugin, Tier
 from ...plugins.contract import resolve_text
 from ...tiers import criteria
@@ -335,7 +336,14 @@ def evaluate(program_id: int) -> Any:
     changes = [d for d in decisions if d.changes]
     locked = [d for d in decisions if d.locked and d.from_tier is not d.to_tier]
     if not dry:
-        flash(_("%(n)s partners changed tier; each was notified.", n=len(changes)), "success")
+        flash(
+            ngettext(
+                "%(num)s partner changed tier and was notified.",
+                "%(num)s partners changed tier; each was notified.",
+                len(changes),
+            ),
+            "success",
+        )
         return redirect(url_for("admin.program_detail", program_id=program.id))
     return page(
         "admin/evaluate.html", program=program, changes=changes, locked=locked, total=len(decisions)

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask_babel import format_decimal
 
 from ... import audit, branding
 from ...db import db
@@ -30,7 +31,7 @@ def contrast_warnings(primary: str, accent: str) -> list[str]:
             warnings.append(
                 _(
                     "Text on the primary colour has a contrast of %(ratio)s:1; WCAG AA needs 4.5:1.",
-                    ratio=ratio,
+                    ratio=format_decimal(ratio),
                 )
             )
     for name, colour in ((_("Primary colour"), primary), (_("Accent colour"), accent)):
@@ -41,7 +42,7 @@ def contrast_warnings(primary: str, accent: str) -> list[str]:
                     _(
                         "%(name)s on white has a contrast of %(ratio)s:1; links and buttons need at least 3:1.",
                         name=name,
-                        ratio=ratio,
+                        ratio=format_decimal(ratio),
                     )
                 )
     return warnings
