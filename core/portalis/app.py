@@ -272,19 +272,21 @@ def _teardown(exc: BaseException | None) -> None:
         _current.reset(token)
 
 
+def _count_statement(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+    from flask import has_request_context
+
+    if has_request_context():
+        g.sql_statements = g.get("sql_statements", 0) + 1
+
+
 def _install_sql_counter(app: Flask) -> None:
     """``X-SQL-Statements`` on every response: the benchmark and tests read it to prove a
     page's statement count doesn't grow with the data (no N+1)."""
     from sqlalchemy import event
 
     assert db.engine is not None
-
-    @event.listens_for(db.engine, "before_cursor_execute")
-    def _count(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
-        from flask import has_request_context
-
-        if has_request_context():
-            g.sql_statements = g.get("sql_statements", 0) + 1
+    if not event.contains(db.engine, "before_cursor_execute", _count_statement):
+        event.listen(db.engine, "before_cursor_execute", _count_statement)
 
     @app.after_request
     def _report(resp: Any) -> Any:
