@@ -2,7 +2,6 @@
 respects manual overrides."""
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from portalis.db import db
@@ -132,11 +131,8 @@ def test_preview_page_and_apply(world, client_as):
 
 def test_cli_dry_run_prints_who_and_why(world, portalis_app):
     db.session.commit()
-    runner = CliRunner()
-    result = runner.invoke(
-        portalis_app.cli,
-        ["tiers", "evaluate", "--tenant", world.tenant.slug, "--dry-run"],
-        catch_exceptions=False,
+    result = portalis_app.test_cli_runner().invoke(
+        args=["tiers", "evaluate", "--tenant", world.tenant.slug, "--dry-run"], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
     assert world.partners["gold"].name in result.output

@@ -33,6 +33,7 @@ from .plugins.contract import (
     resolve_text,
 )
 from .plugins.hookspecs import hookimpl
+from .search import SearchDocument
 from .tenancy import ScopeError, current_tenant_id, tenant_scope, unscoped
 from .web.access import login_required, partner_admin, partner_member, vendor_admin, vendor_staff
 from .web.rendering import is_htmx, page, render, render_block
@@ -85,6 +86,19 @@ def programs_with_plugin(plugin: str) -> list[int]:
     )
 
 
+def search_index(docs: list[SearchDocument]) -> None:
+    """Add or replace documents in the portal search, with the current transaction
+    (database backend) or right after it commits (Whoosh). Call it when content changes."""
+    current_app.extensions["portalis_search"].index(docs)
+
+
+def search_delete(doc_ids: list[str]) -> None:
+    """Remove documents (by ``doc_id``) of the current tenant from the search."""
+    from .tenancy import require_tenant_id
+
+    current_app.extensions["portalis_search"].delete(require_tenant_id(), doc_ids)
+
+
 def tier_benefit(tier_id: int | None, key: str, default: Any = None) -> Any:
     """A benefit value of a tier (e.g. ``deal_discount_pct``)."""
     if tier_id is None:
@@ -108,6 +122,7 @@ __all__ = [
     "PluginInfo",
     "Program",
     "ScopeError",
+    "SearchDocument",
     "TenantScoped",
     "Tier",
     "Translator",
@@ -138,6 +153,8 @@ __all__ = [
     "render_block",
     "resolve_text",
     "run_migrations_env",
+    "search_delete",
+    "search_index",
     "send_mail",
     "session",
     "tenant_scope",

@@ -80,6 +80,9 @@ def create_app(
     _setup_limiter(app)
     app.extensions["portalis_jobs"] = make_runner(app)
     app.extensions["portalis_mail_sender"] = make_sender(cfg, instance)
+    from .search_service import SearchService
+
+    app.extensions["portalis_search"] = SearchService(app)
 
     plugin_template_dirs = []
     for p in registry.plugins.values():
@@ -155,8 +158,9 @@ def _setup_limiter(app: Flask) -> None:
 
 
 def _register_core_views(app: Flask) -> None:
-    from .web import admin, auth, platform, portal_views
+    from .web import admin, auth, platform, portal_views, search_views
 
+    app.register_blueprint(search_views.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal_views.bp)
     app.register_blueprint(admin.bp)

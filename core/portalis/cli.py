@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup
 from sqlalchemy import select
 
@@ -25,6 +25,8 @@ def _tenant_id(slug: str) -> int:
 
 
 def register_cli(app: Flask) -> None:
+    # Commands use ``app`` (this app), not ``current_app``: an outer app context (tests,
+    # embedding) must not redirect them to another app's plugins.
     @app.cli.group("db")
     def db_group() -> None:
         """Database migrations (core and every installed plugin)."""
@@ -90,8 +92,8 @@ def register_cli(app: Flask) -> None:
             db.session.commit()
             from .identity.tokens import make_token
 
-            with current_app.test_request_context(
-                base_url=f"http://{slug}.{current_app.config['BASE_DOMAIN']}"
+            with app.test_request_context(
+                base_url=f"http://{slug}.{app.config['BASE_DOMAIN']}"
             ):
                 from flask import url_for
 
@@ -137,7 +139,7 @@ def register_cli(app: Flask) -> None:
 
     @plugins.command("list")
     def plugins_list() -> None:
-        portal = current_app.extensions["portalis"]
+        portal = app.extensions["portalis"]
         for p in portal.registry.plugins.values():
             click.echo(f"{p.info.name}\t{p.info.version}\t{p.distribution or '(core)'}")
 
@@ -149,7 +151,7 @@ def register_cli(app: Flask) -> None:
     def plugins_enable(slug: str, program_slug: str, name: str, off: bool) -> None:
         from .models import Program, ProgramPlugin
 
-        portal = current_app.extensions["portalis"]
+        portal = app.extensions["portalis"]
         if name not in portal.registry.plugins or name == "core":
             raise click.ClickException(f"plugin {name!r} is not installed")
         with tenant_scope(_tenant_id(slug)):
@@ -201,8 +203,8 @@ def register_cli(app: Flask) -> None:
         for tid, tslug in targets:
             with (
                 tenant_scope(tid),
-                current_app.test_request_context(
-                    base_url=f"http://{tslug}.{current_app.config['BASE_DOMAIN']}"
+                app.test_request_context(
+                    base_url=f"http://{tslug}.{app.config['BASE_DOMAIN']}"
                 ),
             ):
                 results = evaluate_all(dry_run=dry_run)
@@ -221,16 +223,46 @@ def register_cli(app: Flask) -> None:
                 db.session.remove()
         from .jobs import drain
 
-        drain(current_app)
+        drain(app)
+
+    @app.cli.group("search")
+    def search() -> None:
+        """The portal-wide search index."""
+
+    @search.command("reindex")
+    @click.option("--tenant", "slug", default=None, help="One tenant (default: every tenant).")
+    def search_reindex(slug: str | None) -> None:
+        """Rebuild the index from every plugin's documents (portalis_search_documents)."""
+        from .models import Tenant
+
+        service = app.extensions["portalis_search"]
+        portal = app.extensions["portalis"]
+        with unscoped("CLI lists tenants to reindex"):
+            q = select(Tenant.id, Tenant.slug).order_by(Tenant.slug)
+            if slug:
+                q = q.where(Tenant.slug == slug)
+            targets = db.session.execute(q).all()
+        if not targets:
+            raise click.ClickException("no such tenant")
+        for tid, tslug in targets:
+            with tenant_scope(tid), app.test_request_context(base_url=f"http://{tslug}.{app.config['BASE_DOMAIN']}"):
+                docs = [d for _p, batch in portal.registry.call_robust("portalis_search_documents", None, tid, tenant_id=tid) for d in batch]
+                with click.progressbar(length=len(docs), label=f"{tslug}: {len(docs)} documents") as bar:
+                    service.reindex(tid, docs, progress=bar.update)
+                db.session.commit()
+                db.session.remove()
+        from .jobs import drain
+
+        drain(app)
 
     @app.cli.command("worker")
     def worker() -> None:
         """Run background jobs from Redis (JOBS_BACKEND=rq)."""
-        if current_app.config["JOBS_BACKEND"] != "rq":
+        if app.config["JOBS_BACKEND"] != "rq":
             raise click.ClickException("set PORTALIS_JOBS_BACKEND=rq and PORTALIS_REDIS_URL first")
         from rq import Worker
 
-        runner = current_app.extensions["portalis_jobs"]
+        runner = app.extensions["portalis_jobs"]
         Worker([runner.queue], connection=runner.redis).work(with_scheduler=True)
 
     for cmd in current_app_commands(app):

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from portalis.search import DatabaseBackend, SearchDocument, WhooshBackend
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
+
+from portalis.search import DatabaseBackend, SearchDocument, WhooshBackend
 
 PG_ADMIN_URL = os.environ.get(
     "PORTALIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

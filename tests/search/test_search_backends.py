@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from portalis.search import SearchBackend, SearchDocument, SearchQuery, Viewer
 from sqlalchemy import text
+
+from portalis.search import SearchBackend, SearchDocument, SearchQuery, Viewer
 
 Doc = Callable[..., SearchDocument]
 

@@ -118,7 +118,7 @@ class PluginRegistry:
         return self.pm.subset_hook_caller(hook_name, remove_plugins=self._excluded(enabled))
 
     def call_robust(
-        self, hook_name: str, enabled: Iterable[str] | None, tenant_id: int | None, **kwargs: Any
+        self, hook_name: str, enabled: Iterable[str] | None, log_tenant: int | None, **kwargs: Any
     ) -> Iterator[tuple[str, Any]]:
         """Call each enabled implementation, yielding ``(plugin, result)``; an implementation
         that raises is logged with plugin and tenant and left out."""
@@ -134,7 +134,7 @@ class PluginRegistry:
                     "hook %s failed in plugin %s (tenant %s); left out",
                     hook_name,
                     impl.plugin_name,
-                    tenant_id,
+                    log_tenant,
                 )
                 continue
             if result is not None:

@@ -24,7 +24,9 @@ SQLite
 PostgreSQL
     ``search_documents`` carries two generated ``tsvector`` columns with GIN
     indexes: ``tsv`` (stemmed with the document's regconfig; title weight A,
-    tags B, body C) and ``words`` (``simple`` config, unstemmed; title A).
+    tags B, body C, plus a marker lexeme ``'lang en'`` that no parser can
+    produce, so one tsquery can address each language group exactly) and
+    ``words`` (``simple`` config, unstemmed; title A).
     Query words are analysed by PostgreSQL itself (``plainto_tsquery`` /
     ``phraseto_tsquery`` per regconfig, one round trip, cached), so stemming
     and stop words are exactly PostgreSQL's. Prefixes go against ``words``
@@ -41,10 +43,11 @@ into SQL are constant fragments from this module.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +73,8 @@ __all__ = ["DatabaseBackend"]
 LANGUAGE_BOOST = 1.5
 #: FTS5 bm25 column weights: title, tags, body, title_w, words.
 _BM25 = "bm25(search_fts, 10.0, 5.0, 1.0, 10.0, 1.0)"
+#: Matches ranked for title suggestions (PostgreSQL).
+_SUGGEST_POOL = 400
 #: Visible documents counted per spelling candidate (enough to rank them).
 _DF_CAP = 1000
 _CHUNK = 500
@@ -142,6 +147,7 @@ _PG_DDL = (
             setweight(to_tsvector(cfg, title), 'A')
             || setweight(to_tsvector(cfg, tags), 'B')
             || setweight(to_tsvector(cfg, body), 'C')
+            || array_to_tsvector(ARRAY['lang ' || lgroup])
         ) STORED,
         words tsvector GENERATED ALWAYS AS (
             setweight(to_tsvector('simple', title), 'A')
@@ -183,6 +189,20 @@ class _Params:
         return ", ".join(self(v) for v in values)
 
 
+_SCORE_RE = re.compile(r"/\*score\*/.*?/\*end\*/", re.S)
+
+
+def _score(expr: str) -> str:
+    """Mark a score expression so ``_unscored`` can drop it: counting and
+    facets need the same matches but no ranking (ts_rank detoasts every
+    matching row's tsvector)."""
+    return f"/*score*/{expr}/*end*/"
+
+
+def _unscored(sql: str) -> str:
+    return _SCORE_RE.sub("0.0", sql)
+
+
 def _fts_quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
@@ -214,6 +234,8 @@ class DatabaseBackend:
             raise ValueError(f"DatabaseBackend supports sqlite and postgresql, not {dialect}")
         self.engine = engine
         self.is_pg = dialect == "postgresql"
+        #: Optional ``() -> Connection | None`` for reads (the app passes its session's).
+        self.read_connection: Callable[[], Connection | None] | None = None
         # (regconfig, kind, text) -> tsquery text; PostgreSQL's analysis of a
         # word never changes for a given server, so it is worth remembering.
         self._tsq_cache: OrderedDict[tuple[str, str, str], str] = OrderedDict()
@@ -244,6 +266,17 @@ class DatabaseBackend:
             with self.engine.begin() as conn:
                 conn.exec_driver_sql("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
                 conn.exec_driver_sql("ANALYZE")
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """Reads use the application's current connection when it offers one (so a
+        request sees what its own transaction wrote), else a pooled connection."""
+        conn = self.read_connection() if self.read_connection is not None else None
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.connect() as own:
+                yield own
 
     @contextmanager
     def _tx(self, connection: Connection | None) -> Iterator[Connection]:
@@ -512,11 +545,13 @@ class DatabaseBackend:
             else:
                 others[key] = value
         if others and self.is_pg:
+            # One containment test for all filters (the JSON is a parameter).
             parts.append(f"d.facets @> CAST({p(json.dumps(others))} AS jsonb)")
-        for key, value in others.items() if not self.is_pg else ():
-            parts.append(
+        elif others:
+            parts.extend(
                 "EXISTS (SELECT 1 FROM json_each(d.facets) AS jf "
                 f"WHERE jf.key = {p(key)} AND jf.value = {p(value)})"
+                for key, value in others.items()
             )
         return parts
 
@@ -531,16 +566,18 @@ class DatabaseBackend:
         hits: list[SearchHit] = []
         facets: dict[str, dict[str, int]] = {}
         if visible is not None:
-            with self.engine.connect() as conn:
+            with self._read() as conn:
                 where = " AND ".join([visible, *self._facet_filter(p, dict(q.facet_filters))])
                 if self.is_pg:
                     matched, headline = self._pg_matched(conn, p, parsed, where, q.language)
                 else:
                     matched, headline = self._sqlite_matched(p, parsed, where, q.language)
                 if matched is not None:
-                    total, hits = self._page(conn, p, matched, headline, parsed, q)
-                    if total:
-                        facets = self._facets(conn, p, matched)
+                    ranked = q.sort == "relevance" and bool(parsed.positive)
+                    page_sql = matched if ranked else _unscored(matched)
+                    total, hits, facets = self._page(conn, p, page_sql, headline, parsed, q)
+                    if total and not hits:  # a page past the end
+                        facets = self._facets(conn, p, _unscored(matched))
                 if total < FEW_HITS and parsed.positive:
                     suggestion = self._did_you_mean(conn, parsed, q.tenant_id, q.viewer)
         return SearchResults(
@@ -559,33 +596,47 @@ class DatabaseBackend:
         headline: str | None,
         parsed: ParsedQuery,
         q: SearchQuery,
-    ) -> tuple[int, list[SearchHit]]:
-        """One page of hits plus the total, in one statement (a window count
-        over the matching set); the heavy columns are only read for the page."""
+    ) -> tuple[int, list[SearchHit], dict[str, dict[str, int]]]:
+        """One page of hits, the total and the facet counts in one statement.
+
+        The matching set is computed once (a materialised CTE) and feeds the
+        window count, the page and the facet aggregation; the heavy columns
+        are only read for the page. A page past the end has no rows to carry
+        the total, so then the total is counted separately.
+        """
         if q.sort == "date" or not parsed.positive:
             order, outer = "updated_at DESC, id DESC", "page.updated_at DESC, page.id DESC"
         else:
             order, outer = "score DESC, id", "page.score DESC, page.id"
         snippet = f"{headline} AS headline" if headline else "NULL AS headline"
-        sql = f"""WITH m AS ({matched}),
+        if self.is_pg:
+            agg = "jsonb_agg(jsonb_build_array(f.k, f.v, f.n))"
+        else:
+            agg = "json_group_array(json_array(f.k, f.v, f.n))"
+        sql = f"""WITH m AS MATERIALIZED ({matched}),
             page AS (SELECT id, score, updated_at, count(*) OVER () AS total FROM m
-                     ORDER BY {order} LIMIT {p(q.per_page)} OFFSET {p(q.offset)})
+                     ORDER BY {order} LIMIT {p(q.per_page)} OFFSET {p(q.offset)}),
+            fac AS (SELECT {agg} AS counts FROM ({self._facet_rows("m")}) AS f)
             SELECT page.total, page.score, d.doc_id, d.plugin, d.title, d.url, d.body,
-                   d.lgroup, d.facets, d.updated_at, {snippet}
-            FROM page JOIN search_documents d ON d.id = page.id
+                   d.lgroup, d.facets, d.updated_at, {snippet}, fac.counts
+            FROM page JOIN search_documents d ON d.id = page.id CROSS JOIN fac
             ORDER BY {outer}"""
         rows = conn.execute(text(sql), p.values).all()
+        facets: dict[str, dict[str, int]] = {}
         if rows:
             total = int(rows[0][0])
+            counts = rows[0][-1]
+            for key, value, n in json.loads(counts) if isinstance(counts, str) else counts:
+                facets.setdefault(PLUGIN_FACET if key is None else key, {})[str(value)] = int(n)
         else:
             total = int(
                 conn.execute(
-                    text(f"WITH m AS ({matched}) SELECT count(*) FROM m"), p.values
+                    text(f"WITH m AS ({_unscored(matched)}) SELECT count(*) FROM m"), p.values
                 ).scalar_one()
             )
         hits = []
         for row in rows:
-            _total, score, doc_id, plugin, title, url, body, group, facets, updated, hl = row
+            _total, score, doc_id, plugin, title, url, body, group, doc_facets, updated, hl, _ = row
             if hl is not None:
                 # Already escaped in SQL; only the private markers become tags.
                 snippet_html = hl.replace("\x02", "<mark>").replace("\x03", "</mark>").strip()
@@ -603,20 +654,24 @@ class DatabaseBackend:
                     snippet_html=snippet_html,
                     score=float(score or 0.0),
                     updated_at=updated.astimezone(UTC),
-                    facets=json.loads(facets) if isinstance(facets, str) else dict(facets),
+                    facets=json.loads(doc_facets)
+                    if isinstance(doc_facets, str)
+                    else dict(doc_facets),
                 )
             )
-        return total, hits
+        return total, hits, facets
+
+    def _facet_rows(self, m: str) -> str:
+        """(facet name or NULL for plugin, value, count) rows over ``m``,
+        which carries each match's plugin and facets (no second join)."""
+        each = f"jsonb_each_text({m}.facets)" if self.is_pg else f"json_each({m}.facets)"
+        return f"""SELECT NULL AS k, {m}.plugin AS v, count(*) AS n FROM {m} GROUP BY {m}.plugin
+            UNION ALL
+            SELECT jf.key, jf.value, count(*) FROM {m}, {each} AS jf GROUP BY jf.key, jf.value"""
 
     def _facets(self, conn: Connection, p: _Params, matched: str) -> dict[str, dict[str, int]]:
-        each = "jsonb_each_text(d.facets)" if self.is_pg else "json_each(d.facets)"
-        sql = f"""WITH m AS ({matched})
-            SELECT NULL AS k, d.plugin AS v, count(*) AS n
-                FROM m JOIN search_documents d ON d.id = m.id GROUP BY d.plugin
-            UNION ALL
-            SELECT jf.key, jf.value, count(*)
-                FROM m JOIN search_documents d ON d.id = m.id, {each} AS jf
-                GROUP BY jf.key, jf.value"""
+        """Facet counts on their own (when the page is past the end)."""
+        sql = f"WITH m AS ({matched}) {self._facet_rows('m')}"
         counts: dict[str, dict[str, int]] = {}
         for key, value, n in conn.execute(text(sql), p.values):
             counts.setdefault(PLUGIN_FACET if key is None else key, {})[str(value)] = int(n)
@@ -663,7 +718,7 @@ class DatabaseBackend:
             )
         if not parsed.positive:
             sql = (
-                "SELECT d.id AS id, 0.0 AS score, d.updated_at AS updated_at "
+                "SELECT d.id AS id, 0.0 AS score, d.updated_at AS updated_at, d.plugin, d.facets "
                 f"FROM search_documents d WHERE {where}"
             )
             excluded = [
@@ -679,7 +734,8 @@ class DatabaseBackend:
         for (pos, neg), groups in branches.items():
             expr = pos if neg is None else f"({pos}) NOT ({neg})"
             selects.append(
-                f"SELECT d.id AS id, -{_BM25} * {boost} AS score, d.updated_at AS updated_at "
+                f"SELECT d.id AS id, {_score(f'-{_BM25} * {boost}')} AS score, "
+                "d.updated_at AS updated_at, d.plugin, d.facets "
                 "FROM search_fts CROSS JOIN search_documents d ON d.id = search_fts.rowid "
                 f"WHERE search_fts MATCH {p(expr)} AND d.lgroup IN ({p.many(groups)}) AND {where}"
             )
@@ -738,7 +794,7 @@ class DatabaseBackend:
         """SQL selecting (id, score, updated_at) of the visible matches, and
         the ts_headline expression for the page."""
         base = (
-            "SELECT d.id AS id, 0.0 AS score, d.updated_at AS updated_at "
+            "SELECT d.id AS id, 0.0 AS score, d.updated_at AS updated_at, d.plugin, d.facets "
             f"FROM search_documents d WHERE {where}"
         )
         if parsed.is_empty:
@@ -750,22 +806,33 @@ class DatabaseBackend:
                 return _tsq_lexeme(atom.words[0]) + ":*"
             return tsq[(cfg, atom.kind, " ".join(atom.words))]
 
-        by_pred: dict[str, list[str]] = {}
+        pure: list[str] = []
+        mixed: dict[str, list[str]] = {}
         rank_q: dict[str, str] = {}
         for group, cfg in _text.PG_CONFIGS.items():
-            pred = self._pg_predicate(parsed, cfg, atom_tsq)
+            pred = self._pg_predicate(parsed, cfg, group, atom_tsq)
             if pred is not None:
-                by_pred.setdefault(pred, []).append(group)
+                kind, body = pred
+                if kind == "tsquery":
+                    pure.append(body)
+                else:
+                    mixed.setdefault(body, []).append(group)
             stems = [
                 f"({t})" for a in parsed.atoms() if a.kind != "prefix" and (t := atom_tsq(a, cfg))
             ]
             if stems:
                 rank_q[group] = " | ".join(stems)
-        if not by_pred:
+        if not pure and not mixed:
             return None, None
-        match = " OR ".join(
-            f"(d.lgroup IN ({p.many(groups)}) AND {pred})" for pred, groups in by_pred.items()
-        )
+        alternatives = []
+        if pure:
+            # One GIN scan answers every language at once, exactly: each
+            # branch requires its language's marker lexeme.
+            alternatives.append("d.tsv @@ CAST(\x00" + " | ".join(pure) + "\x00 AS tsquery)")
+        alternatives += [
+            f"(d.lgroup IN ({p.many(groups)}) AND {sql})" for sql, groups in mixed.items()
+        ]
+        match = " OR ".join(alternatives)
         # Predicates carry tsquery texts; bind them now (see _pg_predicate).
         match = self._bind_tsqueries(p, match)
         if not parsed.positive:
@@ -786,7 +853,8 @@ class DatabaseBackend:
                 f"THEN {LANGUAGE_BOOST} ELSE 1.0 END)"
             )
         sql = (
-            f"SELECT d.id AS id, {score} AS score, d.updated_at AS updated_at "
+            f"SELECT d.id AS id, {_score(score)} AS score, d.updated_at AS updated_at, "
+            "d.plugin, d.facets "
             f"FROM search_documents d WHERE {where} AND ({match})"
         )
         headline = None
@@ -801,15 +869,20 @@ class DatabaseBackend:
         return sql, headline
 
     @staticmethod
-    def _pg_predicate(parsed: ParsedQuery, cfg: str, atom_tsq: Any) -> str | None:
-        """The match condition for documents analysed with ``cfg``.
+    def _pg_predicate(
+        parsed: ParsedQuery, cfg: str, group: str, atom_tsq: Any
+    ) -> tuple[str, str] | None:
+        """The match condition for documents of one language group.
 
-        Stem atoms of a clause become one tsquery on ``tsv``; prefix atoms go
-        to ``words``. Stop words (empty tsqueries) drop out, as in
+        Returns ``("tsquery", text)`` when the condition is a tsquery on
+        ``tsv`` alone (the usual case), ANDed with the group's marker lexeme
+        (``'lang en'``, see the ``tsv`` column), so the condition holds for
+        documents of that group only, without reading their tsvectors.
+        Otherwise ``("sql", condition)``: clauses with prefix atoms also test
+        ``words``. Stop words (empty tsqueries) drop out, as in
         ``websearch_to_tsquery``; a query of nothing but stop words matches
-        nothing in this language (``None``).
-        tsquery texts are embedded as ``\\x00<text>\\x00`` placeholders and
-        turned into bound parameters by ``_bind_tsqueries``.
+        nothing in this language (``None``). tsquery texts are embedded as
+        ``\x00<text>\x00`` placeholders, bound by ``_bind_tsqueries``.
         """
         stem_parts: list[str] = []
         sql_parts: list[str] = []
@@ -834,9 +907,11 @@ class DatabaseBackend:
             sql_parts.append(f"NOT {cond}" if clause.negated else cond)
         if parsed.positive and not positive:
             return None
+        if not sql_parts:
+            return "tsquery", "(" + " & ".join([_tsq_lexeme(f"lang {group}"), *stem_parts]) + ")"
         if stem_parts:
             sql_parts.insert(0, "d.tsv @@ CAST(\x00" + " & ".join(stem_parts) + "\x00 AS tsquery)")
-        return " AND ".join(sql_parts) if sql_parts else "TRUE"
+        return "sql", " AND ".join(sql_parts)
 
     @staticmethod
     def _bind_tsqueries(p: _Params, sql: str) -> str:
@@ -900,9 +975,13 @@ class DatabaseBackend:
             if last_is_prefix:
                 parts[-1] = _tsq_lexeme(tokens[-1]) + ":*A"
             query = f"CAST({p(' & '.join(parts))} AS tsquery)"
-            sql = f"""SELECT d.title, ts_rank(d.words, {query}) AS score
-                FROM search_documents d WHERE d.words @@ {query} AND {visible}
-                ORDER BY score DESC, length(d.title), d.id LIMIT {p(limit * 4)}"""
+            # Ranked among the first few hundred matches only: a two-letter
+            # prefix can match most titles, and ts_rank over all of them
+            # would cost more than the typing pause it has to fit into.
+            sql = f"""SELECT title, ts_rank(words, {query}) AS score FROM (
+                    SELECT d.title, d.words, d.id FROM search_documents d
+                    WHERE d.words @@ {query} AND {visible} LIMIT {_SUGGEST_POOL}) AS s
+                ORDER BY score DESC, length(title), id LIMIT {p(limit * 4)}"""
         else:
             parts = ["{title_w} : " + _fts_quote(w) for w in tokens]
             if last_is_prefix:
@@ -912,7 +991,7 @@ class DatabaseBackend:
                 WHERE search_fts MATCH {p(" AND ".join(parts))} AND {visible}
                 ORDER BY score, length(d.title), d.id LIMIT {p(limit * 4)}"""
         titles: list[str] = []
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             for title, _score in conn.execute(text(sql), p.values):
                 if title not in titles:
                     titles.append(title)

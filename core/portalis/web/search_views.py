@@ -1,0 +1,76 @@
+"""Search across every plugin the viewer may use: live results in the header (htmx) and a
+full results page with facets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, request, url_for
+
+from ..i18n import gettext as _
+from .access import login_required
+from .rendering import page
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+
+MAX_QUERY = 200
+
+
+def _service() -> Any:
+    return current_app.extensions["portalis_search"]
+
+
+def facet_label(name: str, value: str) -> str:
+    """Plugin names shown as their titles; other facet values as given."""
+    if name == "plugin":
+        from ..plugins.contract import resolve_text
+
+        plugins = g.portal.registry.plugins
+        return resolve_text(plugins[value].info.title) if value in plugins else value
+    return value
+
+
+@bp.route("/")
+@login_required
+def results() -> Any:
+    text = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    sort = "date" if request.args.get("sort") == "date" else "relevance"
+    page_no = max(1, min(request.args.get("page", 1, type=int), 500))
+    facets = {k[2:]: v[:100] for k, v in request.args.items() if k.startswith("f.") and v}
+    res = None
+    if text:
+        res = _service().search(g.viewer, text, facets=facets, sort=sort, page=page_no)
+    facet_titles = {"plugin": _("Area"), "type": _("Type"), "product": _("Product"), "language": _("Language"), "status": _("Status")}
+    def facet_url(name: str, value: str) -> str:
+        chosen = dict(facets)
+        if chosen.get(name) == value:
+            chosen.pop(name)
+        else:
+            chosen[name] = value
+        return url_for("search.results", q=text, sort=sort, **{f"f.{k}": v for k, v in chosen.items()})
+
+    def page_url(n: int) -> str:
+        return url_for("search.results", q=text, sort=sort, page=n, **{f"f.{k}": v for k, v in facets.items()})
+
+    return page(
+        "search/results.html",
+        facet_url=facet_url,
+        page_url=page_url,
+        partial="results",
+        q=text,
+        res=res,
+        sort=sort,
+        page_no=page_no,
+        active_facets=facets,
+        facet_titles=facet_titles,
+        facet_label=facet_label,
+    )
+
+
+@bp.route("/live")
+@login_required
+def live() -> Any:
+    """The header's search-as-you-type dropdown: a few best hits."""
+    text = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    res = _service().search(g.viewer, text, per_page=6) if len(text) >= 2 else None
+    return page("search/_live.html", q=text, res=res)
