@@ -9,7 +9,7 @@ import pytest
 from flask import Blueprint
 from sqlalchemy import select
 
-from portalis.api import NavItem, PluginInfo, Widget, hookimpl
+from portalis.api import NavItem, Permission, PluginInfo, Widget, hookimpl, permission_required
 from portalis.db import db
 from portalis.models import ProgramPlugin
 from portalis.plugins.registry import PluginError, PluginRegistry
@@ -20,11 +20,17 @@ from portalis.testing.fixtures import build_app
 class SamplePlugin:
     """A plugin with a page, a nav item and a widget, installed only in tests."""
 
-    PLUGIN = PluginInfo(name="sample", title="Sample", version="1.0")
+    PLUGIN = PluginInfo(
+        name="sample",
+        title="Sample",
+        version="1.0",
+        permissions=(Permission("sample.manage", "Manage samples", default_roles=("vendor_admin",)),),
+    )
 
     def __init__(self):
         self.bp = Blueprint("sample", __name__, url_prefix="/sample")
         self.bp.add_url_rule("/", "index", lambda: "sample page for the partner")
+        self.bp.add_url_rule("/manage", "manage", permission_required("sample.manage")(lambda: "managing samples"))
         self.events = []
 
     @hookimpl
@@ -217,3 +223,10 @@ def test_every_hookspec_is_documented_with_its_signature():
         assert re.search(rf"`{name}\({re.escape(params)}\)`", doc), (
             f"{name}({params}) is not documented in docs/plugins.md"
         )
+
+
+def test_plugin_permission_is_granted_to_its_roles_only(world, client_as, sample_app):
+    _enable(world, "sample", True)
+    assert client_as(world.users["vendor_admin"], app=sample_app).get("/sample/manage").status_code == 200
+    assert client_as(world.users["channel_manager"], app=sample_app).get("/sample/manage").status_code == 404
+    assert client_as(world.users["gold_admin"], app=sample_app).get("/sample/manage").status_code == 404

@@ -35,7 +35,15 @@ from .plugins.contract import (
 from .plugins.hookspecs import hookimpl
 from .search import SearchDocument
 from .tenancy import ScopeError, current_tenant_id, tenant_scope, unscoped
-from .web.access import login_required, partner_admin, partner_member, vendor_admin, vendor_staff
+from .web.access import (
+    has_permission,
+    login_required,
+    partner_admin,
+    partner_member,
+    permission_required,
+    vendor_admin,
+    vendor_staff,
+)
 from .web.rendering import is_htmx, page, render, render_block
 
 #: The request-local SQLAlchemy session (tenant-scoped inside a request or job).
@@ -138,6 +146,7 @@ __all__ = [
     "current_viewer",
     "emit",
     "enqueue",
+    "has_permission",
     "hookimpl",
     "is_htmx",
     "localized",
@@ -147,6 +156,7 @@ __all__ = [
     "page",
     "partner_admin",
     "partner_member",
+    "permission_required",
     "plugin_settings",
     "programs_with_plugin",
     "render",

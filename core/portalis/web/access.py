@@ -41,3 +41,34 @@ vendor_staff = roles_required("vendor_admin", "channel_manager")
 vendor_admin = roles_required("vendor_admin")
 partner_member = roles_required("partner_admin", "partner_user")
 partner_admin = roles_required("partner_admin")
+
+
+def has_permission(name: str) -> bool:
+    """Whether the signed-in user's role holds a plugin-declared permission.
+
+    Permissions are declared in ``PluginInfo.permissions`` with the roles that get them;
+    an undeclared permission is never granted (fail closed)."""
+    user = g.get("user")
+    if user is None:
+        return False
+    for perm in g.portal.permissions():
+        if perm.name == name:
+            return user.role in perm.default_roles
+    return False
+
+
+def permission_required(name: str) -> Callable[[F], F]:
+    """View guard for a plugin permission; without it the page answers 404."""
+
+    def deco(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if g.get("user") is None:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if not has_permission(name):
+                abort(404)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return deco
