@@ -198,3 +198,18 @@ def test_application_waits_for_approval_then_invites(world, client_as, mailbox):
 def test_application_with_a_known_email_reveals_nothing(world, client_as):
     resp = client_as(None).post_form("/apply", {"company": "Dup", "country": "US", "name": "X", "email": world.users["gold_user"].email})
     assert "Thank you for applying" in resp.get_data(as_text=True)
+
+
+def test_mail_is_in_the_recipients_language_and_the_tenants_brand(world, client_as, mailbox):
+    user = world.users["silver_user"]
+    with tenant_scope(world.tenant.id):
+        db.session.get(User, user.id).locale = "de"
+        db.session.commit()
+    client_as(None).post_form("/forgot", {"email": user.email}, headers={"Accept-Language": "fr"})
+    msg = mailbox[0]
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert msg["Content-Language"] == "de"
+    assert text.startswith("Guten Tag Sam Silver")
+    assert f"{world.tenant.slug.title()} Partners" in msg["Subject"]
+    assert 'lang="de"' in html

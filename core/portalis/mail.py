@@ -102,10 +102,10 @@ def to_email_message(msg: OutboxMessage, sender: str) -> email.message.EmailMess
     em["From"] = sender
     em["To"] = msg.to
     em["Subject"] = msg.subject
-    em["Content-Language"] = msg.locale
     em.set_content(msg.body_text)
     if msg.body_html:
         em.add_alternative(msg.body_html, subtype="html")
+    em["Content-Language"] = msg.locale  # after the parts: multipart moves Content-* headers
     return em
 
 
