@@ -230,3 +230,9 @@ def test_plugin_permission_is_granted_to_its_roles_only(world, client_as, sample
     assert client_as(world.users["vendor_admin"], app=sample_app).get("/sample/manage").status_code == 200
     assert client_as(world.users["channel_manager"], app=sample_app).get("/sample/manage").status_code == 404
     assert client_as(world.users["gold_admin"], app=sample_app).get("/sample/manage").status_code == 404
+
+
+def test_post_to_a_plugin_the_viewer_cant_use_is_404_not_a_csrf_error(world, client_as, sample_app):
+    c = client_as(world.users["gold_user"], app=sample_app)
+    assert c.post("/sample/").status_code == 404
+    assert c.post("/no-such-route").status_code == 404

@@ -103,7 +103,9 @@ def create_app(
     # first of all before-request functions: a request never inherits ``g`` state (matters
     # when an app context outlives a request, as in tests and CLI commands)
     # and tenant + viewer before CSRF, so even a CSRF error page renders in the tenant
-    app.before_request_funcs.setdefault(None, [])[0:0] = [_fresh_g, _resolve_tenant, _load_viewer]
+    # and the plugin gate before CSRF too, so a POST to a plugin the viewer can't use gets
+    # the same 404 as an unknown URL, not a CSRF error that would reveal the route
+    app.before_request_funcs.setdefault(None, [])[0:0] = [_fresh_g, _resolve_tenant, _load_viewer, _plugin_gate]
     app.teardown_request(_teardown)
     app.after_request(_security_headers)
     if cfg.get("COUNT_SQL"):
@@ -181,29 +183,35 @@ def _register_core_views(app: Flask) -> None:
 
 
 def _register_plugin_blueprints(app: Flask, registry: PluginRegistry) -> None:
-    for plugin_name, bps in registry.call_robust("portalis_blueprints", None, None):
+    owners: dict[str, str] = app.extensions.setdefault("portalis_blueprint_plugins", {})
+    for plugin_name, bps in registry.call_all_named("portalis_blueprints"):
         for bp in bps:
-            bp.before_request(_make_gate(plugin_name))
             app.register_blueprint(bp)
-            app.extensions.setdefault("portalis_blueprint_plugins", {})[bp.name] = plugin_name
+            owners[bp.name] = plugin_name
+    # the gate is one app-level before-request function (_plugin_gate), not a hook on the
+    # plugin's blueprint object, which a plugin may share between several apps
 
 
-def _make_gate(plugin_name: str) -> Any:
-    def gate() -> Any:
-        if g.get("tenant") is None:
-            abort(404)
-        viewer = g.viewer
-        if viewer.is_anonymous:
-            portal: Portal = g.portal
-            if plugin_name in portal.enabled_plugins_anywhere():
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-            abort(404)
-        if not viewer.can_use(plugin_name):
-            abort(404)
+def _plugin_gate() -> Any:
+    """404 — exactly like an unknown URL — unless the viewer may use the plugin that owns
+    the requested blueprint; anonymous visitors sign in first where the plugin exists."""
+    from flask import current_app
+
+    blueprint = (request.blueprint or "").split(".", 1)[0]
+    plugin_name = current_app.extensions["portalis_blueprint_plugins"].get(blueprint)
+    if plugin_name is None:
         return None
-
-    gate.__name__ = f"gate_{plugin_name}"
-    return gate
+    if g.get("tenant") is None:
+        abort(404)
+    viewer = g.viewer
+    if viewer.is_anonymous:
+        portal: Portal = g.portal
+        if plugin_name in portal.enabled_plugins_anywhere():
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(404)
+    if not viewer.can_use(plugin_name):
+        abort(404)
+    return None
 
 
 # --- request pipeline ------------------------------------------------------------------------

@@ -36,14 +36,24 @@ def send(
     The subject is the template's ``subject`` block. Rendering happens now, under
     ``force_locale(locale)``, so the recipient's language is used, not the sender's.
     """
+    from flask import has_request_context
+
+    if not has_request_context():
+        # jobs and commands: render on the tenant's host, like a request would
+        from .api import tenant_request_context
+
+        with tenant_request_context():
+            return send(to, template, locale=locale, subject=subject, **context)
     tenant = _tenant()
     loc = locale or (tenant.default_locale if tenant else "en")
     ctx = {"tenant": tenant, **context}
+    # "deals/mail/x" names a plugin's template (its own message domain); "x" the core's
+    path = template if "/" in template else f"mail/{template}"
     with force_locale(loc):
         from .web.rendering import render
 
-        text = render(f"mail/{template}.txt", **ctx)
-        html = render(f"mail/{template}.html", **ctx)
+        text = render(f"{path}.txt", **ctx)
+        html = render(f"{path}.html", **ctx)
     subj, _, body = text.partition("\n")
     message = OutboxMessage(
         to=to,

@@ -140,6 +140,16 @@ class PluginRegistry:
             if result is not None:
                 yield impl.plugin_name, result
 
+    def call_all_named(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Ungated, propagating call that says which plugin returned what."""
+        caller = getattr(self.pm.hook, hook_name)
+        out = []
+        for impl in reversed(caller.get_hookimpls()):
+            result = impl.function(*[kwargs[a] for a in impl.argnames])
+            if result is not None:
+                out.append((impl.plugin_name, result))
+        return out
+
     def call_all(self, hook_name: str, **kwargs: Any) -> list[Any]:
         """Ungated, propagating call: start-up registries (blueprints, metrics, CLI)."""
         return list(getattr(self.pm.hook, hook_name)(**kwargs))

@@ -187,7 +187,7 @@ def db_session(portalis_app: Flask) -> Iterator[Any]:
             db.session.remove()
             outer.rollback()
             connection.close()
-            db._factory.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")  # noqa: SLF001
+            db._factory.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")  # noqa: SLF001
 
 
 @dataclass

@@ -89,10 +89,13 @@ def render(template: str, **context: Any) -> str:
 
 
 def render_block(template: str, block: str, **context: Any) -> str:
-    """Render one ``{% block %}`` of a page — the htmx partial for the same URL."""
-    tmpl = current_env().get_template(template)
-    ctx = tmpl.new_context(_context(context))
-    return "".join(tmpl.blocks[block](ctx))
+    """Render one ``{% block %}`` of a page — the htmx partial for the same URL.
+
+    jinja2-fragments runs the template's top-level statements first, so macros imported
+    at the top of the page work inside the block too."""
+    from jinja2_fragments import render_block as _render_block
+
+    return str(_render_block(current_env(), template, block, **_context(context)))
 
 
 def is_htmx() -> bool:

@@ -7,6 +7,7 @@ import itertools
 import unicodedata
 
 import pytest
+
 from portalis_deals.conflicts import (
     COUNTRY_MISMATCH_FACTOR,
     DEFAULT_NAME_THRESHOLD,

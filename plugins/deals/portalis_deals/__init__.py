@@ -1,0 +1,3 @@
+"""Deal registration plugin for Portalis."""
+
+__version__ = "0.1.0"

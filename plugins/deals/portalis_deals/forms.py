@@ -1,0 +1,378 @@
+"""Forms. Labels are lazy (translated at render time, in the viewer's language); WTForms'
+own messages ("Not a valid date value.") come from its catalogs in the same language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import NumberFormatError, format_decimal, get_currency_name, parse_decimal
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    Field,
+    Form,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
+
+from portalis import api
+
+from . import conflicts
+
+try:  # WTForms >= 3.3 wants SelectChoice objects instead of tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+
+    def SelectChoice(value: Any, label: Any) -> Any:  # type: ignore[no-redef]  # noqa: N802
+        return (value, label)
+
+
+T = api.Translator("deals")
+_ = T.gettext
+_l = T.lazy_gettext
+
+MAX_AMOUNT = Decimal("9999999999999999.99")  # Numeric(18, 2)
+COMMON_CURRENCIES = (
+    "USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN",
+    "CZK", "HUF", "AED", "SAR", "INR", "CNY", "HKD", "SGD", "KRW", "BRL", "MXN", "ZAR",
+)  # fmt: skip
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PHONE = re.compile(r"^[0-9+()./\s-]*(?:\s*(?:ext|x|#)\.?\s*[0-9]+)?$", re.IGNORECASE)
+
+
+def clean_text(value: Any) -> Any:
+    """Strip and drop control characters (PostgreSQL rejects NUL in text)."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value).strip()
+    return value
+
+
+def clean_line(value: Any) -> Any:
+    value = clean_text(value)
+    return re.sub(r"\s+", " ", value) if isinstance(value, str) else value
+
+
+def _locale() -> Locale:
+    try:
+        return Locale.parse(api.current_locale())
+    except (ValueError, UnknownLocaleError):
+        return Locale.parse("en")
+
+
+class _Meta:
+    def get_translations(self, form: object) -> object:
+        from wtforms.i18n import get_translations
+
+        return get_translations([api.current_locale().split("_")[0], "en"])
+
+
+class DealsForm(FlaskForm):
+    class Meta(_Meta):
+        pass
+
+
+def country_choices() -> list[Any]:
+    loc = _locale()
+    names = [
+        (code, name)
+        for code, name in loc.territories.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    ]
+    names.sort(key=lambda item: item[1].casefold())
+    return choices([("", _("Choose a country")), *names])
+
+
+def choices(pairs: Any) -> list[Any]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def currency_choices(default: str) -> list[Any]:
+    loc = _locale()
+    codes = list(dict.fromkeys([default, *COMMON_CURRENCIES]))
+    return choices((c, f"{c} — {get_currency_name(c, locale=loc)}") for c in codes)
+
+
+class AmountField(Field):
+    """A money amount typed the way the viewer's language writes numbers ("1.250,50" in
+    German, "1,250.50" in English); a plain "1250.50" is accepted everywhere."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        return str(format_decimal(self.data, format="0.00", locale=_locale()))
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if not valuelist:
+            return
+        raw = clean_text(str(valuelist[0]))[:64]
+        raw = raw.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+        if not raw:
+            return
+        value: Decimal | None = None
+        try:
+            value = parse_decimal(raw, locale=_locale(), strict=True)
+        except (NumberFormatError, ValueError, InvalidOperation):
+            if re.fullmatch(r"\d+(\.\d{1,2})?", raw):
+                value = Decimal(raw)
+        if value is None or not value.is_finite():
+            raise ValueError(
+                _(
+                    "Enter an amount such as %(example)s.",
+                    example=format_decimal(
+                        Decimal("12500.00"), format="#,##0.00", locale=_locale()
+                    ),
+                )
+            )
+        self.data = value
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is None:
+            return
+        if self.data <= 0:
+            raise ValidationError(_("The amount must be more than zero."))
+        if self.data > MAX_AMOUNT:
+            raise ValidationError(_("That amount is too large."))
+        if self.data != self.data.quantize(Decimal("0.01")):
+            raise ValidationError(_("Use at most two decimal places."))
+
+
+def _website(form: Any, field: Field) -> None:
+    if not field.data:
+        return
+    domain = conflicts.registrable_domain(field.data)
+    if domain is None:
+        raise ValidationError(
+            _("Enter the customer's web site or e-mail domain, for example acme.com.")
+        )
+    if conflicts.is_free_mail_domain(domain):
+        raise ValidationError(
+            _(
+                "%(domain)s is a free e-mail service; enter the customer's own domain.",
+                domain=domain,
+            )
+        )
+
+
+def _phone(form: Any, field: Field) -> None:
+    if field.data and not _PHONE.match(field.data):
+        raise ValidationError(_("Use digits, spaces and + ( ) - only."))
+
+
+class DealForm(DealsForm):
+    """Register or edit a deal. Saving a draft checks formats only; submitting also needs
+    every field marked required (:meth:`validate_for_submit`)."""
+
+    customer_name = StringField(
+        _l("Customer company name"), filters=[clean_line], validators=[Optional(), Length(max=200)]
+    )
+    customer_website = StringField(
+        _l("Customer web site or e-mail domain"),
+        filters=[clean_line],
+        validators=[Optional(), Length(max=255), _website],
+    )
+    country = SelectField(_l("Customer country"), choices=[], validate_choice=True)
+    contact_name = StringField(
+        _l("Customer contact"), filters=[clean_line], validators=[Optional(), Length(max=200)]
+    )
+    contact_email = EmailField(
+        _l("Contact e-mail"),
+        filters=[clean_line],
+        validators=[Optional(), Length(max=254), Email()],
+    )
+    contact_phone = StringField(
+        _l("Contact phone"), filters=[clean_line], validators=[Optional(), Length(max=64), _phone]
+    )
+    products = StringField(
+        _l("Products"), filters=[clean_line], validators=[Optional(), Length(max=500)]
+    )
+    amount = AmountField(_l("Estimated value"))
+    currency = SelectField(_l("Currency"), choices=[], validate_choice=True)
+    expected_close_date = DateField(_l("Expected close date"), validators=[Optional()])
+    notes = TextAreaField(
+        _l("Notes for the reviewer"),
+        filters=[clean_text],
+        validators=[Optional(), Length(max=5000)],
+    )
+
+    REQUIRED = (
+        "customer_name",
+        "customer_website",
+        "country",
+        "contact_name",
+        "contact_email",
+        "products",
+        "amount",
+        "currency",
+        "expected_close_date",
+    )
+
+    def setup(self, default_currency: str, stored_currency: str | None = None) -> DealForm:
+        self.country.choices = country_choices()
+        options = currency_choices(default_currency)
+        if stored_currency and stored_currency not in {default_currency, *COMMON_CURRENCIES}:
+            options += choices([(stored_currency, stored_currency)])  # keep what was saved
+        self.currency.choices = options
+        if not self.currency.data:
+            self.currency.data = default_currency
+        return self
+
+    def validate_expected_close_date(self, field: Field) -> None:
+        if field.data is None:
+            return
+        if not dt.date(2000, 1, 1) <= field.data <= dt.date(2100, 12, 31):
+            raise ValidationError(_("Enter a realistic date."))
+
+    def validate_for_submit(self, today: dt.date) -> bool:
+        """Full validation for submission: formats, then every required field."""
+        ok = self.validate()
+        for name in self.REQUIRED:
+            f = self[name]
+            if f.data in (None, "") and not f.errors:
+                f.errors = [*f.errors, _("Required before you can submit.")]
+                ok = False
+        d = self.expected_close_date.data
+        if d is not None and not self.expected_close_date.errors:
+            if d < today:
+                self.expected_close_date.errors = [_("The expected close date is in the past.")]
+                ok = False
+            elif d > today + dt.timedelta(days=3 * 366):
+                self.expected_close_date.errors = [
+                    _("Register deals that close within three years.")
+                ]
+                ok = False
+        return ok
+
+    def cleaned(self) -> dict[str, Any]:
+        website = self.customer_website.data or ""
+        email = self.contact_email.data or ""
+        if not website and email and not conflicts.is_free_mail_domain(email):
+            # the contact's company e-mail names the customer's domain as well
+            website = conflicts.registrable_domain(email) or ""
+            self.customer_website.data = website
+        return {
+            "customer_name": self.customer_name.data or "",
+            "customer_website": website or None,
+            "country": self.country.data or None,
+            "contact_name": self.contact_name.data or None,
+            "contact_email": (self.contact_email.data or "").lower() or None,
+            "contact_phone": self.contact_phone.data or None,
+            "products": self.products.data or None,
+            "amount": self.amount.data,
+            "currency": self.currency.data or None,
+            "expected_close_date": self.expected_close_date.data,
+            "notes": self.notes.data or None,
+        }
+
+
+class OnBehalfForm(DealForm):
+    partner_id = SelectField(_l("Partner"), coerce=int, choices=[], validate_choice=True)
+    owner_id = SelectField(
+        _l("Partner contact responsible"), coerce=int, choices=[], validate_choice=True
+    )
+
+
+class ReasonForm(DealsForm):
+    reason = TextAreaField(
+        _l("Reason"), filters=[clean_text], validators=[Optional(), Length(max=2000)]
+    )
+
+
+class ApproveForm(ReasonForm):
+    distinct_customer = BooleanField(
+        _l("This is a different company that happens to share the name")
+    )
+
+
+class OutcomeForm(ReasonForm):
+    outcome = SelectField(
+        _l("Outcome"),
+        choices=choices([("", _l("Choose won or lost")), ("won", _l("Won")), ("lost", _l("Lost"))]),
+        validate_choice=True,
+    )
+
+    def validate_outcome(self, field: Field) -> None:
+        if field.data not in ("won", "lost"):
+            raise ValidationError(_("Choose won or lost."))
+
+
+class ExtensionForm(DealsForm):
+    until = DateField(_l("Protect until"), validators=[Optional()])
+    reason = TextAreaField(
+        _l("Why does the deal need more time?"),
+        filters=[clean_text],
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
+class BulkForm(DealsForm):
+    action = SelectField(
+        _l("Action"),
+        choices=choices([("approve", _l("Approve")), ("reject", _l("Reject"))]),
+        validate_choice=True,
+    )
+    reason = TextAreaField(
+        _l("Reason (required to reject)"),
+        filters=[clean_text],
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
+# --- plugin settings (edited per program by vendor admins in the core's admin) ------------
+
+
+def _protection_choices() -> list[Any]:
+    out = [(d, T.ngettext("%(num)s day", "%(num)s days", d)) for d in (30, 60, 90, 120, 180, 365)]
+    return choices([*out, (0, _("No end date"))])
+
+
+class DealsSettingsForm(Form):
+    """Program settings of the deals plugin (stored as JSON by the core)."""
+
+    class Meta(_Meta):
+        pass
+
+    protection_days = SelectField(
+        _l("Protection after approval"),
+        coerce=int,
+        choices=[],
+        default=90,
+        description=_l("How long an approved registration protects the partner's deal."),
+    )
+    review_sla_hours = IntegerField(
+        _l("Review time limit (business hours)"),
+        default=48,
+        validators=[NumberRange(min=1, max=2000)],
+        description=_l(
+            "Monday to Friday in the portal's time zone; after that, channel managers are reminded."
+        ),
+    )
+    max_extensions = IntegerField(
+        _l("Extensions allowed per registration"),
+        default=2,
+        validators=[NumberRange(min=0, max=10)],
+    )
+    reminder_days_before = IntegerField(
+        _l("Remind partners this many days before protection ends"),
+        default=14,
+        validators=[NumberRange(min=0, max=90)],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.protection_days.choices = _protection_choices()  # labels in the viewer's language
