@@ -17,6 +17,7 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import __version__
@@ -198,6 +199,14 @@ def _plugin_gate() -> Any:
     from flask import current_app
 
     blueprint = (request.blueprint or "").split(".", 1)[0]
+    exc = request.routing_exception
+    if not blueprint and isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        # a wrong method on a plugin route must not reveal the route: find its owner
+        try:
+            endpoint, _args = request.url_adapter.match(method=next(iter(exc.valid_methods)))  # type: ignore[union-attr]
+            blueprint = str(endpoint).split(".", 1)[0]
+        except HTTPException:
+            blueprint = ""
     plugin_name = current_app.extensions["portalis_blueprint_plugins"].get(blueprint)
     if plugin_name is None:
         return None
