@@ -203,7 +203,10 @@ def _plugin_gate() -> Any:
     if not blueprint and isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         # a wrong method on a plugin route must not reveal the route: find its owner
         try:
-            endpoint, _args = request.url_adapter.match(method=next(iter(exc.valid_methods)))  # type: ignore[union-attr]
+            from flask.globals import request_ctx
+
+            adapter = request_ctx.url_adapter
+            endpoint, _args = adapter.match(method=next(iter(exc.valid_methods)))  # type: ignore[union-attr]
             blueprint = str(endpoint).split(".", 1)[0]
         except HTTPException:
             blueprint = ""
