@@ -91,8 +91,8 @@ def render(template: str, **context: Any) -> str:
 def render_block(template: str, block: str, **context: Any) -> str:
     """Render one ``{% block %}`` of a page — the htmx partial for the same URL.
 
-    jinja2-fragments runs the template's top-level statements first, so macros imported
-    at the top of the page work inside the block too."""
+    Rendered with jinja2-fragments. A block rendered on its own doesn't see imports made
+    at the top of the page: import the macros it uses inside the block."""
     from jinja2_fragments import render_block as _render_block
 
     return str(_render_block(current_env(), template, block, **_context(context)))
