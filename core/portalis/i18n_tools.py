@@ -41,7 +41,7 @@ PLACEHOLDER = re.compile(r"%\([a-zA-Z_][a-zA-Z0-9_]*\)[sdfr]|\{[a-zA-Z_][a-zA-Z0
 def domains() -> dict[str, Path]:
     out = {"portalis": SOURCE_ROOT / "core" / "portalis"}
     for d in sorted((SOURCE_ROOT / "plugins").glob("*/portalis_*")):
-        if d.is_dir():
+        if d.is_dir() and not d.name.endswith(".egg-info"):
             out[d.parent.name] = d
     return out
 

@@ -51,7 +51,7 @@ PLUGIN = api.PluginInfo(
     ),
     settings_form=DealsSettingsForm,
     settings_defaults=dict(DEFAULTS),
-    translations_dir=HERE / "translations",
+    # bundled: its catalogs live in the repository's locales/ with everyone else's
     migrations_dir=HERE / "migrations",
     enabled_by_default=True,
 )
