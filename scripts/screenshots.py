@@ -9,24 +9,45 @@ from playwright.sync_api import Page, sync_playwright
 
 PORT = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-PASSWORD = "portalis-demo"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASSWORD = "portalis-demo"  # noqa: S105 - the demo password printed by scripts/serve
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 SHOTS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
     # (tenant, user, locale, [(path, file name)])
-    ("acme", "anna@northwind.example", "en", [("/dashboard", "acme-partner-dashboard"), ("/tier", "acme-partner-tier"), ("/team", "acme-partner-team")]),
+    (
+        "acme",
+        "anna@northwind.example",
+        "en",
+        [
+            ("/dashboard", "acme-partner-dashboard"),
+            ("/tier", "acme-partner-tier"),
+            ("/team", "acme-partner-team"),
+        ],
+    ),
     ("globex", "peter@initech.example", "en", [("/dashboard", "globex-partner-dashboard")]),
     ("acme", "greta@fabrikam.example", "de", [("/dashboard", "acme-partner-dashboard-de")]),
     ("acme", "omar@desert.example", "ar", [("/dashboard", "acme-partner-dashboard-ar")]),
-    ("acme", "admin@acme.example", "en", [
-        ("/admin/", "acme-admin-overview"),
-        ("/admin/partners", "acme-admin-partners"),
-        ("/admin/partners/1", "acme-admin-partner-detail"),
-        ("/admin/programs/1", "acme-admin-program"),
-        ("/admin/programs/1/evaluate", "acme-admin-tier-evaluation"),
-        ("/admin/settings", "acme-admin-settings"),
-        ("/admin/audit", "acme-admin-audit"),
-    ]),
+    (
+        "acme",
+        "admin@acme.example",
+        "en",
+        [
+            ("/admin/", "acme-admin-overview"),
+            ("/admin/partners", "acme-admin-partners"),
+            ("/admin/partners/1", "acme-admin-partner-detail"),
+            ("/admin/programs/1", "acme-admin-program"),
+            ("/admin/programs/1/evaluate", "acme-admin-tier-evaluation"),
+            ("/admin/settings", "acme-admin-settings"),
+            ("/admin/audit", "acme-admin-audit"),
+        ],
+    ),
     ("globex", "admin@globex.example", "en", [("/admin/", "globex-admin-overview")]),
 ]
 

@@ -179,7 +179,10 @@ def test_application_waits_for_approval_then_invites(world, client_as, mailbox):
     from portalis.models import Partner
 
     applicant = client_as(None)
-    resp = applicant.post_form("/apply", {"company": "Newco Systems", "country": "nl", "name": "Noor", "email": "Noor@Newco.test"})
+    resp = applicant.post_form(
+        "/apply",
+        {"company": "Newco Systems", "country": "nl", "name": "Noor", "email": "Noor@Newco.test"},
+    )
     assert "Thank you for applying" in resp.get_data(as_text=True)
     assert mailbox == []  # nothing is approved automatically
     with tenant_scope(world.tenant.id):
@@ -187,16 +190,26 @@ def test_application_waits_for_approval_then_invites(world, client_as, mailbox):
         assert partner.status == "applied" and partner.country == "NL"
     admin = client_as(world.users["vendor_admin"])
     assert "Newco Systems" in admin.get("/admin/partners?status=applied").get_data(as_text=True)
-    admin.post_form(f"/admin/partners/{partner.id}/status", {"status": "active"}, form_page=f"/admin/partners/{partner.id}")
+    admin.post_form(
+        f"/admin/partners/{partner.id}/status",
+        {"status": "active"},
+        form_page=f"/admin/partners/{partner.id}",
+    )
     assert [m["To"] for m in mailbox] == ["noor@newco.test"]
     path = _link(mailbox[0]).split(applicant.host, 1)[1]
-    resp = applicant.post_form(path, {"name": "Noor N.", "password": "a long new password", "confirm": "a long new password"})
+    resp = applicant.post_form(
+        path,
+        {"name": "Noor N.", "password": "a long new password", "confirm": "a long new password"},
+    )
     assert resp.status_code == 302
     assert "Newco Systems" in applicant.get("/dashboard").get_data(as_text=True)
 
 
 def test_application_with_a_known_email_reveals_nothing(world, client_as):
-    resp = client_as(None).post_form("/apply", {"company": "Dup", "country": "US", "name": "X", "email": world.users["gold_user"].email})
+    resp = client_as(None).post_form(
+        "/apply",
+        {"company": "Dup", "country": "US", "name": "X", "email": world.users["gold_user"].email},
+    )
     assert "Thank you for applying" in resp.get_data(as_text=True)
 
 

@@ -182,10 +182,24 @@ def test_tier_names_can_be_given_per_language(world, client_as):
     admin = client_as(world.users["vendor_admin"])
     url = f"/admin/programs/{world.program.id}/tiers/{world.tiers['gold'].id}"
     crit = "partner_users >= 2"
-    resp = admin.post_form(url, {"name": "Gold", "rank": 2, "criteria": crit, "color": "#d97706", "name_i18n-de": "Gold-Partner", "name_i18n-ja": "ゴールド"})
+    resp = admin.post_form(
+        url,
+        {
+            "name": "Gold",
+            "rank": 2,
+            "criteria": crit,
+            "color": "#d97706",
+            "name_i18n-de": "Gold-Partner",
+            "name_i18n-ja": "ゴールド",
+        },
+    )
     assert resp.status_code == 302
     client = client_as(world.users["gold_user"])
-    assert "Gold-Partner" in client.get("/tier", headers={"Accept-Language": "de"}).get_data(as_text=True)
-    assert "ゴールド" in client.get("/tier", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert "Gold-Partner" in client.get("/tier", headers={"Accept-Language": "de"}).get_data(
+        as_text=True
+    )
+    assert "ゴールド" in client.get("/tier", headers={"Accept-Language": "ja"}).get_data(
+        as_text=True
+    )
     fr = client.get("/tier", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Gold-Partner" not in fr and "Gold" in fr  # falls back to the default name

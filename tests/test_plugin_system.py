@@ -24,13 +24,17 @@ class SamplePlugin:
         name="sample",
         title="Sample",
         version="1.0",
-        permissions=(Permission("sample.manage", "Manage samples", default_roles=("vendor_admin",)),),
+        permissions=(
+            Permission("sample.manage", "Manage samples", default_roles=("vendor_admin",)),
+        ),
     )
 
     def __init__(self):
         self.bp = Blueprint("sample", __name__, url_prefix="/sample")
         self.bp.add_url_rule("/", "index", lambda: "sample page for the partner")
-        self.bp.add_url_rule("/manage", "manage", permission_required("sample.manage")(lambda: "managing samples"))
+        self.bp.add_url_rule(
+            "/manage", "manage", permission_required("sample.manage")(lambda: "managing samples")
+        )
         self.events = []
 
     @hookimpl
@@ -227,9 +231,18 @@ def test_every_hookspec_is_documented_with_its_signature():
 
 def test_plugin_permission_is_granted_to_its_roles_only(world, client_as, sample_app):
     _enable(world, "sample", True)
-    assert client_as(world.users["vendor_admin"], app=sample_app).get("/sample/manage").status_code == 200
-    assert client_as(world.users["channel_manager"], app=sample_app).get("/sample/manage").status_code == 404
-    assert client_as(world.users["gold_admin"], app=sample_app).get("/sample/manage").status_code == 404
+    assert (
+        client_as(world.users["vendor_admin"], app=sample_app).get("/sample/manage").status_code
+        == 200
+    )
+    assert (
+        client_as(world.users["channel_manager"], app=sample_app).get("/sample/manage").status_code
+        == 404
+    )
+    assert (
+        client_as(world.users["gold_admin"], app=sample_app).get("/sample/manage").status_code
+        == 404
+    )
 
 
 def test_post_to_a_plugin_the_viewer_cant_use_is_404_not_a_csrf_error(world, client_as, sample_app):

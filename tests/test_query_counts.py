@@ -10,10 +10,21 @@ from portalis.tenancy import tenant_scope
 def _add_partners(world, n):
     with tenant_scope(world.tenant.id):
         for i in range(n):
-            p = Partner(name=f"Bulk Partner {i:03}", program_id=world.program.id, tier_id=world.tiers["silver"].id)
+            p = Partner(
+                name=f"Bulk Partner {i:03}",
+                program_id=world.program.id,
+                tier_id=world.tiers["silver"].id,
+            )
             db.session.add(p)
             db.session.flush()
-            db.session.add(User(email=f"u{i}@bulk{i}.test", name=f"Bulk User {i}", role="partner_user", partner_id=p.id))
+            db.session.add(
+                User(
+                    email=f"u{i}@bulk{i}.test",
+                    name=f"Bulk User {i}",
+                    role="partner_user",
+                    partner_id=p.id,
+                )
+            )
         db.session.commit()
 
 
@@ -23,7 +34,10 @@ def _count(client, path):
     return int(resp.headers["X-SQL-Statements"])
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/partners", "/admin/programs", "/admin/programs/{program}", "/admin/audit"])
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/", "/admin/partners", "/admin/programs", "/admin/programs/{program}", "/admin/audit"],
+)
 def test_vendor_pages_do_not_grow_with_partners(world, client_as, path):
     url = path.format(program=world.program.id)
     admin = client_as(world.users["vendor_admin"])

@@ -23,7 +23,9 @@ def test_vendor_admin_sees_admin_pages(world, client_as, path):
 
 
 def test_htmx_filter_returns_just_the_results_fragment(world, client_as):
-    resp = client_as(world.users["vendor_admin"]).get("/admin/partners?q=Gold", headers={"HX-Request": "true"})
+    resp = client_as(world.users["vendor_admin"]).get(
+        "/admin/partners?q=Gold", headers={"HX-Request": "true"}
+    )
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert "<html" not in body and world.partners["gold"].name in body

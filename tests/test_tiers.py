@@ -132,7 +132,8 @@ def test_preview_page_and_apply(world, client_as):
 def test_cli_dry_run_prints_who_and_why(world, portalis_app):
     db.session.commit()
     result = portalis_app.test_cli_runner().invoke(
-        args=["tiers", "evaluate", "--tenant", world.tenant.slug, "--dry-run"], catch_exceptions=False
+        args=["tiers", "evaluate", "--tenant", world.tenant.slug, "--dry-run"],
+        catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     assert world.partners["gold"].name in result.output

@@ -106,7 +106,12 @@ def create_app(
     # and tenant + viewer before CSRF, so even a CSRF error page renders in the tenant
     # and the plugin gate before CSRF too, so a POST to a plugin the viewer can't use gets
     # the same 404 as an unknown URL, not a CSRF error that would reveal the route
-    app.before_request_funcs.setdefault(None, [])[0:0] = [_fresh_g, _resolve_tenant, _load_viewer, _plugin_gate]
+    app.before_request_funcs.setdefault(None, [])[0:0] = [
+        _fresh_g,
+        _resolve_tenant,
+        _load_viewer,
+        _plugin_gate,
+    ]
     app.teardown_request(_teardown)
     app.after_request(_security_headers)
     if cfg.get("COUNT_SQL"):
@@ -296,7 +301,9 @@ def _teardown(exc: BaseException | None) -> None:
         _current.reset(token)
 
 
-def _count_statement(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+def _count_statement(
+    conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool
+) -> None:
     from flask import has_request_context
 
     if has_request_context():

@@ -92,9 +92,7 @@ def register_cli(app: Flask) -> None:
             db.session.commit()
             from .identity.tokens import make_token
 
-            with app.test_request_context(
-                base_url=f"http://{slug}.{app.config['BASE_DOMAIN']}"
-            ):
+            with app.test_request_context(base_url=f"http://{slug}.{app.config['BASE_DOMAIN']}"):
                 from flask import url_for
 
                 click.echo(
@@ -203,9 +201,7 @@ def register_cli(app: Flask) -> None:
         for tid, tslug in targets:
             with (
                 tenant_scope(tid),
-                app.test_request_context(
-                    base_url=f"http://{tslug}.{app.config['BASE_DOMAIN']}"
-                ),
+                app.test_request_context(base_url=f"http://{tslug}.{app.config['BASE_DOMAIN']}"),
             ):
                 results = evaluate_all(dry_run=dry_run)
                 for _pid, decisions in results.items():
@@ -245,9 +241,20 @@ def register_cli(app: Flask) -> None:
         if not targets:
             raise click.ClickException("no such tenant")
         for tid, tslug in targets:
-            with tenant_scope(tid), app.test_request_context(base_url=f"http://{tslug}.{app.config['BASE_DOMAIN']}"):
-                docs = [d for _p, batch in portal.registry.call_robust("portalis_search_documents", None, tid, tenant_id=tid) for d in batch]
-                with click.progressbar(length=len(docs), label=f"{tslug}: {len(docs)} documents") as bar:
+            with (
+                tenant_scope(tid),
+                app.test_request_context(base_url=f"http://{tslug}.{app.config['BASE_DOMAIN']}"),
+            ):
+                docs = [
+                    d
+                    for _p, batch in portal.registry.call_robust(
+                        "portalis_search_documents", None, tid, tenant_id=tid
+                    )
+                    for d in batch
+                ]
+                with click.progressbar(
+                    length=len(docs), label=f"{tslug}: {len(docs)} documents"
+                ) as bar:
                     service.reindex(tid, docs, progress=bar.update)
                 db.session.commit()
                 db.session.remove()

@@ -60,9 +60,17 @@ class SearchService:
         if self.transactional:
             self.backend.delete(tenant_id, doc_ids, connection=db.session.connection())  # type: ignore[call-arg]
         else:
-            db.session().info.setdefault(_PENDING, []).append(("delete", (tenant_id, list(doc_ids))))
+            db.session().info.setdefault(_PENDING, []).append(
+                ("delete", (tenant_id, list(doc_ids)))
+            )
 
-    def reindex(self, tenant_id: int, docs: Iterable[SearchDocument], progress: Callable[[int], None] | None = None, batch: int = 500) -> int:
+    def reindex(
+        self,
+        tenant_id: int,
+        docs: Iterable[SearchDocument],
+        progress: Callable[[int], None] | None = None,
+        batch: int = 500,
+    ) -> int:
         self.ensure_ready()
         if self.transactional:
             self.backend.clear(tenant_id, connection=db.session.connection())  # type: ignore[call-arg]
@@ -101,7 +109,16 @@ class SearchService:
             enabled_plugins=viewer.enabled_plugins | {"core"},
         )
 
-    def search(self, viewer: Viewer, text: str, *, facets: dict[str, str] | None = None, sort: str = "relevance", page: int = 1, per_page: int = 20) -> SearchResults:
+    def search(
+        self,
+        viewer: Viewer,
+        text: str,
+        *,
+        facets: dict[str, str] | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 20,
+    ) -> SearchResults:
         self.ensure_ready()
         q = SearchQuery(
             tenant_id=viewer.tenant_id,
@@ -117,7 +134,9 @@ class SearchService:
 
     def suggest(self, viewer: Viewer, prefix: str, limit: int = 8) -> list[str]:
         self.ensure_ready()
-        return list(self.backend.suggest(viewer.tenant_id, self.search_viewer(viewer), prefix, limit))
+        return list(
+            self.backend.suggest(viewer.tenant_id, self.search_viewer(viewer), prefix, limit)
+        )
 
 
 def _session_connection() -> Any:

@@ -152,7 +152,7 @@ def accept_invite(token: str) -> Any:
 @bp.route("/apply", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def apply() -> Any:
-    """"Become a partner": creates an *applied* company and its future admin; nothing is
+    """ "Become a partner": creates an *applied* company and its future admin; nothing is
     approved automatically and the applicant can't sign in until a vendor approves."""
     from ..models import Partner, Program, Tier
     from .forms import ApplicationForm
@@ -163,7 +163,9 @@ def apply() -> Any:
         program = db.session.scalars(select(Program).order_by(Program.id)).first()
         taken = db.session.scalars(select(User.id).where(func.lower(User.email) == email)).first()
         if program is not None and taken is None:
-            entry = db.session.scalars(select(Tier).where(Tier.program_id == program.id).order_by(Tier.rank)).first()
+            entry = db.session.scalars(
+                select(Tier).where(Tier.program_id == program.id).order_by(Tier.rank)
+            ).first()
             partner = Partner(
                 name=form.company.data.strip(),
                 country=form.country.data.strip().upper(),
@@ -175,13 +177,32 @@ def apply() -> Any:
             )
             db.session.add(partner)
             db.session.flush()
-            user = User(email=email, name=form.name.data.strip(), role="partner_admin", partner_id=partner.id, password_hash=None, locale=None)
+            user = User(
+                email=email,
+                name=form.name.data.strip(),
+                role="partner_admin",
+                partner_id=partner.id,
+                password_hash=None,
+                locale=None,
+            )
             db.session.add(user)
             db.session.flush()
-            audit.record("partner.applied", "partner", partner.id, after={"name": partner.name, "message": (form.message.data or "")[:2000]}, actor_label=email)
+            audit.record(
+                "partner.applied",
+                "partner",
+                partner.id,
+                after={"name": partner.name, "message": (form.message.data or "")[:2000]},
+                actor_label=email,
+            )
             db.session.commit()
         # the same answer whether or not the address is already known
-        return page("auth/message.html", title=_("Thank you for applying"), text=_("We will review your application and e-mail you an invitation once it is approved."))
+        return page(
+            "auth/message.html",
+            title=_("Thank you for applying"),
+            text=_(
+                "We will review your application and e-mail you an invitation once it is approved."
+            ),
+        )
     return page("auth/apply.html", form=form, status=422 if form.errors else 200)
 
 

@@ -78,11 +78,17 @@ class PartnerForm(PortalForm):
 
 class ApplicationForm(PortalForm):
     company = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
-    country = StringField(_l("Country (ISO code)"), validators=[DataRequired(), Length(min=2, max=2)])
+    country = StringField(
+        _l("Country (ISO code)"), validators=[DataRequired(), Length(min=2, max=2)]
+    )
     website = StringField(_l("Website"), validators=[Optional(), Length(max=255)])
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Your work e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    message = TextAreaField(_l("What do you sell, and to whom?"), validators=[Optional(), Length(max=2000)])
+    email = EmailField(
+        _l("Your work e-mail"), validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    message = TextAreaField(
+        _l("What do you sell, and to whom?"), validators=[Optional(), Length(max=2000)]
+    )
 
 
 class InviteForm(PortalForm):

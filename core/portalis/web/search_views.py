@@ -40,17 +40,28 @@ def results() -> Any:
     res = None
     if text:
         res = _service().search(g.viewer, text, facets=facets, sort=sort, page=page_no)
-    facet_titles = {"plugin": _("Area"), "type": _("Type"), "product": _("Product"), "language": _("Language"), "status": _("Status")}
+    facet_titles = {
+        "plugin": _("Area"),
+        "type": _("Type"),
+        "product": _("Product"),
+        "language": _("Language"),
+        "status": _("Status"),
+    }
+
     def facet_url(name: str, value: str) -> str:
         chosen = dict(facets)
         if chosen.get(name) == value:
             chosen.pop(name)
         else:
             chosen[name] = value
-        return url_for("search.results", q=text, sort=sort, **{f"f.{k}": v for k, v in chosen.items()})
+        return url_for(
+            "search.results", q=text, sort=sort, **{f"f.{k}": v for k, v in chosen.items()}
+        )
 
     def page_url(n: int) -> str:
-        return url_for("search.results", q=text, sort=sort, page=n, **{f"f.{k}": v for k, v in facets.items()})
+        return url_for(
+            "search.results", q=text, sort=sort, page=n, **{f"f.{k}": v for k, v in facets.items()}
+        )
 
     return page(
         "search/results.html",
