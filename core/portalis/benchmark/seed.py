@@ -156,14 +156,18 @@ class Generator:
             self._timed("deals", started)
 
             started = time.perf_counter()
+            docs = self._documents(big, smalls)
+            self._timed("documents_rows", started)
+
+            started = time.perf_counter()
             self.loader.commit()
             self.timings["index_rebuild"] = round(self.loader.rebuild_indexes(), 2)
             self.log(f"    index_rebuild: {self.timings['index_rebuild']:.1f} s")
             self._timed("commit_and_indexes", started)
 
             started = time.perf_counter()
-            docs = self._documents(big, smalls, pool)
-            self._timed("search_documents", started)
+            docs["count"] = docs.pop("index")()
+            self._timed("search_index", started)
 
             started = time.perf_counter()
             self.timings.update(self.loader.finish())
@@ -183,6 +187,7 @@ class Generator:
                     "search_documents": docs["count"],
                 },
                 "documents_kind": docs["kind"],
+                "content_items": docs["content_items"],
                 "search": docs["search"],
                 "deal_status_mix": big_info["status_mix"],
                 "biggest_partner": big_info["biggest_partner"],
@@ -619,7 +624,8 @@ class Generator:
             else:
                 raw = self.loader.conn.connection.dbapi_connection
                 with raw.cursor() as cur:  # type: ignore[union-attr]
-                    cur.execute("CREATE TEMP TABLE bench_cc (n int, s float8, id bigint) ON COMMIT DROP")
+                    cur.execute("CREATE TEMP TABLE IF NOT EXISTS bench_cc (n int, s float8, id bigint)")
+                    cur.execute("TRUNCATE bench_cc")
                     with cur.copy("COPY bench_cc (n, s, id) FROM STDIN") as copy:
                         for row in rows:
                             copy.write_row(row)
@@ -643,58 +649,180 @@ class Generator:
         return targets[:POOL_SUBMIT_TARGETS]
 
     # -- searchable documents ------------------------------------------------------------
-    def _documents(self, big: TenantIds, smalls: list[TenantIds], pool: dict[str, Any]) -> dict[str, Any]:
-        """The content library's search documents (``portalis.search.bench``'s generator,
-        re-pointed at the generated programs, tiers and partners), written through the
-        search backend itself so the index is exactly what the app would build."""
+    def _documents(self, big: TenantIds, smalls: list[TenantIds]) -> dict[str, Any]:
+        """Content-library items (when the content plugin is installed) or plain search
+        documents, with :mod:`portalis.search.bench`'s Zipf vocabulary, restricted by tier,
+        program and partner like real library items. The index is written through the
+        search backend itself, from the plugin's own ``documents()`` when there is one, so
+        it is exactly what the app would build."""
         from ..search import bench
-        from ..search.sql_backend import DatabaseBackend
 
         n_big = self.t.scale.documents
         n_small = self.t.scale.small_documents
         docs, vocab, _cum = bench.generate_documents(max(n_big, n_small), seed=42)
-        content = "content" in self.plugins
-        plugin_for = {"content": "content" if content else "core", "deals": "deals",
-                      "training": "content" if content else "core",
-                      "mdf": "content" if content else "core"}  # fmt: skip
+        queries = bench._queries(random.Random(43), vocab, 200)
+        search = {"queries": queries, "facets": list(bench.TYPES), "products": list(bench.PRODUCTS)}
+        if "content" in self.plugins:
+            spans, items = self._content(big, smalls, docs, n_big, n_small)
+            return {"index": lambda: self._index_content(spans), "content_items": items,
+                    "search": search,
+                    "kind": "content items (indexed by the content plugin's documents())"}  # fmt: skip
+        return {"index": lambda: self._plain_documents(big, smalls, docs, n_big, n_small),
+                "search": search, "content_items": 0,
+                "kind": "search documents (no content plugin installed)"}  # fmt: skip
+
+    @staticmethod
+    def _restrictions(t: TenantIds, d: Any) -> tuple[int, tuple[int, ...] | None, tuple[int, ...] | None]:
+        program = t.programs[0] if d.program_id is None else t.programs[(d.program_id - 1) % len(t.programs)]
+        tiers = t.tiers[program]
+        tier_ids = None if d.tier_ids is None else tuple(tiers[x - 1] for x in d.tier_ids)
+        partner_ids = None if d.partner_ids is None else tuple(
+            sorted({t.partner_ids[(x * 7919) % len(t.partner_ids)] for x in d.partner_ids}))
+        return program, tier_ids, partner_ids  # fmt: skip
+
+    def _plain_documents(self, big: TenantIds, smalls: list[TenantIds], docs: list[Any],
+                         n_big: int, n_small: int) -> int:  # fmt: skip
+        from ..search.sql_backend import DatabaseBackend
+
         backend = DatabaseBackend(self.loader.engine)
 
         def remap(t: TenantIds, batch: list[Any], offset: int) -> list[Any]:
             out = []
             for i, d in enumerate(batch):
-                program = None if d.program_id is None else t.programs[(d.program_id - 1) % len(t.programs)]
-                tiers = t.tiers[program or t.programs[0]]
+                program, tier_ids, partner_ids = self._restrictions(t, d)
                 out.append(dataclasses.replace(
-                    d,
-                    tenant_id=t.tenant_id,
-                    doc_id=f"bench:{offset + i}",
-                    plugin=plugin_for.get(d.plugin, "core"),
-                    program_id=program,
-                    tier_ids=None if d.tier_ids is None else tuple(tiers[x - 1] for x in d.tier_ids),
-                    partner_ids=None if d.partner_ids is None else tuple(
-                        t.partner_ids[(x * 7919) % len(t.partner_ids)] for x in d.partner_ids),
-                    url=f"/search/?q={d.title.split()[0].lower()}",
-                ))  # fmt: skip
+                    d, tenant_id=t.tenant_id, doc_id=f"bench:{offset + i}",
+                    plugin="deals" if d.plugin == "deals" else "core",
+                    program_id=None if d.program_id is None else program,
+                    tier_ids=tier_ids, partner_ids=partner_ids,
+                    url=f"/search/?q={d.title.split()[0].lower()}"))  # fmt: skip
             return out
 
         count = 0
         for start in range(0, n_big, 2000):
-            backend.index(remap(big, docs[start : min(n_big, start + 2000)], start))
-            count += min(n_big, start + 2000) - start
+            batch = remap(big, docs[start : min(n_big, start + 2000)], start)
+            backend.index(batch)
+            count += len(batch)
         for t in smalls:
             backend.index(remap(t, docs[:n_small], 0))
             count += n_small
         started = time.perf_counter()
         backend.optimize()
         self.timings["search_optimize"] = round(time.perf_counter() - started, 2)
-        qrng = random.Random(43)
-        queries = bench._queries(qrng, vocab, 200)
-        return {
-            "count": count,
-            "kind": "search documents (content plugin not installed)" if not content
-            else "search documents in the content plugin's shape",
-            "search": {"queries": queries, "facets": list(bench.TYPES), "products": list(bench.PRODUCTS)},
-        }
+        return count
+
+    def _content(self, big: TenantIds, smalls: list[TenantIds], docs: list[Any], n_big: int,
+                 n_small: int) -> tuple[list[tuple[int, int, int]], int]:  # fmt: skip
+        """Bulk-load library items (folders, items, translations, tier/partner access, tags),
+        then index them with the content plugin's own ``documents()``."""
+        L, clock, rng, now = self.loader, self.clock, random.Random(11), self.now
+        L.declare("content_folders", ["id", "tenant_id", "parent_id", "name", "description",
+                                      "position", "created_at"])  # fmt: skip
+        L.declare("content_items", ["id", "tenant_id", "program_id", "folder_id", "kind",
+                                    "default_language", "product", "visibility", "publish_at",
+                                    "expires_at", "cobrandable", "cobrand_zones", "thumbnail",
+                                    "search_live", "created_by_id", "created_at", "updated_at"])  # fmt: skip
+        L.declare("content_translations", ["id", "tenant_id", "item_id", "language", "title",
+                                           "description", "body", "url", "current_version_id",
+                                           "created_at", "updated_at"])  # fmt: skip
+        L.declare("content_item_tiers", ["id", "tenant_id", "item_id", "tier_id"])
+        L.declare("content_item_partners", ["id", "tenant_id", "item_id", "partner_id"])
+        L.declare("content_item_tags", ["id", "tenant_id", "item_id", "tag"])
+        started = time.perf_counter()
+        spans: list[tuple[int, int, int]] = []  # (tenant, first item id, last item id)
+        n_items = 0
+        for t, n in [(big, n_big), *((s, n_small) for s in smalls)]:
+            folders: list[int] = []
+            roots = 12 if n >= 1000 else 3
+            for r in range(roots):
+                fid = self._id("content_folders")
+                L.add("content_folders", (fid, t.tenant_id, None, _FOLDERS[r % len(_FOLDERS)], "", r,
+                                          clock.ts(now - 700 * 1440)))  # fmt: skip
+                folders.append(fid)
+                for c in range(4 if n >= 1000 else 1):
+                    sub = self._id("content_folders")
+                    L.add("content_folders", (sub, t.tenant_id, fid, f"{_SUBFOLDERS[c % len(_SUBFOLDERS)]}",
+                                              "", c, clock.ts(now - 600 * 1440)))  # fmt: skip
+                    folders.append(sub)
+            author = (t.vendor_ids or t.manager_ids)[0]
+            first = None
+            for d in docs[:n]:
+                iid = self._id("content_items")
+                first = first or iid
+                program, tier_ids, partner_ids = self._restrictions(t, d)
+                if d.audience == "vendor":
+                    visibility = "hidden"
+                elif tier_ids is not None:
+                    visibility = "tiers"
+                elif partner_ids is not None:
+                    visibility = "partners"
+                else:
+                    visibility = "everyone"
+                updated = Clock.minute(d.updated_at)
+                roll = rng.random()
+                publish = None if roll < 0.93 else (now + rng.randint(1, 30) * 1440 if roll < 0.95 else updated)
+                expires = None if rng.random() < 0.95 else now + rng.randint(-60, 90) * 1440
+                live = (publish is None or publish <= now) and (expires is None or expires > now)
+                kind = "page" if rng.random() < 0.8 else "link"
+                L.add("content_items", (iid, t.tenant_id, program, rng.choice(folders) if rng.random() < 0.7 else None,
+                                        kind, d.language, d.facets["product"], visibility,
+                                        clock.ts(publish), clock.ts(expires), clock.flag(False), "[]", None,
+                                        clock.flag(live and visibility != "hidden"), author,
+                                        clock.ts(updated - 1440 * rng.randint(0, 30)), clock.ts(updated)))  # fmt: skip
+                words = d.body.split()
+                url = f"https://docs.example.com/{d.doc_id.replace(':', '-')}" if kind == "link" else ""
+                langs = [d.language] + ([rng.choice(("de", "fr", "ja"))] if rng.random() < 0.1 else [])
+                for k, lang in enumerate(dict.fromkeys(langs)):
+                    L.add("content_translations", (self._id("content_translations"), t.tenant_id, iid, lang,
+                                                   d.title if k == 0 else f"{d.title} ({lang})",
+                                                   " ".join(words[:25]), "" if kind == "link" else d.body,
+                                                   url, None, clock.ts(updated), clock.ts(updated)))  # fmt: skip
+                for tier in tier_ids or ():
+                    L.add("content_item_tiers", (self._id("content_item_tiers"), t.tenant_id, iid, tier))
+                for partner in partner_ids or ():
+                    L.add("content_item_partners", (self._id("content_item_partners"), t.tenant_id, iid, partner))
+                for tag in dict.fromkeys(d.tags):
+                    L.add("content_item_tags", (self._id("content_item_tags"), t.tenant_id, iid, tag))
+                n_items += 1
+            if first is not None:
+                spans.append((t.tenant_id, first, self.next_id["content_items"]))
+        L.flush()
+        self.timings["content_rows"] = round(time.perf_counter() - started, 2)
+        return spans, n_items
+
+    def _index_content(self, spans: list[tuple[int, int, int]]) -> int:
+        from portalis_content import service as content_service
+        from portalis_content.models import Item
+        from sqlalchemy import select
+
+        from ..db import db
+        from ..search.sql_backend import DatabaseBackend
+        from ..tenancy import tenant_scope
+
+        started = time.perf_counter()
+        backend = DatabaseBackend(self.loader.engine)
+        count = 0
+        for tenant_id, first, last in spans:
+            with tenant_scope(tenant_id):
+                for lo in range(first, last + 1, 1000):
+                    items = list(db.session.scalars(
+                        select(Item).where(Item.id >= lo, Item.id < min(last + 1, lo + 1000)).order_by(Item.id)))  # fmt: skip
+                    batch = list(content_service.documents(items))
+                    db.session.rollback()  # documents() marks search_live; the rows have it already
+                    db.remove()
+                    backend.index(batch)
+                    count += len(batch)
+        self.timings["content_index"] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+        backend.optimize()
+        self.timings["search_optimize"] = round(time.perf_counter() - started, 2)
+        return count
+
+
+_FOLDERS = ("Sales playbooks", "Product datasheets", "Pricing", "Marketing campaigns",
+            "Competitive intelligence", "Technical guides", "Webinars", "Case studies",
+            "Brand assets", "Training", "Legal & contracts", "Events")  # fmt: skip
+_SUBFOLDERS = ("EMEA", "North America", "APAC", "LATAM")
 
 
 def _status(rng: random.Random, age_days: float) -> str:

@@ -38,15 +38,19 @@ class Decision:
 
 
 def program_metrics(
-    program_id: int, partner_ids: list[int], now: dt.datetime | None = None
+    program_id: int,
+    partner_ids: list[int],
+    now: dt.datetime | None = None,
+    only: set[str] | None = None,
 ) -> dict[int, dict[str, float]]:
-    """``{partner_id: {metric: value}}`` from every metric of a plugin enabled for the program."""
+    """``{partner_id: {metric: value}}`` from every metric of a plugin enabled for the
+    program (or only the metrics named in ``only``: a page computes what it shows)."""
     portal = current_app.extensions["portalis"]
     now = now or utcnow()
     enabled = portal.enabled_plugins_for_program(program_id)
     out: dict[int, dict[str, float]] = {pid: {} for pid in partner_ids}
     for plugin, metric in portal.metric_definitions():
-        if plugin != "core" and plugin not in enabled:
+        if (plugin != "core" and plugin not in enabled) or (only is not None and metric.name not in only):
             continue
         values = metric.compute(partner_ids, program_id, now)
         for pid in partner_ids:
