@@ -389,3 +389,65 @@ def pytest_configure(config: pytest.Config) -> None:
     # fixture users live under the reserved ".test" TLD, which email-validator refuses
     email_validator.TEST_ENVIRONMENT = True
     config.addinivalue_line("markers", "plugins(*names): load only these plugins into portalis_app")
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class LivePortal:
+    """A served demo portal: ``url("acme", "/login")`` → ``http://acme.localhost:<port>/login``."""
+
+    app: Flask
+    port: int
+
+    def url(self, tenant: str, path: str = "/") -> str:
+        return f"http://{tenant}.localhost:{self.port}{path}"
+
+
+@pytest.fixture
+def live_portal(tmp_path: Path) -> Iterator[LivePortal]:
+    """The seeded demo on a real, committed SQLite database, served on 127.0.0.1 in a
+    thread — for end-to-end tests in Chromium (``*.localhost`` resolves to loopback)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from ..db import db
+    from ..demo import seed
+    from ..migrate import upgrade
+
+    app = build_app(f"sqlite:///{tmp_path}/live.db", tmp_path, JOBS_BACKEND="eager")
+    with app.app_context():
+        upgrade()
+        seed()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LivePortal(app, server.server_port)
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (its own browser download doesn't work here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
