@@ -111,7 +111,7 @@ def check(strict_locales: list[str] | None = None) -> int:
             continue
         with pot_path.open("rb") as fh:
             pot = read_po(fh)
-        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in pot if m.id}
+        wanted = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in pot if m.id}
         for loc in TRANSLATED:
             po_path = LOCALES / loc / "LC_MESSAGES" / f"{domain}.po"
             if not po_path.exists():
@@ -130,7 +130,7 @@ def check(strict_locales: list[str] | None = None) -> int:
                 if not msg.id:
                     continue
                 key = msg.id if isinstance(msg.id, str) else msg.id[0]
-                if key not in wanted:
+                if (msg.context, key) not in wanted:
                     continue
                 strings = msg.string if isinstance(msg.string, tuple | list) else (msg.string,)
                 if msg.fuzzy and loc in strict:
