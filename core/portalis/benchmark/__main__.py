@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--reseed", action="store_true", help="seed again even if data exists")
     p_run.add_argument("--pages", default="", help="comma list: measure only these pages")
     p_run.add_argument("--no-doc", action="store_true", help="don't rewrite docs/benchmarks.md")
+    p_run.add_argument("--experiment", default="",
+                       help="comma list of proposed core changes to try (see experiments.py)")  # fmt: skip
 
     p_prof = sub.add_parser("profile", help="cProfile one request of a page against seeded data")
     common(p_prof, "large")

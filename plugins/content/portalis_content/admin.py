@@ -1,0 +1,1277 @@
+"""Vendor pages of the content library (``/content/manage``): items, languages, versions,
+visibility with a live audience count, co-branding zones, folders, collections and the
+download report. Vendor staff manage content; deleting is for vendor admins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from flask import flash, redirect, request, send_file, url_for
+from flask_babel import get_timezone
+from sqlalchemy import delete, func, select
+
+from portalis import api
+
+from . import access, cobrand, service, storage
+from .forms import (
+    CollectionForm,
+    EditItemForm,
+    FolderForm,
+    ItemForm,
+    TranslationForm,
+    VersionForm,
+    choices,
+    visibility_choices,
+)
+from .models import (
+    VISIBILITIES,
+    Collection,
+    CollectionItem,
+    Download,
+    Folder,
+    Item,
+    Translation,
+    Version,
+)
+from .views import _check_id, _file_response, bp, folder_tree
+
+T = api.Translator("content")
+_ = T.gettext
+ADMIN_PER_PAGE = 50
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _user_id() -> int | None:
+    user = api.current_user()
+    return user.id if user else None
+
+
+def _item(item_id: int) -> Item:
+    _check_id(item_id)
+    it = api.session.get(Item, item_id)
+    if it is None:
+        api.not_found()
+    return it  # type: ignore[return-value]
+
+
+def _programs() -> list[Any]:
+    return list(api.session.scalars(select(api.Program).order_by(api.Program.name)))
+
+
+def _folder_choices(folders: list[Folder], exclude: int | None = None) -> list[tuple[int, str]]:
+    children: dict[int | None, list[Folder]] = {}
+    for f in folders:
+        children.setdefault(f.parent_id, []).append(f)
+    out: list[tuple[int, str]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for f in children.get(parent, []):
+            if f.id == exclude:
+                continue
+            out.append((f.id, "— " * depth + f.name))
+            if depth < 20:
+                walk(f.id, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _language_choices(exclude: set[str] | None = None) -> list[Any]:
+    return choices(
+        (code, service.autonym(code))
+        for code in service.language_codes()
+        if code not in (exclude or set())
+    )
+
+
+def _setup_access(form: Any, program_id: int | None = None) -> int | None:
+    """Fill the choices of the program/folder/visibility/tier/partner fields."""
+    programs = _programs()
+    form.program_id.choices = choices((p.id, api.localized(p.name, p.name_i18n)) for p in programs)
+    pids = [p.id for p in programs]
+    pid = form.program_id.data if form.program_id.data in pids else program_id
+    if pid not in pids:
+        pid = pids[0] if pids else None
+    multi = len(programs) > 1
+    names = {p.id: api.localized(p.name, p.name_i18n) for p in programs}
+    tiers = list(api.session.scalars(select(api.Tier).order_by(api.Tier.program_id, api.Tier.rank)))
+    # multi-selects keep (value, label) pairs: the core's field macro unpacks two values
+    form.tier_ids.choices = [
+        (
+            t.id,
+            f"{names.get(t.program_id, '')} — {api.localized(t.name, t.name_i18n)}"
+            if multi
+            else api.localized(t.name, t.name_i18n),
+        )
+        for t in tiers
+    ]
+    partners = list(
+        api.session.scalars(
+            select(api.Partner)
+            .where(api.Partner.status != "suspended")
+            .order_by(api.Partner.name)
+            .limit(2000)
+        )
+    )
+    form.partner_ids.choices = [(p.id, p.name) for p in partners]
+    form.folder_id.choices = choices([(0, _("Top level")), *_folder_choices(folder_tree())])
+    form.visibility.choices = visibility_choices()
+    return pid
+
+
+def _local_tz() -> Any:
+    return get_timezone()
+
+
+def _start_of(day: dt.date | None) -> dt.datetime | None:
+    if day is None:
+        return None
+    return dt.datetime.combine(day, dt.time.min, _local_tz()).astimezone(dt.UTC)
+
+
+def _end_of(day: dt.date | None) -> dt.datetime | None:
+    """'Available until 31 May' = until the end of that day in the viewer's time zone."""
+    if day is None:
+        return None
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, _local_tz()).astimezone(
+        dt.UTC
+    )
+
+
+def _local_date(value: dt.datetime | None, *, end: bool = False) -> dt.date | None:
+    if value is None:
+        return None
+    local = value.astimezone(_local_tz())
+    if end:
+        local -= dt.timedelta(microseconds=1)
+    return local.date()
+
+
+def _upload_error(form: Any, message: str) -> None:
+    form.file.errors = [*list(form.file.errors or []), message]
+
+
+def _checked_upload(form: Any, program_id: int | None, *, required: bool) -> Any:
+    """The uploaded file and its sniffed type, or (None, None, status) with an error on
+    the form. 413 above the program's limit, 422 for a refused type."""
+    upload = request.files.get(form.file.name)
+    if upload is None or not upload.filename:
+        if required:
+            _upload_error(form, _("Choose a file to upload."))
+            return None, None, 422
+        return None, None, None
+    limit = service.max_upload_bytes(program_id)
+    size = storage.size_of(upload.stream)
+    if size > limit:
+        _upload_error(
+            form,
+            _(
+                "The file is %(size)s MB; this library accepts files up to %(max)s MB. "
+                "Nothing was saved.",
+                size=f"{size / 1048576:.1f}",
+                max=f"{limit / 1048576:.0f}",
+            ),
+        )
+        return None, None, 413
+    try:
+        sniffed = storage.sniff(upload.stream)
+    except storage.UploadRefused as exc:
+        _upload_error(form, str(exc))
+        return None, None, 422
+    return upload, sniffed, None
+
+
+def _thumbnail(form: Any, it: Item) -> bool:
+    upload = request.files.get(form.thumbnail.name)
+    if upload is None or not upload.filename:
+        return True
+    if storage.size_of(upload.stream) > 5 * 1024 * 1024:
+        form.thumbnail.errors = [_("The thumbnail must be smaller than 5 MB.")]
+        return False
+    try:
+        name = storage.make_thumbnail(it.tenant_id, upload.stream)
+    except storage.UploadRefused as exc:
+        form.thumbnail.errors = [str(exc)]
+        return False
+    service._remember_file(it.tenant_id, name)
+    if it.thumbnail:
+        api.session().info.setdefault(service._DELETE, []).append((it.tenant_id, it.thumbnail))
+    it.thumbnail = name
+    return True
+
+
+def _apply_access(form: Any, it: Item) -> None:
+    it.program_id = form.program_id.data
+    it.folder_id = form.folder_id.data or None
+    it.product = form.product.data or ""
+    it.visibility = form.visibility.data if form.visibility.data in VISIBILITIES else "hidden"
+    it.publish_at = _start_of(form.publish_at.data)
+    it.expires_at = _end_of(form.expires_at.data)
+    it.cobrandable = bool(form.cobrandable.data) and it.kind == "file"
+    api.session.flush()
+    service.set_access(it, form.tier_ids.data or [], form.partner_ids.data or [])
+    service.set_tags(it, form.tags.data or "")
+
+
+def _snapshot(it: Item) -> dict[str, Any]:
+    tiers, partners = service.access_ids([it.id])
+    return {
+        "visibility": it.visibility,
+        "program_id": it.program_id,
+        "tier_ids": sorted(tiers.get(it.id, [])),
+        "partner_ids": sorted(partners.get(it.id, [])),
+        "publish_at": it.publish_at.isoformat() if it.publish_at else None,
+        "expires_at": it.expires_at.isoformat() if it.expires_at else None,
+        "folder_id": it.folder_id,
+    }
+
+
+def _enqueue_extraction(version: Version | None) -> None:
+    """After the commit: the job must see the committed version."""
+    if version is not None and version.text_status == "pending":
+        api.enqueue("portalis_content.jobs:extract_version", version_id=version.id)
+
+
+def _status(it: Item, now: dt.datetime) -> str:
+    if it.visibility == "hidden":
+        return "hidden"
+    if it.publish_at and it.publish_at > now:
+        return "scheduled"
+    if it.expires_at and it.expires_at <= now:
+        return "expired"
+    return "live"
+
+
+# --- list --------------------------------------------------------------------------------
+
+
+@bp.route("/manage/")
+@api.vendor_staff
+def manage() -> Any:
+    now = api.utcnow()
+    q = (request.args.get("q") or "").strip()[:100]
+    status = request.args.get("status") or ""
+    folder_id = request.args.get("folder", 0, type=int) or 0
+    page_no = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    stmt = select(Item)
+    if q:
+        stmt = stmt.where(
+            Item.id.in_(
+                select(Translation.item_id).where(Translation.title.icontains(q, autoescape=True))
+            )
+        )
+    if folder_id:
+        stmt = stmt.where(Item.folder_id == folder_id)
+    if status == "hidden":
+        stmt = stmt.where(Item.visibility == "hidden")
+    elif status == "scheduled":
+        stmt = stmt.where(Item.visibility != "hidden", Item.publish_at > now)
+    elif status == "expired":
+        stmt = stmt.where(Item.visibility != "hidden", Item.expires_at <= now)
+    elif status == "live":
+        stmt = stmt.where(Item.visibility != "hidden", access.live_clause(now))
+    else:
+        status = ""
+    total = int(api.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    items = list(
+        api.session.scalars(
+            stmt.order_by(Item.updated_at.desc(), Item.id.desc())
+            .offset((page_no - 1) * ADMIN_PER_PAGE)
+            .limit(ADMIN_PER_PAGE)
+        )
+    )
+    ids = [i.id for i in items]
+    since = now - dt.timedelta(days=90)
+    downloads = (
+        dict(
+            api.session.execute(
+                select(Download.item_id, func.count(Download.id))
+                .where(Download.item_id.in_(ids), Download.created_at >= since)
+                .group_by(Download.item_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    tiers, partners = service.access_ids(ids)
+    tier_names = {
+        t.id: api.localized(t.name, t.name_i18n)
+        for t in api.session.scalars(
+            select(api.Tier).where(api.Tier.id.in_({t for ts in tiers.values() for t in ts}))
+        )
+    }
+    folders = folder_tree()
+    return api.page(
+        "content/admin/list.html",
+        tier_names={i: [tier_names[t] for t in ts if t in tier_names] for i, ts in tiers.items()},
+        partner_counts={i: len(ps) for i, ps in partners.items()},
+        entries=service.entries(items, api.current_locale(), now=now),
+        downloads=downloads,
+        statuses={i.id: _status(i, now) for i in items},
+        folders={f.id: f for f in folders},
+        folder_choices=_folder_choices(folders),
+        q=q,
+        status_filter=status,
+        folder_id=folder_id,
+        total=total,
+        page_no=page_no,
+        pages=max(1, (total + ADMIN_PER_PAGE - 1) // ADMIN_PER_PAGE),
+        page_url=lambda n: url_for(
+            "content.manage", q=q or None, status=status or None, folder=folder_id or None, page=n
+        ),
+    )
+
+
+# --- audience (htmx) ---------------------------------------------------------------------
+
+
+def _int_list(name: str) -> list[int]:
+    out = []
+    for raw in request.args.getlist(name)[:5000]:
+        try:
+            value = int(raw)
+        except ValueError:
+            continue
+        if 0 < value <= access.MAX_ID:
+            out.append(value)
+    return out
+
+
+def _date_arg(name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((request.args.get(name) or "")[:10])
+    except ValueError:
+        return None
+
+
+@bp.route("/manage/audience")
+@api.vendor_staff
+def audience() -> Any:
+    """How many partner users would see an item with the settings in the form — the
+    number shown live while the vendor edits visibility."""
+    programs = [p.id for p in _programs()]
+    pid = request.args.get("program_id", type=int)
+    if pid not in programs:
+        pid = programs[0] if programs else None
+    visibility = request.args.get("visibility") or "everyone"
+    if visibility not in VISIBILITIES:
+        visibility = "hidden"
+    users, companies = access.audience(
+        pid, visibility, _int_list("tier_ids"), _int_list("partner_ids")
+    )
+    return api.render_block(
+        "content/admin/_audience.html",
+        "audience",
+        users=users,
+        companies=companies,
+        visibility=visibility,
+        publish_on=_date_arg("publish_at"),
+        until=_date_arg("expires_at"),
+    )
+
+
+# --- create ------------------------------------------------------------------------------
+
+
+@bp.route("/manage/new", methods=["GET", "POST"])
+@api.vendor_staff
+def new_item() -> Any:
+    kind = request.values.get("kind") or "file"
+    if kind not in ("file", "link", "page"):
+        kind = "file"
+    form = ItemForm()
+    form.kind.choices = choices([("file", _("File")), ("link", _("Link")), ("page", _("Page"))])
+    form.language.choices = _language_choices()
+    pid = _setup_access(form)
+    if request.method == "GET":
+        form.kind.data = kind
+        form.program_id.data = pid
+        form.language.data = service.base_language(api.current_locale())
+        form.visibility.data = service.settings_for(pid).get("default_visibility") or "everyone"
+        form.folder_id.data = request.args.get("folder", 0, type=int) or 0
+    status = 200
+    if request.method == "POST":
+        status = 422
+        kind = form.kind.data if form.kind.data in ("file", "link", "page") else "file"
+        if form.validate_on_submit():
+            upload, sniffed, err = _checked_upload(
+                form, form.program_id.data, required=kind == "file"
+            )
+            if err is None:
+                it = Item(
+                    program_id=form.program_id.data,
+                    kind=kind,
+                    default_language=form.language.data,
+                    created_by_id=_user_id(),
+                )
+                api.session.add(it)
+                api.session.flush()
+                _apply_access(form, it)
+                if _thumbnail(form, it):
+                    tr = Translation(
+                        item_id=it.id,
+                        language=form.language.data,
+                        title=form.title.data,
+                        description=form.description.data or "",
+                        url=form.url.data if kind == "link" else "",
+                        body=form.body.data if kind == "page" else "",
+                    )
+                    api.session.add(tr)
+                    api.session.flush()
+                    version = None
+                    if upload is not None:
+                        version = service.add_version(
+                            it, tr, upload.stream, upload.filename, sniffed, user_id=_user_id()
+                        )
+                    service.index_items([it.id])
+                    api.audit(
+                        "content.item_created", "content_item", str(it.id), after=_snapshot(it)
+                    )
+                    api.session.commit()
+                    _enqueue_extraction(version)
+                    flash(_("“%(title)s” was added to the library.", title=tr.title), "success")
+                    return redirect(url_for("content.manage_item", item_id=it.id))
+                api.session.rollback()
+                status = 422
+            else:
+                status = err
+    return api.page(
+        "content/admin/new.html",
+        form=form,
+        kind=kind,
+        status=status,
+        audience_users=access.audience(
+            form.program_id.data,
+            form.visibility.data or "everyone",
+            form.tier_ids.data or [],
+            form.partner_ids.data or [],
+        ),
+        max_mb=service.max_upload_bytes(form.program_id.data) // 1048576,
+    )
+
+
+# --- one item ----------------------------------------------------------------------------
+
+
+@bp.route("/manage/items/<int:item_id>")
+@api.vendor_staff
+def manage_item(item_id: int) -> Any:
+    it = _item(item_id)
+    now = api.utcnow()
+    translations = sorted(
+        api.session.scalars(select(Translation).where(Translation.item_id == it.id)),
+        key=lambda t: (t.language != it.default_language, t.language),
+    )
+    versions = list(
+        api.session.scalars(
+            select(Version).where(Version.item_id == it.id).order_by(Version.number.desc())
+        )
+    )
+    by_tr: dict[int, list[Version]] = {}
+    for v in versions:
+        by_tr.setdefault(v.translation_id, []).append(v)
+    tiers, partners = service.access_ids([it.id])
+    tier_names = [
+        api.localized(t.name, t.name_i18n)
+        for t in api.session.scalars(
+            select(api.Tier).where(api.Tier.id.in_(tiers.get(it.id, []))).order_by(api.Tier.rank)
+        )
+    ]
+    partner_names = list(
+        api.session.scalars(
+            select(api.Partner.name)
+            .where(api.Partner.id.in_(partners.get(it.id, [])))
+            .order_by(api.Partner.name)
+        )
+    )
+    users, companies = access.audience(
+        it.program_id, it.visibility, tiers.get(it.id, []), partners.get(it.id, [])
+    )
+    since = now - dt.timedelta(days=90)
+    per_partner = api.session.execute(
+        select(
+            api.Partner.name,
+            func.count(Download.id),
+            func.max(Download.created_at),
+            func.max(Download.version_number),
+        )
+        .join(api.Partner, api.Partner.id == Download.partner_id)
+        .where(Download.item_id == it.id)
+        .group_by(api.Partner.id, api.Partner.name)
+        .order_by(func.count(Download.id).desc(), api.Partner.name)
+        .limit(100)
+    ).all()
+    total, recent_n = api.session.execute(
+        select(
+            func.count(Download.id),
+            func.count(Download.id).filter(Download.created_at >= since),
+        ).where(Download.item_id == it.id)
+    ).one()
+    log = api.session.execute(
+        select(Download, api.User.name, api.Partner.name)
+        .join(api.User, api.User.id == Download.user_id)
+        .join(api.Partner, api.Partner.id == Download.partner_id)
+        .where(Download.item_id == it.id)
+        .order_by(Download.created_at.desc(), Download.id.desc())
+        .limit(20)
+    ).all()
+    uploaders = dict(
+        api.session.execute(
+            select(api.User.id, api.User.name).where(
+                api.User.id.in_({v.created_by_id for v in versions if v.created_by_id})
+            )
+        ).all()
+    )
+    folders = folder_tree()
+    entry = service.entries([it], api.current_locale(), now=now)[0]
+    sample_partners = list(
+        api.session.scalars(
+            select(api.Partner)
+            .where(api.Partner.program_id == it.program_id)
+            .order_by(api.Partner.name)
+            .limit(200)
+        )
+    )
+    return api.page(
+        "content/admin/item.html",
+        item=it,
+        entry=entry,
+        item_status=_status(it, now),
+        translations=translations,
+        versions=by_tr,
+        tier_names=tier_names,
+        partner_names=partner_names,
+        users=users,
+        companies=companies,
+        per_partner=per_partner,
+        total=int(total or 0),
+        recent_n=int(recent_n or 0),
+        log=log,
+        uploaders=uploaders,
+        path=[f for f in folders if f.id == it.folder_id],
+        autonym=service.autonym,
+        zones=cobrand.clean_zones(it.cobrand_zones or []),
+        sample_partners=sample_partners,
+        program=api.session.get(api.Program, it.program_id),
+        can_cobrand=any(
+            v.file_type == "pdf"
+            for tr in translations
+            for v in by_tr.get(tr.id, [])
+            if v.id == tr.current_version_id
+        ),
+    )
+
+
+@bp.route("/manage/items/<int:item_id>/edit", methods=["GET", "POST"])
+@api.vendor_staff
+def edit_item(item_id: int) -> Any:
+    it = _item(item_id)
+    form = EditItemForm()
+    langs = list(
+        api.session.scalars(select(Translation.language).where(Translation.item_id == it.id))
+    )
+    form.default_language.choices = choices((c, service.autonym(c)) for c in sorted(langs))
+    if request.method == "GET":
+        tiers, partners = service.access_ids([it.id])
+        form.program_id.data = it.program_id
+        form.folder_id.data = it.folder_id or 0
+        form.product.data = it.product
+        form.tags.data = ", ".join(service.entries([it], None)[0].tags)
+        form.visibility.data = it.visibility
+        form.tier_ids.data = tiers.get(it.id, [])
+        form.partner_ids.data = partners.get(it.id, [])
+        form.publish_at.data = _local_date(it.publish_at)
+        form.expires_at.data = _local_date(it.expires_at, end=True)
+        form.cobrandable.data = it.cobrandable
+        form.default_language.data = it.default_language
+    _setup_access(form, it.program_id)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            before = _snapshot(it)
+            _apply_access(form, it)
+            if form.default_language.data in langs:
+                it.default_language = form.default_language.data
+            if form.remove_thumbnail.data and it.thumbnail:
+                api.session().info.setdefault(service._DELETE, []).append(
+                    (it.tenant_id, it.thumbnail)
+                )
+                it.thumbnail = None
+            if _thumbnail(form, it):
+                it.updated_at = api.utcnow()
+                service.index_items([it.id])
+                api.audit(
+                    "content.item_updated",
+                    "content_item",
+                    str(it.id),
+                    before=before,
+                    after=_snapshot(it),
+                )
+                api.session.commit()
+                flash(_("Saved. Partners see the change on their next click."), "success")
+                return redirect(url_for("content.manage_item", item_id=it.id))
+            api.session.rollback()
+    users, companies = access.audience(
+        form.program_id.data,
+        form.visibility.data or "everyone",
+        form.tier_ids.data or [],
+        form.partner_ids.data or [],
+    )
+    return api.page(
+        "content/admin/edit.html",
+        form=form,
+        item=it,
+        entry=service.entries([it], api.current_locale())[0],
+        status=status,
+        audience_users=(users, companies),
+    )
+
+
+@bp.route("/manage/items/<int:item_id>/delete", methods=["POST"])
+@api.vendor_admin
+def delete_item(item_id: int) -> Any:
+    it = _item(item_id)
+    entry = service.entries([it], api.current_locale())[0]
+    api.audit("content.item_deleted", "content_item", str(it.id), before=_snapshot(it))
+    service.delete_item(it)
+    api.session.commit()
+    flash(_("“%(title)s” was deleted.", title=entry.title), "success")
+    return redirect(url_for("content.manage"))
+
+
+# --- translations and versions -----------------------------------------------------------
+
+
+def _translation(it: Item, lang: str) -> Translation:
+    tr = api.session.scalars(
+        select(Translation).where(Translation.item_id == it.id, Translation.language == lang[:16])
+    ).first()
+    if tr is None:
+        api.not_found()
+    return tr  # type: ignore[return-value]
+
+
+@bp.route("/manage/items/<int:item_id>/translations/new", methods=["GET", "POST"])
+@api.vendor_staff
+def new_translation(item_id: int) -> Any:
+    it = _item(item_id)
+    existing = set(
+        api.session.scalars(select(Translation.language).where(Translation.item_id == it.id))
+    )
+    form = TranslationForm()
+    form.language.choices = _language_choices(existing)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            if it.kind == "link" and not form.url.data:
+                form.url.errors = [_("Enter the web address the link opens.")]
+            elif it.kind == "page" and not form.body.data:
+                form.body.errors = [_("Write the page's text.")]
+            else:
+                upload, sniffed, err = _checked_upload(
+                    form, it.program_id, required=it.kind == "file"
+                )
+                if err is None:
+                    tr = Translation(
+                        item_id=it.id,
+                        language=form.language.data,
+                        title=form.title.data,
+                        description=form.description.data or "",
+                        url=form.url.data or "" if it.kind == "link" else "",
+                        body=form.body.data or "" if it.kind == "page" else "",
+                    )
+                    api.session.add(tr)
+                    api.session.flush()
+                    version = None
+                    if upload is not None:
+                        version = service.add_version(
+                            it, tr, upload.stream, upload.filename, sniffed, user_id=_user_id()
+                        )
+                    it.updated_at = api.utcnow()
+                    service.index_items([it.id])
+                    api.audit(
+                        "content.translation_added",
+                        "content_item",
+                        str(it.id),
+                        after={"language": tr.language},
+                    )
+                    api.session.commit()
+                    _enqueue_extraction(version)
+                    flash(
+                        _(
+                            "The %(language)s version was added.",
+                            language=service.autonym(tr.language),
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for("content.manage_item", item_id=it.id))
+                status = err
+    return api.page(
+        "content/admin/translation.html",
+        form=form,
+        item=it,
+        translation=None,
+        entry=service.entries([it], api.current_locale())[0],
+        status=status,
+        max_mb=service.max_upload_bytes(it.program_id) // 1048576,
+    )
+
+
+@bp.route("/manage/items/<int:item_id>/translations/<lang>", methods=["GET", "POST"])
+@api.vendor_staff
+def edit_translation(item_id: int, lang: str) -> Any:
+    it = _item(item_id)
+    tr = _translation(it, lang)
+    form = TranslationForm(obj=tr if request.method == "GET" else None)
+    form.language.choices = _language_choices()
+    form.language.data = tr.language
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            if it.kind == "link" and not form.url.data:
+                form.url.errors = [_("Enter the web address the link opens.")]
+            elif it.kind == "page" and not form.body.data:
+                form.body.errors = [_("Write the page's text.")]
+            else:
+                tr.title = form.title.data
+                tr.description = form.description.data or ""
+                if it.kind == "link":
+                    tr.url = form.url.data
+                if it.kind == "page":
+                    tr.body = form.body.data
+                tr.updated_at = it.updated_at = api.utcnow()
+                service.index_items([it.id])
+                api.audit(
+                    "content.translation_updated",
+                    "content_item",
+                    str(it.id),
+                    after={"language": tr.language},
+                )
+                api.session.commit()
+                flash(_("Saved."), "success")
+                return redirect(url_for("content.manage_item", item_id=it.id))
+    return api.page(
+        "content/admin/translation.html",
+        form=form,
+        item=it,
+        translation=tr,
+        entry=service.entries([it], api.current_locale())[0],
+        status=status,
+        max_mb=0,
+    )
+
+
+@bp.route("/manage/items/<int:item_id>/translations/<lang>/delete", methods=["POST"])
+@api.vendor_staff
+def delete_translation(item_id: int, lang: str) -> Any:
+    it = _item(item_id)
+    tr = _translation(it, lang)
+    count = api.session.scalar(
+        select(func.count(Translation.id)).where(Translation.item_id == it.id)
+    )
+    if (count or 0) <= 1:
+        flash(_("An item needs at least one language. Delete the item instead."), "error")
+        return redirect(url_for("content.manage_item", item_id=it.id))
+    api.search_delete([service.doc_id(it.id, tr.language)])
+    mine = set(
+        api.session.scalars(select(Version.stored_name).where(Version.translation_id == tr.id))
+    )
+    shared = set(
+        api.session.scalars(
+            select(Version.stored_name).where(
+                Version.item_id == it.id, Version.translation_id != tr.id
+            )
+        )
+    )
+    api.session().info.setdefault(service._DELETE, []).extend(
+        (it.tenant_id, name) for name in mine - shared
+    )
+    api.session.execute(delete(Version).where(Version.translation_id == tr.id))
+    api.session.delete(tr)
+    if it.default_language == tr.language:
+        other = api.session.scalars(
+            select(Translation.language).where(
+                Translation.item_id == it.id, Translation.id != tr.id
+            )
+        ).first()
+        it.default_language = other or it.default_language
+    it.updated_at = api.utcnow()
+    api.session.flush()
+    service.index_items([it.id])
+    api.audit("content.translation_deleted", "content_item", str(it.id), before={"language": lang})
+    api.session.commit()
+    flash(
+        _("The %(language)s version was removed.", language=service.autonym(tr.language)), "success"
+    )
+    return redirect(url_for("content.manage_item", item_id=it.id))
+
+
+@bp.route("/manage/items/<int:item_id>/versions/new", methods=["GET", "POST"])
+@api.vendor_staff
+def new_version(item_id: int) -> Any:
+    it = _item(item_id)
+    if it.kind != "file":
+        api.not_found()
+    tr = _translation(it, request.args.get("lang") or it.default_language)
+    form = VersionForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            upload, sniffed, err = _checked_upload(form, it.program_id, required=True)
+            if err is None:
+                version = service.add_version(
+                    it,
+                    tr,
+                    upload.stream,
+                    upload.filename,
+                    sniffed,
+                    user_id=_user_id(),
+                    note=form.note.data or "",
+                )
+                service.index_items([it.id])
+                api.audit(
+                    "content.version_added",
+                    "content_item",
+                    str(it.id),
+                    after={
+                        "language": tr.language,
+                        "version": version.number,
+                        "sha256": version.sha256,
+                    },
+                )
+                api.session.commit()
+                _enqueue_extraction(version)
+                flash(_("Version %(n)s is now the one partners get.", n=version.number), "success")
+                return redirect(url_for("content.manage_item", item_id=it.id))
+            status = err
+    return api.page(
+        "content/admin/version.html",
+        form=form,
+        item=it,
+        translation=tr,
+        autonym=service.autonym,
+        status=status,
+        max_mb=service.max_upload_bytes(it.program_id) // 1048576,
+    )
+
+
+def _version(version_id: int) -> Version:
+    _check_id(version_id)
+    v = api.session.get(Version, version_id)
+    if v is None:
+        api.not_found()
+    return v  # type: ignore[return-value]
+
+
+@bp.route("/manage/versions/<int:version_id>/restore", methods=["POST"])
+@api.vendor_staff
+def restore_version(version_id: int) -> Any:
+    old = _version(version_id)
+    tr = api.session.get(Translation, old.translation_id)
+    if tr is None or tr.current_version_id == old.id:
+        flash(_("That version is already the current one."), "info")
+        return redirect(url_for("content.manage_item", item_id=old.item_id))
+    version = service.restore_version(old, user_id=_user_id())
+    service.index_items([old.item_id])
+    api.audit(
+        "content.version_restored",
+        "content_item",
+        str(old.item_id),
+        after={"language": tr.language, "restored": old.number, "version": version.number},
+    )
+    api.session.commit()
+    _enqueue_extraction(version)
+    flash(
+        _("Version %(old)s was restored as version %(n)s.", old=old.number, n=version.number),
+        "success",
+    )
+    return redirect(url_for("content.manage_item", item_id=old.item_id))
+
+
+@bp.route("/manage/versions/<int:version_id>/file")
+@api.vendor_staff
+def version_file(version_id: int) -> Any:
+    """Any version's file for vendor staff (not counted as a partner download)."""
+    return _file_response(_version(version_id), attachment=True)
+
+
+# --- co-branding -------------------------------------------------------------------------
+
+
+@bp.route("/manage/items/<int:item_id>/zones", methods=["POST"])
+@api.vendor_staff
+def save_zones(item_id: int) -> Any:
+    it = _item(item_id)
+    if request.form.get("preset") == "footer":
+        zones = [*cobrand.clean_zones(it.cobrand_zones or []), cobrand.footer_band()]
+    else:
+        f = request.form
+        rows = zip(
+            f.getlist("page"),
+            f.getlist("x"),
+            f.getlist("y"),
+            f.getlist("width"),
+            f.getlist("height"),
+            f.getlist("style"),
+            strict=False,
+        )
+        zones = [
+            {"page": p, "x": x, "y": y, "width": w, "height": h, "style": s}
+            for p, x, y, w, h, s in rows
+            if str(x).strip() and str(w).strip()
+        ]
+    before = list(it.cobrand_zones or [])
+    it.cobrand_zones = cobrand.clean_zones(zones)
+    if it.cobrand_zones and not it.cobrandable and it.kind == "file":
+        it.cobrandable = True
+    it.updated_at = api.utcnow()
+    api.audit(
+        "content.cobrand_zones",
+        "content_item",
+        str(it.id),
+        before={"zones": before},
+        after={"zones": it.cobrand_zones},
+    )
+    api.session.commit()
+    flash(
+        T.ngettext(
+            "%(num)s co-branding zone saved.",
+            "%(num)s co-branding zones saved.",
+            len(it.cobrand_zones),
+        ),
+        "success",
+    )
+    return redirect(url_for("content.manage_item", item_id=it.id) + "#cobrand")
+
+
+@bp.route("/manage/items/<int:item_id>/cobrand-preview")
+@api.vendor_staff
+def cobrand_preview(item_id: int) -> Any:
+    """The co-branded PDF as one partner would get it (not counted as a download)."""
+    it = _item(item_id)
+    entry = service.entries([it], api.current_locale())[0]
+    version = entry.version
+    partner_id = request.args.get("partner_id", type=int)
+    partner = (
+        api.session.get(api.Partner, partner_id)
+        if partner_id and 0 < partner_id <= access.MAX_ID
+        else None
+    )
+    if version is None or version.file_type != "pdf" or partner is None:
+        api.not_found()
+    path = storage.path_of(version.tenant_id, version.stored_name)  # type: ignore[union-attr]
+    if path is None:
+        api.not_found()
+    data = cobrand.cobrand_pdf(path, it.cobrand_zones or [], cobrand.stamp_for(partner))  # type: ignore[arg-type]
+    resp = send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=version.filename,  # type: ignore[union-attr]
+        max_age=0,
+    )
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+# --- folders -----------------------------------------------------------------------------
+
+
+@bp.route("/manage/folders", methods=["GET", "POST"])
+@api.vendor_staff
+def folders() -> Any:
+    tree = folder_tree()
+    form = FolderForm()
+    form.parent_id.choices = choices([(0, _("Top level")), *_folder_choices(tree)])
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            folder = Folder(
+                name=form.name.data,
+                parent_id=form.parent_id.data or None,
+                description=form.description.data or "",
+                position=form.position.data or 0,
+            )
+            api.session.add(folder)
+            api.session.flush()
+            api.audit(
+                "content.folder_created",
+                "content_folder",
+                str(folder.id),
+                after={"name": folder.name},
+            )
+            api.session.commit()
+            flash(_("Folder “%(name)s” created.", name=folder.name), "success")
+            return redirect(url_for("content.folders"))
+    counts = dict(
+        api.session.execute(
+            select(Item.folder_id, func.count(Item.id))
+            .where(Item.folder_id.is_not(None))
+            .group_by(Item.folder_id)
+        ).all()
+    )
+    return api.page(
+        "content/admin/folders.html",
+        form=form,
+        rows=_folder_choices(tree),
+        by_id={f.id: f for f in tree},
+        counts=counts,
+        children={f.parent_id for f in tree},
+        status=status,
+    )
+
+
+def _folder(folder_id: int) -> Folder:
+    _check_id(folder_id)
+    f = api.session.get(Folder, folder_id)
+    if f is None:
+        api.not_found()
+    return f  # type: ignore[return-value]
+
+
+@bp.route("/manage/folders/<int:folder_id>", methods=["GET", "POST"])
+@api.vendor_staff
+def edit_folder(folder_id: int) -> Any:
+    folder = _folder(folder_id)
+    tree = folder_tree()
+    form = FolderForm(obj=folder if request.method == "GET" else None)
+    # a folder can't move into itself or below itself
+    below = {folder.id}
+    changed = True
+    while changed:
+        changed = False
+        for f in tree:
+            if f.parent_id in below and f.id not in below:
+                below.add(f.id)
+                changed = True
+    form.parent_id.choices = choices(
+        [(0, _("Top level")), *[(i, n) for i, n in _folder_choices(tree) if i not in below]]
+    )
+    if request.method == "GET":
+        form.parent_id.data = folder.parent_id or 0
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            folder.name = form.name.data
+            folder.parent_id = form.parent_id.data or None
+            folder.description = form.description.data or ""
+            folder.position = form.position.data or 0
+            api.audit(
+                "content.folder_updated",
+                "content_folder",
+                str(folder.id),
+                after={"name": folder.name},
+            )
+            api.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("content.folders"))
+    return api.page("content/admin/folder.html", form=form, folder=folder, status=status)
+
+
+@bp.route("/manage/folders/<int:folder_id>/delete", methods=["POST"])
+@api.vendor_staff
+def delete_folder(folder_id: int) -> Any:
+    folder = _folder(folder_id)
+    busy = api.session.scalar(
+        select(func.count(Item.id)).where(Item.folder_id == folder.id)
+    ) or api.session.scalar(select(func.count(Folder.id)).where(Folder.parent_id == folder.id))
+    if busy:
+        flash(_("Only empty folders can be deleted. Move its items and folders first."), "error")
+        return redirect(url_for("content.folders"))
+    api.audit(
+        "content.folder_deleted", "content_folder", str(folder.id), before={"name": folder.name}
+    )
+    api.session.delete(folder)
+    api.session.commit()
+    flash(_("Folder deleted."), "success")
+    return redirect(url_for("content.folders"))
+
+
+# --- collections -------------------------------------------------------------------------
+
+
+def _item_choices() -> list[Any]:
+    items = list(api.session.scalars(select(Item).order_by(Item.updated_at.desc()).limit(1000)))
+    return [(e.item.id, e.title) for e in service.entries(items, api.current_locale())]
+
+
+@bp.route("/manage/collections", methods=["GET"])
+@api.vendor_staff
+def collections() -> Any:
+    rows = api.session.execute(
+        select(Collection, func.count(CollectionItem.id))
+        .outerjoin(CollectionItem, CollectionItem.collection_id == Collection.id)
+        .group_by(Collection.id)
+        .order_by(Collection.position, Collection.title)
+    ).all()
+    return api.page("content/admin/collections.html", rows=rows)
+
+
+def _save_collection(form: CollectionForm, coll: Collection) -> None:
+    coll.title = form.title.data
+    coll.description = form.description.data or ""
+    coll.position = form.position.data or 0
+    api.session.flush()
+    api.session.execute(delete(CollectionItem).where(CollectionItem.collection_id == coll.id))
+    valid = set(api.session.scalars(select(Item.id)))
+    for pos, item_id in enumerate(dict.fromkeys(form.item_ids.data or [])):
+        if item_id in valid:
+            api.session.add(CollectionItem(collection_id=coll.id, item_id=item_id, position=pos))
+
+
+@bp.route("/manage/collections/new", methods=["GET", "POST"])
+@api.vendor_staff
+def new_collection() -> Any:
+    form = CollectionForm()
+    form.item_ids.choices = _item_choices()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            coll = Collection(title=form.title.data)
+            api.session.add(coll)
+            _save_collection(form, coll)
+            api.audit(
+                "content.collection_created",
+                "content_collection",
+                str(coll.id),
+                after={"title": coll.title},
+            )
+            api.session.commit()
+            flash(_("Collection “%(title)s” created.", title=coll.title), "success")
+            return redirect(url_for("content.collections"))
+    return api.page("content/admin/collection.html", form=form, collection=None, status=status)
+
+
+@bp.route("/manage/collections/<int:collection_id>", methods=["GET", "POST"])
+@api.vendor_staff
+def edit_collection(collection_id: int) -> Any:
+    _check_id(collection_id)
+    coll = api.session.get(Collection, collection_id)
+    if coll is None:
+        api.not_found()
+    form = CollectionForm(obj=coll if request.method == "GET" else None)
+    form.item_ids.choices = _item_choices()
+    if request.method == "GET":
+        form.item_ids.data = list(
+            api.session.scalars(
+                select(CollectionItem.item_id)
+                .where(CollectionItem.collection_id == coll.id)  # type: ignore[union-attr]
+                .order_by(CollectionItem.position)
+            )
+        )
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            _save_collection(form, coll)  # type: ignore[arg-type]
+            api.audit(
+                "content.collection_updated",
+                "content_collection",
+                str(coll.id),
+                after={"title": coll.title},
+            )  # type: ignore[union-attr]
+            api.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("content.collections"))
+    return api.page("content/admin/collection.html", form=form, collection=coll, status=status)
+
+
+@bp.route("/manage/collections/<int:collection_id>/delete", methods=["POST"])
+@api.vendor_staff
+def delete_collection(collection_id: int) -> Any:
+    _check_id(collection_id)
+    coll = api.session.get(Collection, collection_id)
+    if coll is None:
+        api.not_found()
+    api.audit(
+        "content.collection_deleted",
+        "content_collection",
+        str(coll.id),
+        before={"title": coll.title},
+    )  # type: ignore[union-attr]
+    api.session.delete(coll)
+    api.session.commit()
+    flash(_("Collection deleted."), "success")
+    return redirect(url_for("content.collections"))
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+@bp.route("/manage/report")
+@api.vendor_staff
+def report() -> Any:
+    now = api.utcnow()
+    days = request.args.get("days", 90, type=int)
+    if days not in (30, 90, 365):
+        days = 90
+    since = now - dt.timedelta(days=days)
+    top = api.session.execute(
+        select(
+            Download.item_id,
+            func.count(Download.id),
+            func.count(func.distinct(Download.partner_id)),
+            func.max(Download.created_at),
+        )
+        .where(Download.created_at >= since)
+        .group_by(Download.item_id)
+        .order_by(func.count(Download.id).desc(), Download.item_id)
+        .limit(25)
+    ).all()
+    items = {
+        i.id: i for i in api.session.scalars(select(Item).where(Item.id.in_([r[0] for r in top])))
+    }
+    titles = {e.item.id: e for e in service.entries(list(items.values()), api.current_locale())}
+    by_partner = api.session.execute(
+        select(
+            api.Partner.id,
+            api.Partner.name,
+            func.count(Download.id),
+            func.count(func.distinct(Download.item_id)),
+            func.max(Download.created_at),
+        )
+        .join(api.Partner, api.Partner.id == Download.partner_id)
+        .where(Download.created_at >= since)
+        .group_by(api.Partner.id, api.Partner.name)
+        .order_by(func.count(Download.id).desc(), api.Partner.name)
+        .limit(100)
+    ).all()
+    totals = api.session.execute(
+        select(
+            func.count(Download.id),
+            func.count(func.distinct(Download.partner_id)),
+            func.count(Download.id).filter(Download.cobranded.is_(True)),
+        ).where(Download.created_at >= since)
+    ).one()
+    silent = int(
+        api.session.scalar(
+            select(func.count(api.Partner.id)).where(
+                api.Partner.status == "active",
+                ~api.Partner.id.in_(
+                    select(Download.partner_id).where(Download.created_at >= since)
+                ),
+            )
+        )
+        or 0
+    )
+    return api.page(
+        "content/admin/report.html",
+        top=[(titles.get(r[0]), r[1], r[2], r[3]) for r in top if r[0] in titles],
+        by_partner=by_partner,
+        totals=totals,
+        silent=silent,
+        days=days,
+    )

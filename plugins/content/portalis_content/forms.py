@@ -1,0 +1,218 @@
+"""Forms of the content library. Labels are lazy, so they translate in the viewer's
+language; WTForms' own messages come from its catalogs in the same language."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    Form,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+
+from portalis import api
+
+T = api.Translator("content")
+_ = T.gettext
+_l = T.lazy_gettext
+
+try:  # WTForms >= 3.3 wants SelectChoice objects instead of tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+
+    def SelectChoice(value: Any, label: Any) -> Any:  # type: ignore[no-redef]  # noqa: N802
+        return (value, label)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(value: Any) -> Any:
+    """Strip and drop control characters (PostgreSQL rejects NUL in text)."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value).strip()
+    return value
+
+
+def choices(pairs: Any) -> list[Any]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class _Meta:
+    def get_translations(self, form: object) -> object:
+        from wtforms.i18n import get_translations
+
+        return get_translations([api.current_locale().split("_")[0], "en"])
+
+
+class ContentForm(FlaskForm):
+    class Meta(_Meta):
+        pass
+
+
+def visibility_choices() -> list[Any]:
+    return choices(
+        [
+            ("everyone", _("Everyone in the program")),
+            ("tiers", _("Chosen tiers")),
+            ("partners", _("Chosen partner companies")),
+            ("hidden", _("Hidden (vendor staff only)")),
+        ]
+    )
+
+
+class _AccessFields(ContentForm):
+    program_id = SelectField(_l("Program"), coerce=int, choices=[])
+    folder_id = SelectField(_l("Folder"), coerce=int, choices=[])
+    product = StringField(_l("Product"), filters=[clean], validators=[Optional(), Length(max=100)])
+    tags = StringField(
+        _l("Keywords"),
+        filters=[clean],
+        validators=[Optional(), Length(max=500)],
+        description=_l("Separate them with commas."),
+    )
+    visibility = SelectField(_l("Who may see it"), choices=[], default="everyone")
+    tier_ids = SelectMultipleField(_l("Tiers"), coerce=int, choices=[])
+    partner_ids = SelectMultipleField(_l("Partner companies"), coerce=int, choices=[])
+    publish_at = DateField(_l("Publish on"), validators=[Optional()])
+    expires_at = DateField(_l("Available until"), validators=[Optional()])
+    cobrandable = BooleanField(_l("Co-brand PDF downloads with the partner's details"))
+    thumbnail = FileField(_l("Thumbnail image"))
+
+    def validate_expires_at(self, field: DateField) -> None:
+        if field.data and self.publish_at.data and field.data < self.publish_at.data:
+            raise ValidationError(_("The last day can't be before the publish date."))
+
+    def validate_tier_ids(self, field: SelectMultipleField) -> None:
+        if self.visibility.data == "tiers" and not field.data:
+            raise ValidationError(_("Choose at least one tier."))
+
+    def validate_partner_ids(self, field: SelectMultipleField) -> None:
+        if self.visibility.data == "partners" and not field.data:
+            raise ValidationError(_("Choose at least one partner company."))
+
+
+class ItemForm(_AccessFields):
+    """A new item: its first language and its content, plus where and for whom."""
+
+    kind = SelectField(_l("Type"), choices=[], default="file")
+    language = SelectField(_l("Language"), choices=[])
+    title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(
+        _l("Description"), filters=[clean], validators=[Optional(), Length(max=5000)]
+    )
+    file = FileField(_l("File"))
+    url = StringField(
+        _l("Web address"),
+        filters=[clean],
+        validators=[Optional(), Length(max=2000), URL(require_tld=False)],
+    )
+    body = TextAreaField(
+        _l("Page text"),
+        filters=[clean],
+        validators=[Optional(), Length(max=100_000)],
+        description=_l("Markdown: **bold**, *italic*, # headings, - lists, [links](https://…)."),
+    )
+
+    def validate_url(self, field: StringField) -> None:
+        if self.kind.data == "link":
+            if not field.data:
+                raise ValidationError(_("Enter the web address the link opens."))
+            if not field.data.lower().startswith(("https://", "http://")):
+                raise ValidationError(_("Only http:// and https:// addresses are allowed."))
+
+    def validate_body(self, field: TextAreaField) -> None:
+        if self.kind.data == "page" and not field.data:
+            raise ValidationError(_("Write the page's text."))
+
+
+class EditItemForm(_AccessFields):
+    default_language = SelectField(_l("Default language"), choices=[])
+    remove_thumbnail = BooleanField(_l("Remove the thumbnail"))
+
+
+class TranslationForm(ContentForm):
+    language = SelectField(_l("Language"), choices=[])
+    title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(
+        _l("Description"), filters=[clean], validators=[Optional(), Length(max=5000)]
+    )
+    file = FileField(_l("File"))
+    url = StringField(
+        _l("Web address"),
+        filters=[clean],
+        validators=[Optional(), Length(max=2000), URL(require_tld=False)],
+    )
+    body = TextAreaField(
+        _l("Page text"), filters=[clean], validators=[Optional(), Length(max=100_000)]
+    )
+
+    def validate_url(self, field: StringField) -> None:
+        if field.data and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError(_("Only http:// and https:// addresses are allowed."))
+
+
+class VersionForm(ContentForm):
+    file = FileField(_l("New file"))
+    note = StringField(
+        _l("What changed"), filters=[clean], validators=[Optional(), Length(max=200)]
+    )
+
+
+class FolderForm(ContentForm):
+    name = StringField(_l("Name"), filters=[clean], validators=[DataRequired(), Length(max=200)])
+    parent_id = SelectField(_l("Inside"), coerce=int, choices=[])
+    description = TextAreaField(
+        _l("Description"), filters=[clean], validators=[Optional(), Length(max=2000)]
+    )
+    position = IntegerField(
+        _l("Position"), default=0, validators=[Optional(), NumberRange(min=0, max=10_000)]
+    )
+
+
+class CollectionForm(ContentForm):
+    title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(
+        _l("Description"), filters=[clean], validators=[Optional(), Length(max=2000)]
+    )
+    item_ids = SelectMultipleField(_l("Items"), coerce=int, choices=[])
+    position = IntegerField(
+        _l("Position"), default=0, validators=[Optional(), NumberRange(min=0, max=10_000)]
+    )
+
+
+class ContentSettingsForm(Form):
+    """Program settings of the content library (stored as JSON by the core)."""
+
+    class Meta(_Meta):
+        pass
+
+    max_upload_mb = IntegerField(
+        _l("Largest upload (MB)"),
+        default=20,
+        validators=[NumberRange(min=1, max=2048)],
+        description=_l("Files above this size are refused; the portal's own limit still applies."),
+    )
+    default_visibility = SelectField(
+        _l("Who sees new items by default"),
+        choices=[
+            ("everyone", _l("Everyone in the program")),
+            ("hidden", _l("Hidden (vendor staff only)")),
+        ],
+        default="everyone",
+    )
+    updated_days = IntegerField(
+        _l("Show “New” and “Updated” badges for this many days"),
+        default=30,
+        validators=[NumberRange(min=1, max=365)],
+    )
