@@ -288,6 +288,8 @@ def test_every_route_answers_without_error_for_its_own_users(scene, client_as):
             resp = client.get(url)
             if resp.status_code >= 500:
                 problems.append(f"{user_key}: GET {url} → {resp.status_code}")
-            if re.search(r"Traceback|jinja2\.exceptions", resp.get_data().decode("utf-8", "replace")):
+            if re.search(
+                r"Traceback|jinja2\.exceptions", resp.get_data().decode("utf-8", "replace")
+            ):
                 problems.append(f"{user_key}: GET {url} shows a stack trace")
     assert not problems, "\n".join(problems)

@@ -107,3 +107,17 @@ def test_rq_backend_runs_jobs_through_redis(world, portalis_app, portalis_databa
     finally:
         runner.queue.empty()
         runner.queue.delete(delete_jobs=True)
+
+
+def test_after_commit_jobs_wait_for_the_commit_and_vanish_on_rollback(world):
+    from portalis.jobs import enqueue_after_commit
+
+    with tenant_scope(world.tenant.id):
+        enqueue_after_commit(jobs_sample.record_partners)
+        assert jobs_sample.CALLS == []
+        db.session.commit()
+        assert len(jobs_sample.CALLS) == 1
+        enqueue_after_commit(jobs_sample.record_partners)
+        db.session.rollback()
+        db.session.commit()
+    assert len(jobs_sample.CALLS) == 1

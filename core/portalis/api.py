@@ -17,7 +17,7 @@ from .context import Viewer
 from .db import AwareDateTime, Base, BigId, TenantScoped, db, utcnow
 from .events import emit
 from .i18n import Translator, current_locale, localized, money
-from .jobs import enqueue
+from .jobs import enqueue, enqueue_after_commit
 from .mail import send as send_mail
 from .migrate import run_env as run_migrations_env
 from .models import Partner, Program, ProgramPlugin, Tenant, Tier, User
@@ -148,6 +148,7 @@ __all__ = [
     "current_viewer",
     "emit",
     "enqueue",
+    "enqueue_after_commit",
     "has_permission",
     "hookimpl",
     "is_htmx",

@@ -83,6 +83,55 @@ def enqueue(
     current_app.extensions["portalis_jobs"].submit(spec)
 
 
+_AFTER_COMMIT = "portalis_jobs_after_commit"
+
+
+def enqueue_after_commit(
+    func: str | Callable[..., Any],
+    *,
+    tenant_id: int | None = None,
+    actor_user_id: int | None = None,
+    **kwargs: Any,
+) -> None:
+    """Like :func:`enqueue`, but only once the current transaction commits (and never if
+    it rolls back): for jobs that need to read what the caller is writing."""
+    from .db import db
+
+    spec = JobSpec(
+        _path_of(func),
+        tenant_id if tenant_id is not None else current_tenant_id(),
+        kwargs,
+        actor_user_id,
+    )
+    session = db.session()
+    session.connection()  # begin now, so a rollback is seen and drops the job
+    session.info.setdefault(_AFTER_COMMIT, []).append(spec)
+
+
+def _submit_after_commit(session: Any) -> None:
+    specs = session.info.pop(_AFTER_COMMIT, None)
+    if specs:
+        runner = current_app.extensions["portalis_jobs"]
+        for spec in specs:
+            runner.submit(spec)
+
+
+def _drop_after_rollback(session: Any, previous: Any) -> None:
+    if previous.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+def _listen() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    event.listen(Session, "after_commit", _submit_after_commit)
+    event.listen(Session, "after_soft_rollback", _drop_after_rollback)
+
+
+_listen()
+
+
 def run_spec(app: Flask, spec: JobSpec) -> bool:
     """Run one attempt. Returns True on success; records the failure after the last try."""
     from .models import User

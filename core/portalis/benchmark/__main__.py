@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p_prof = sub.add_parser("profile", help="cProfile one request of a page against seeded data")
     common(p_prof, "large")
-    p_prof.add_argument("--page", default="", help="page name (default: the slowest of the last run)")
+    p_prof.add_argument(
+        "--page", default="", help="page name (default: the slowest of the last run)"
+    )
     p_prof.add_argument("--repeat", type=int, default=20)
 
     sub.add_parser("report", help="rewrite docs/benchmarks.md from benchmarks/results/*.json")

@@ -74,7 +74,9 @@ def create_app(url: str | None = None) -> Flask:
         )
     env = Environment(loader=DictLoader({"page.html": TEMPLATE}), autoescape=select_autoescape())
     template = env.get_template("page.html")
-    nav = [{"url": f"/{n.lower()}", "label": n} for n in ("Dashboard", "Deals", "Content", "Search")]
+    nav = [
+        {"url": f"/{n.lower()}", "label": n} for n in ("Dashboard", "Deals", "Content", "Search")
+    ]
     app = Flask("portalis_floor")
     rng = random.Random()
 
@@ -90,9 +92,7 @@ def create_app(url: str | None = None) -> Flask:
                     .limit(25)
                 )
             )
-            body = template.render(
-                title="Deal registrations", nav=nav, deals=deals, footer="Floor"
-            )
+            body = template.render(title="Deal registrations", nav=nav, deals=deals, footer="Floor")
         return Response(body, mimetype="text/html", headers={"X-SQL-Statements": "1"})
 
     return app

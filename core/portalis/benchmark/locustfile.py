@@ -131,8 +131,12 @@ class _Base(FastHttpUser):
         resp = self.client.get(path, name=name, headers=self._h(), allow_redirects=False)
         if label is not None:
             record(label, name, started, resp, resp.status_code == expect)
-        if (resp.status_code == 302 and expect != 302 and not name.startswith(("_", "sign_in"))
-                and "/login" in (resp.headers.get("Location") or "")):
+        if (
+            resp.status_code == 302
+            and expect != 302
+            and not name.startswith(("_", "sign_in"))
+            and "/login" in (resp.headers.get("Location") or "")
+        ):
             # signed out behind our back: sign in again (not measured) and go on
             self._label = None
             self.sign_in(self.account)
@@ -141,7 +145,9 @@ class _Base(FastHttpUser):
     def post(self, path: str, data: dict[str, Any], name: str, expect: int = 302) -> Any:
         label = self._label
         started = time.perf_counter()
-        resp = self.client.post(path, data=data, name=name, headers=self._h(), allow_redirects=False)
+        resp = self.client.post(
+            path, data=data, name=name, headers=self._h(), allow_redirects=False
+        )
         if label is not None:
             record(label, name, started, resp, resp.status_code == expect)
         return resp

@@ -64,15 +64,61 @@ _LEGAL = {
 }
 
 _SECTOR = {
-    "en": ("Logistics", "Health", "Manufacturing", "Retail Group", "Energy", "Insurance",
-           "Foods", "Financial Services", "Airlines", "Pharmaceuticals", "Telecom", "Media",
-           "Engineering", "Hospitality", "Bank", "Motors", "Capital", "Labs"),
-    "de": ("Maschinenbau", "Logistik", "Versicherungen", "Stadtwerke", "Bäckerei",
-           "Elektrotechnik", "Automobil", "Handelsgesellschaft", "Bank", "Klinikum", "Brauerei"),
-    "fr": ("Logistique", "Assurances", "Transports", "Pharmacie", "Énergie", "Boulangerie",
-           "Télécom", "Banque", "Hôtellerie", "Industries"),
-    "es": ("Logística", "Seguros", "Telecomunicaciones", "Alimentación", "Energía",
-           "Construcciones", "Banco", "Farmacéutica"),
+    "en": (
+        "Logistics",
+        "Health",
+        "Manufacturing",
+        "Retail Group",
+        "Energy",
+        "Insurance",
+        "Foods",
+        "Financial Services",
+        "Airlines",
+        "Pharmaceuticals",
+        "Telecom",
+        "Media",
+        "Engineering",
+        "Hospitality",
+        "Bank",
+        "Motors",
+        "Capital",
+        "Labs",
+    ),
+    "de": (
+        "Maschinenbau",
+        "Logistik",
+        "Versicherungen",
+        "Stadtwerke",
+        "Bäckerei",
+        "Elektrotechnik",
+        "Automobil",
+        "Handelsgesellschaft",
+        "Bank",
+        "Klinikum",
+        "Brauerei",
+    ),
+    "fr": (
+        "Logistique",
+        "Assurances",
+        "Transports",
+        "Pharmacie",
+        "Énergie",
+        "Boulangerie",
+        "Télécom",
+        "Banque",
+        "Hôtellerie",
+        "Industries",
+    ),
+    "es": (
+        "Logística",
+        "Seguros",
+        "Telecomunicaciones",
+        "Alimentación",
+        "Energía",
+        "Construcciones",
+        "Banco",
+        "Farmacéutica",
+    ),
     "pt": ("Logística", "Seguros", "Alimentos", "Energia", "Construtora", "Banco"),
     "it": ("Logistica", "Assicurazioni", "Alimentari", "Energia", "Costruzioni", "Banca"),
     "pl": ("Logistyka", "Ubezpieczenia", "Energetyka", "Budownictwo", "Bank"),
@@ -84,14 +130,62 @@ _FR_PREFIX = ("Société", "Groupe", "Compagnie", "Établissements", "")
 _ES_PREFIX = ("Grupo", "Corporación", "Industrias", "")
 
 _SURNAMES = {
-    "en": ("Smith", "Johnson", "Brown", "Taylor", "Wilson", "Clark", "Walker", "Wright",
-           "Hughes", "Patel", "O'Brien", "Murphy", "Nguyen", "Kim", "Lee", "García"),
-    "de": ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
-           "Schäfer", "Koch", "Großmann", "Wölfl"),
-    "fr": ("Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Laurent", "Girard", "Rousseau",
-           "Beaumont", "Chevalier"),
-    "es": ("García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez",
-           "Pérez", "Núñez", "Ibáñez"),
+    "en": (
+        "Smith",
+        "Johnson",
+        "Brown",
+        "Taylor",
+        "Wilson",
+        "Clark",
+        "Walker",
+        "Wright",
+        "Hughes",
+        "Patel",
+        "O'Brien",
+        "Murphy",
+        "Nguyen",
+        "Kim",
+        "Lee",
+        "García",
+    ),
+    "de": (
+        "Müller",
+        "Schmidt",
+        "Schneider",
+        "Fischer",
+        "Weber",
+        "Meyer",
+        "Wagner",
+        "Becker",
+        "Schäfer",
+        "Koch",
+        "Großmann",
+        "Wölfl",
+    ),
+    "fr": (
+        "Martin",
+        "Bernard",
+        "Dubois",
+        "Lefèvre",
+        "Moreau",
+        "Laurent",
+        "Girard",
+        "Rousseau",
+        "Beaumont",
+        "Chevalier",
+    ),
+    "es": (
+        "García",
+        "Fernández",
+        "González",
+        "Rodríguez",
+        "López",
+        "Martínez",
+        "Sánchez",
+        "Pérez",
+        "Núñez",
+        "Ibáñez",
+    ),
     "pt": ("Silva", "Santos", "Oliveira", "Souza", "Pereira", "Conceição", "Gonçalves"),
     "it": ("Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo"),
     "pl": ("Nowak", "Kowalski", "Wiśniewski", "Wójcik", "Kamiński", "Lewandowski"),
@@ -104,8 +198,22 @@ _SURNAMES = {
     "ar": ("الحربي", "القحطاني", "الشمري", "العتيبي", "المنصوري", "الهاشمي", "حداد"),
 }
 _GIVEN = {
-    "en": ("James", "Mary", "Robert", "Patricia", "Michael", "Jennifer", "David", "Linda",
-           "Priya", "Jordan", "Emma", "Noah", "Olivia", "Liam"),
+    "en": (
+        "James",
+        "Mary",
+        "Robert",
+        "Patricia",
+        "Michael",
+        "Jennifer",
+        "David",
+        "Linda",
+        "Priya",
+        "Jordan",
+        "Emma",
+        "Noah",
+        "Olivia",
+        "Liam",
+    ),
     "de": ("Lukas", "Anna", "Jürgen", "Sabine", "Felix", "Jana", "Matthias", "Käthe"),
     "fr": ("Camille", "Léa", "Hugo", "Chloé", "Théo", "Amélie", "François", "Zoé"),
     "es": ("Sofía", "Mateo", "Lucía", "Martín", "Valentina", "Alejandro", "Begoña"),
@@ -120,28 +228,98 @@ _GIVEN = {
     "ru": ("Александр", "Мария", "Дмитрий", "Анна", "Сергей", "Елена"),
     "ar": ("محمد", "فاطمة", "أحمد", "مريم", "عمر", "ليلى", "يوسف"),
 }
-_ROMAN_GIVEN = ("taro", "hana", "wei", "fang", "minjun", "seoyeon", "alexander", "maria",
-                "mohammed", "fatima", "omar", "layla", "yusuf", "kenji", "misaki")
+_ROMAN_GIVEN = (
+    "taro",
+    "hana",
+    "wei",
+    "fang",
+    "minjun",
+    "seoyeon",
+    "alexander",
+    "maria",
+    "mohammed",
+    "fatima",
+    "omar",
+    "layla",
+    "yusuf",
+    "kenji",
+    "misaki",
+)
 
-_KATAKANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン"
-_JA_SUFFIX = ("商事", "電機", "工業", "システム", "物流", "製作所", "ホールディングス", "銀行", "建設")
+_KATAKANA = (
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン"
+)
+_JA_SUFFIX = (
+    "商事",
+    "電機",
+    "工業",
+    "システム",
+    "物流",
+    "製作所",
+    "ホールディングス",
+    "銀行",
+    "建設",
+)
 _JA_LEGAL = ("株式会社", "有限会社", "")
 _HANZI = "华中国东方长城海天星宇信达恒通盛泰安新鑫隆兴汇金创智联科"
-_ZH_SUFFIX = ("科技有限公司", "集团有限公司", "贸易有限公司", "股份有限公司", "物流有限公司", "银行")
+_ZH_SUFFIX = (
+    "科技有限公司",
+    "集团有限公司",
+    "贸易有限公司",
+    "股份有限公司",
+    "物流有限公司",
+    "银行",
+)
 _HANGUL = "가나다라마바사아자차카타파하한국대성신현우진"
 _KO_SUFFIX = ("전자", "물산", "건설", "시스템", "은행", "통신")
 _KO_LEGAL = ("주식회사", "(주)", "")
 _CYR = {
-    "a": "а", "b": "б", "c": "к", "d": "д", "e": "е", "f": "ф", "g": "г", "i": "и", "k": "к",
-    "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "r": "р", "s": "с", "t": "т", "u": "у",
-    "v": "в", "x": "кс", "z": "з",
+    "a": "а",
+    "b": "б",
+    "c": "к",
+    "d": "д",
+    "e": "е",
+    "f": "ф",
+    "g": "г",
+    "i": "и",
+    "k": "к",
+    "l": "л",
+    "m": "м",
+    "n": "н",
+    "o": "о",
+    "p": "п",
+    "r": "р",
+    "s": "с",
+    "t": "т",
+    "u": "у",
+    "v": "в",
+    "x": "кс",
+    "z": "з",
 }
 _RU_LEGAL = ("ООО", "АО", "ПАО", "")
 _RU_SECTOR = ("Логистика", "Энерго", "Телеком", "Строй", "Банк", "Страхование")
 _AR = {
-    "a": "ا", "b": "ب", "c": "ك", "d": "د", "e": "ي", "f": "ف", "g": "ج", "i": "ي", "k": "ك",
-    "l": "ل", "m": "م", "n": "ن", "o": "و", "p": "ب", "r": "ر", "s": "س", "t": "ت", "u": "و",
-    "v": "ف", "x": "كس", "z": "ز",
+    "a": "ا",
+    "b": "ب",
+    "c": "ك",
+    "d": "د",
+    "e": "ي",
+    "f": "ف",
+    "g": "ج",
+    "i": "ي",
+    "k": "ك",
+    "l": "ل",
+    "m": "م",
+    "n": "ن",
+    "o": "و",
+    "p": "ب",
+    "r": "ر",
+    "s": "س",
+    "t": "ت",
+    "u": "و",
+    "v": "ف",
+    "x": "كس",
+    "z": "ز",
 }
 _AR_PREFIX = ("شركة", "مجموعة", "مؤسسة")
 _AR_SECTOR = ("للتجارة", "للمقاولات", "للخدمات اللوجستية", "القابضة", "للاتصالات")
@@ -194,7 +372,7 @@ def customer(rng: random.Random, serial: int) -> Customer:
         sector = rng.choice(_RU_SECTOR)
         legal = rng.choice(_RU_LEGAL)
         name = f"{legal} «{core}{sector}»".strip() if legal else f"{core}{sector}"
-        variants = (f"{core}{sector}", f"{legal} \"{core}{sector}\"".strip())
+        variants = (f"{core}{sector}", f'{legal} "{core}{sector}"'.strip())
     elif lang == "ar":
         core = "".join(_AR.get(ch, ch) for ch in word)
         name = f"{rng.choice(_AR_PREFIX)} {core} {rng.choice(_AR_SECTOR)}"
@@ -263,8 +441,19 @@ def _ascii(text: str) -> str:
     return "".join(ch for ch in folded.lower() if ch.isalnum() or ch == ".") or "user"
 
 
-_PARTNER_WORDS = ("IT Solutions", "Systems", "Consulting", "Networks", "Cloud Services",
-                  "Digital", "Technologies", "Integration", "Data", "Security", "Managed Services")
+_PARTNER_WORDS = (
+    "IT Solutions",
+    "Systems",
+    "Consulting",
+    "Networks",
+    "Cloud Services",
+    "Digital",
+    "Technologies",
+    "Integration",
+    "Data",
+    "Security",
+    "Managed Services",
+)
 
 
 def partner_company(rng: random.Random, serial: int) -> tuple[str, str, str, str]:

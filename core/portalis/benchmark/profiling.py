@@ -68,7 +68,9 @@ def profile(t: Target, page: str = "", *, repeat: int = 20, top: int = 35) -> in
     resp = client.post("/login", data={"email": account["email"], "password": manifest["password"],
                                        "csrf_token": token.group(1)}, headers={"Host": host})  # fmt: skip
     assert resp.status_code == 302, f"sign-in failed: {resp.status_code}"
-    landing = get("/deals/" if PAGES[page]["who"] == "partner" else "/admin/").get_data(as_text=True)
+    landing = get("/deals/" if PAGES[page]["who"] == "partner" else "/admin/").get_data(
+        as_text=True
+    )
     csrf = re.search(r'"X-CSRFToken":\s*"([^"]+)"', landing)
     targets = iter(manifest["submit_targets"])
     snap = _snapshot(t, manifest) if page in ("deal_submit", "sign_in") else None

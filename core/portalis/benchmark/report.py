@@ -152,9 +152,13 @@ def run_table(r: dict[str, Any], other_scale: dict[str, Any] | None) -> list[str
     for name in ("deal_submit", "search"):
         s = page_stats(r, name, "solo")
         if s:
-            solo.append(f"{PAGES[name]['title']}: p50 {_fmt(s['p50_ms'], 1)} / p95 {_fmt(s['p95_ms'], 1)} ms")
+            solo.append(
+                f"{PAGES[name]['title']}: p50 {_fmt(s['p50_ms'], 1)} / p95 {_fmt(s['p95_ms'], 1)} ms"
+            )
     if solo_floor:
-        solo.append(f"floor: p50 {_fmt(solo_floor.get('p50_ms'), 2)} / p95 {_fmt(solo_floor.get('p95_ms'), 2)} ms")
+        solo.append(
+            f"floor: p50 {_fmt(solo_floor.get('p50_ms'), 2)} / p95 {_fmt(solo_floor.get('p95_ms'), 2)} ms"
+        )
     if solo:
         lines.append("One user at a time (no queueing): " + "; ".join(solo) + ".")
         lines.append("")
@@ -235,7 +239,9 @@ def verdicts(best: dict[tuple[str, str, bool], dict[str, Any]]) -> list[str]:
         b = r.get("budgets", {})
         if "search_solo_p95_ms" not in b:
             return "—"
-        extra = f", backend {b['search_backend_p95_ms']:.1f} ms" if "search_backend_p95_ms" in b else ""
+        extra = (
+            f", backend {b['search_backend_p95_ms']:.1f} ms" if "search_backend_p95_ms" in b else ""
+        )
         return f"{mark(b['search_ok'])} {b['search_solo_p95_ms']:.1f} ms{extra}"
 
     row(f"search p95 ≤ {SEARCH_P95_MS:g} ms (1 user, page)", search)
@@ -259,7 +265,9 @@ def machine(r: dict[str, Any]) -> list[str]:
         f"{m.get('os', '')}, kernel {m.get('kernel', '')}; shared with other work (load average "
         f"{', '.join(f'{x:.2f}' for x in m.get('loadavg_before', []))} before the run) — which is "
         "why every page is reported as a ratio to a floor measured in the same run.",
-        "- **Versions**: " + ", ".join(f"{k} {val}" for k, val in v.items()) + f"; commit {m['git']}.",
+        "- **Versions**: "
+        + ", ".join(f"{k} {val}" for k, val in v.items())
+        + f"; commit {m['git']}.",
         "",
     ]
 

@@ -44,10 +44,18 @@ PAGES: dict[str, dict[str, Any]] = {
     "dashboard": {"who": "partner", "weight": 15, "title": "Partner dashboard"},
     "deal_list": {"who": "partner", "weight": 18, "title": "Deal list"},
     "deal_detail": {"who": "partner", "weight": 18, "title": "Deal detail"},
-    "deal_submit": {"who": "partner", "weight": 5, "title": "Deal submit + conflict check",
-                    "big": True},  # fmt: skip
-    "content_browse": {"who": "partner", "weight": 10, "title": "Content library",
-                       "plugin": "content"},  # fmt: skip
+    "deal_submit": {
+        "who": "partner",
+        "weight": 5,
+        "title": "Deal submit + conflict check",
+        "big": True,
+    },  # fmt: skip
+    "content_browse": {
+        "who": "partner",
+        "weight": 10,
+        "title": "Content library",
+        "plugin": "content",
+    },  # fmt: skip
     "search": {"who": "partner", "weight": 12, "title": "Search (facets, tier filter)"},
     "review_queue": {"who": "vendor", "weight": 8, "title": "Vendor review queue"},
     "review_detail": {"who": "vendor", "weight": 6, "title": "Vendor review detail"},
@@ -95,7 +103,9 @@ class Server:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited ({self.proc.returncode}); see {self.log_path}")
             try:
-                req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers={"Host": host})
+                req = urllib.request.Request(
+                    f"http://127.0.0.1:{self.port}{path}", headers={"Host": host}
+                )
                 with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - localhost
                     if resp.status == 200:
                         # both workers have to import the app: ask a few more times
@@ -229,7 +239,9 @@ def machine_info(t: Target) -> dict[str, Any]:
 
     def sh(*cmd: str) -> str:
         try:
-            return subprocess.run(cmd, capture_output=True, text=True, timeout=10, check=False).stdout.strip()  # noqa: S603
+            return subprocess.run(
+                cmd, capture_output=True, text=True, timeout=10, check=False
+            ).stdout.strip()  # noqa: S603
         except OSError:
             return ""
 
@@ -241,7 +253,10 @@ def machine_info(t: Target) -> dict[str, Any]:
                 break
     except OSError:
         pass
-    versions: dict[str, str] = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+    versions: dict[str, str] = {
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
     for dist in ("flask", "werkzeug", "jinja2", "sqlalchemy", "gunicorn", "locust", "psycopg",
                  "flask-babel", "flask-wtf", "argon2-cffi"):  # fmt: skip
         try:
@@ -382,7 +397,11 @@ def run(t: Target, args: Any) -> int:
     snapshot = _snapshot(t, manifest)
     vendor_weight = sum(s["weight"] for s in pages.values() if s["who"] == "vendor")
     total_weight = sum(s["weight"] for s in pages.values()) or 1
-    mix_vendor = min(users - 1, max(1, round(users * vendor_weight / total_weight))) if vendor_weight and users > 1 else 0
+    mix_vendor = (
+        min(users - 1, max(1, round(users * vendor_weight / total_weight)))
+        if vendor_weight and users > 1
+        else 0
+    )
     phases: list[dict[str, Any]] = []
     for name, spec in pages.items():
         phases.append({"label": f"page:{name}", "page": name, "who": spec["who"], "users": users,
@@ -481,7 +500,9 @@ def _snapshot(t: Target, manifest: dict[str, Any]) -> dict[str, Any]:
     ids = sorted({i for tg in manifest["submit_targets"] for i in tg["existing_ids"]})
     with engine.connect() as conn:
         tables = [n for n in _GROWING if inspect(conn).has_table(n)]
-        max_ids = {n: conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {n}")).scalar() for n in tables}  # noqa: S608
+        max_ids = {
+            n: conn.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {n}")).scalar() for n in tables
+        }  # noqa: S608
         rows = []
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
@@ -507,11 +528,15 @@ def _cleanup(t: Target, snap: dict[str, Any]) -> dict[str, int]:
     with unscoped("benchmark: undo what the load run wrote"), engine.begin() as conn:
         if "deals_registrations" in m:
             top = int(m["deals_registrations"])
-            conn.execute(text(f"DELETE FROM deals_conflicts WHERE deal_id > {top} OR other_deal_id > {top}"))  # noqa: S608
+            conn.execute(
+                text(f"DELETE FROM deals_conflicts WHERE deal_id > {top} OR other_deal_id > {top}")
+            )  # noqa: S608
             for table in ("deals_transitions", "deals_protections", "deals_extension_requests"):
                 conn.execute(text(f"DELETE FROM {table} WHERE deal_id > {top}"))  # noqa: S608
         for table, top in m.items():
-            removed[table] = conn.execute(text(f"DELETE FROM {table} WHERE id > {int(top)}")).rowcount  # noqa: S608
+            removed[table] = conn.execute(
+                text(f"DELETE FROM {table} WHERE id > {int(top)}")
+            ).rowcount  # noqa: S608
         cutoff = snap["started"] - 5
         sessions = conn.execute(text("SELECT id, created_at FROM user_sessions")).all()
         import datetime as dt
@@ -561,12 +586,20 @@ def search_micro(t: Target, manifest: dict[str, Any], n_queries: int = 200) -> d
     engine = create_engine(t.database_url)
     try:
         with engine.connect() as conn:
-            tenant_id = conn.execute(text("SELECT id FROM tenants WHERE slug = :s"), {"s": BENCH_SLUG}).scalar_one()
-            program_id = conn.execute(text("SELECT MIN(id) FROM programs WHERE tenant_id = :t"), {"t": tenant_id}).scalar_one()
-            tier_id = conn.execute(text("SELECT id FROM tiers WHERE program_id = :p AND rank = 2"), {"p": program_id}).scalar_one()
+            tenant_id = conn.execute(
+                text("SELECT id FROM tenants WHERE slug = :s"), {"s": BENCH_SLUG}
+            ).scalar_one()
+            program_id = conn.execute(
+                text("SELECT MIN(id) FROM programs WHERE tenant_id = :t"), {"t": tenant_id}
+            ).scalar_one()
+            tier_id = conn.execute(
+                text("SELECT id FROM tiers WHERE program_id = :p AND rank = 2"), {"p": program_id}
+            ).scalar_one()
             partner_id = conn.execute(text("SELECT MIN(id) FROM partners WHERE program_id = :p AND tier_id = :t"),
                                       {"p": program_id, "t": tier_id}).scalar_one()  # fmt: skip
-            docs = conn.execute(text("SELECT COUNT(*) FROM search_documents WHERE tenant_id = :t"), {"t": tenant_id}).scalar_one()
+            docs = conn.execute(
+                text("SELECT COUNT(*) FROM search_documents WHERE tenant_id = :t"), {"t": tenant_id}
+            ).scalar_one()
         backend = DatabaseBackend(engine)
         viewer = SearchViewer(is_vendor_staff=False, program_id=program_id, tier_id=tier_id,
                               partner_id=partner_id,

@@ -90,7 +90,9 @@ class TenantIds:
 
 
 class Generator:
-    def __init__(self, t: Target, app: Any, *, seed: int = 2026, log: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, t: Target, app: Any, *, seed: int = 2026, log: Callable[[str], None] = print
+    ) -> None:
         from ..db import utcnow
         from ..identity.passwords import hash_password
 
@@ -317,13 +319,19 @@ class Generator:
         for i in range(n_partners):
             pid = self._id("partners")
             name, cc, lang, domain = names.partner_company(rng, pid)
-            program = t.programs[0] if (len(t.programs) == 1 or rng.random() < 0.8) else t.programs[1]
+            program = (
+                t.programs[0] if (len(t.programs) == 1 or rng.random() < 0.8) else t.programs[1]
+            )
             # tier follows size, with noise: the top 5 % Platinum, next 15 % Gold, 30 % Silver
             pct = (rank_of[i] + rng.uniform(-0.1, 0.1) * n_partners) / max(1, n_partners)
             rank = 3 if pct < 0.05 else 2 if pct < 0.20 else 1 if pct < 0.50 else 0
             tier = t.tiers[program][rank]
             roll = rng.random()
-            status = "active" if roll < 0.97 or rank_of[i] < 10 else ("applied" if roll < 0.99 else "suspended")
+            status = (
+                "active"
+                if roll < 0.97 or rank_of[i] < 10
+                else ("applied" if roll < 0.99 else "suspended")
+            )
             L.add("partners", (pid, t.tenant_id, name, status, program, tier, clock.flag(False),
                                cc, f"https://www.{domain}", f"partners@{domain}",
                                f"+{rng.randint(1, 99)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
@@ -429,7 +437,9 @@ class Generator:
         weights = list(itertools.accumulate(len(t.partner_users[p]) for p in partners))
         # customers: a popular-accounts pool (Zipf) and fresh ones nobody else registers
         popular_n = max(20, customers // 8)
-        pop_cum = list(itertools.accumulate(1.0 / (r + popular_n / 300 + 1) for r in range(popular_n)))
+        pop_cum = list(
+            itertools.accumulate(1.0 / (r + popular_n / 300 + 1) for r in range(popular_n))
+        )
         popular: dict[int, names.Customer] = {}
         customer_of: dict[Any, names.Customer] = {}
         serial = itertools.count(1)
@@ -508,7 +518,9 @@ class Generator:
                 biggest_deals += 1
             amount = max(1000, min(50_000_000, int(round(math.exp(rng.gauss(10.8, 1.1)), -2))))
             contact, local = names.person(rng, cust.language)
-            updated = max(x for x in (created, submitted, decided, closed, reminder) if x is not None)
+            updated = max(
+                x for x in (created, submitted, decided, closed, reminder) if x is not None
+            )
             discount = t.discount.get(t.partner_tier[pid], 0) if approved_at is not None else None
             close_basis = submitted or created
             L.add("deals_registrations", (
@@ -523,7 +535,9 @@ class Generator:
                 clock.ts(protected_until), clock.ts(reminder), clock.ts(closed), discount, 0,
                 "1" if submitted is not None else None, 0, 0.0, clock.ts(created), clock.ts(updated),
             ))  # fmt: skip
-            self._history(tid, did, status, creator, owner, reviewer, created, submitted, decided, closed)
+            self._history(
+                tid, did, status, creator, owner, reviewer, created, submitted, decided, closed
+            )
             if status == "approved":
                 for k in _protection_keys(cust.domain, norm, cust.country):
                     L.add("deals_protections", (self._id("deals_protections"), tid, program, k, did,
@@ -536,9 +550,7 @@ class Generator:
                         clock.ts(reminder + 30)))  # fmt: skip
             if status in ACTIVE:
                 assert submitted is not None
-                active_by_customer.setdefault(ckey, []).append(
-                    (submitted, did, pid, spelled, norm)
-                )
+                active_by_customer.setdefault(ckey, []).append((submitted, did, pid, spelled, norm))
                 customer_of[ckey] = cust
             if status in OPEN:
                 open_ids.append(did)
@@ -566,7 +578,9 @@ class Generator:
         add, ts, names_ = self.loader.add, self.clock.ts, self.user_names
         T = "deals_transitions"
 
-        def tr(event: str, frm: str | None, to: str, actor: int | None, at: int, reason: str = "") -> None:
+        def tr(
+            event: str, frm: str | None, to: str, actor: int | None, at: int, reason: str = ""
+        ) -> None:
             label = names_.get(actor, "system") if actor is not None else "system"
             add(T, (self._id(T), tid, did, event, frm, to, reason, actor, label, ts(at)))
 
@@ -579,7 +593,14 @@ class Generator:
         review = submitted + 300
         if status == "withdrawn":
             assert closed is not None
-            tr("withdrawn", "submitted", "withdrawn", owner, closed, "Customer postponed the project.")
+            tr(
+                "withdrawn",
+                "submitted",
+                "withdrawn",
+                owner,
+                closed,
+                "Customer postponed the project.",
+            )
             return
         tr("review_started", "submitted", "under_review", reviewer, review)
         if status == "under_review":
@@ -616,7 +637,11 @@ class Generator:
             for j in range(1, len(members)):
                 sub, did, _pid, _spelled, norm = members[j]
                 for sub_o, other, _p, _s, norm_o in members[max(0, j - 20) : j]:
-                    fields = ["customer_domain", "customer_name"] if norm == norm_o else ["customer_domain"]
+                    fields = (
+                        ["customer_domain", "customer_name"]
+                        if norm == norm_o
+                        else ["customer_domain"]
+                    )
                     L.add("deals_conflicts", (self._id("deals_conflicts"), tid, did, other,
                                               "same_domain", json.dumps(fields), 1.0, "1",
                                               clock.ts(sub)))  # fmt: skip
@@ -634,7 +659,9 @@ class Generator:
             else:
                 raw = self.loader.conn.connection.dbapi_connection
                 with raw.cursor() as cur:  # type: ignore[union-attr]
-                    cur.execute("CREATE TEMP TABLE IF NOT EXISTS bench_cc (n int, s float8, id bigint)")
+                    cur.execute(
+                        "CREATE TEMP TABLE IF NOT EXISTS bench_cc (n int, s float8, id bigint)"
+                    )
                     cur.execute("TRUNCATE bench_cc")
                     with cur.copy("COPY bench_cc (n, s, id) FROM STDIN") as copy:
                         for row in rows:
@@ -684,12 +711,23 @@ class Generator:
                 "kind": "search documents (no content plugin installed)"}  # fmt: skip
 
     @staticmethod
-    def _restrictions(t: TenantIds, d: Any) -> tuple[int, tuple[int, ...] | None, tuple[int, ...] | None]:
-        program = t.programs[0] if d.program_id is None else t.programs[(d.program_id - 1) % len(t.programs)]
+    def _restrictions(
+        t: TenantIds, d: Any
+    ) -> tuple[int, tuple[int, ...] | None, tuple[int, ...] | None]:
+        program = (
+            t.programs[0]
+            if d.program_id is None
+            else t.programs[(d.program_id - 1) % len(t.programs)]
+        )
         tiers = t.tiers[program]
         tier_ids = None if d.tier_ids is None else tuple(tiers[x - 1] for x in d.tier_ids)
-        partner_ids = None if d.partner_ids is None else tuple(
-            sorted({t.partner_ids[(x * 7919) % len(t.partner_ids)] for x in d.partner_ids}))
+        partner_ids = (
+            None
+            if d.partner_ids is None
+            else tuple(
+                sorted({t.partner_ids[(x * 7919) % len(t.partner_ids)] for x in d.partner_ids})
+            )
+        )
         return program, tier_ids, partner_ids  # fmt: skip
 
     def _plain_documents(self, big: TenantIds, smalls: list[TenantIds], docs: list[Any],
@@ -772,7 +810,11 @@ class Generator:
                     visibility = "everyone"
                 updated = Clock.minute(d.updated_at)
                 roll = rng.random()
-                publish = None if roll < 0.93 else (now + rng.randint(1, 30) * 1440 if roll < 0.95 else updated)
+                publish = (
+                    None
+                    if roll < 0.93
+                    else (now + rng.randint(1, 30) * 1440 if roll < 0.95 else updated)
+                )
                 expires = None if rng.random() < 0.95 else now + rng.randint(-60, 90) * 1440
                 live = (publish is None or publish <= now) and (expires is None or expires > now)
                 kind = "page" if rng.random() < 0.8 else "link"
@@ -782,19 +824,33 @@ class Generator:
                                         clock.flag(live and visibility != "hidden"), author,
                                         clock.ts(updated - 1440 * rng.randint(0, 30)), clock.ts(updated)))  # fmt: skip
                 words = d.body.split()
-                url = f"https://docs.example.com/{d.doc_id.replace(':', '-')}" if kind == "link" else ""
-                langs = [d.language] + ([rng.choice(("de", "fr", "ja"))] if rng.random() < 0.1 else [])
+                url = (
+                    f"https://docs.example.com/{d.doc_id.replace(':', '-')}"
+                    if kind == "link"
+                    else ""
+                )
+                langs = [d.language] + (
+                    [rng.choice(("de", "fr", "ja"))] if rng.random() < 0.1 else []
+                )
                 for k, lang in enumerate(dict.fromkeys(langs)):
                     L.add("content_translations", (self._id("content_translations"), t.tenant_id, iid, lang,
                                                    d.title if k == 0 else f"{d.title} ({lang})",
                                                    " ".join(words[:25]), "" if kind == "link" else d.body,
                                                    url, None, clock.ts(updated), clock.ts(updated)))  # fmt: skip
                 for tier in tier_ids or ():
-                    L.add("content_item_tiers", (self._id("content_item_tiers"), t.tenant_id, iid, tier))
+                    L.add(
+                        "content_item_tiers",
+                        (self._id("content_item_tiers"), t.tenant_id, iid, tier),
+                    )
                 for partner in partner_ids or ():
-                    L.add("content_item_partners", (self._id("content_item_partners"), t.tenant_id, iid, partner))
+                    L.add(
+                        "content_item_partners",
+                        (self._id("content_item_partners"), t.tenant_id, iid, partner),
+                    )
                 for tag in dict.fromkeys(d.tags):
-                    L.add("content_item_tags", (self._id("content_item_tags"), t.tenant_id, iid, tag))
+                    L.add(
+                        "content_item_tags", (self._id("content_item_tags"), t.tenant_id, iid, tag)
+                    )
                 n_items += 1
             if first is not None:
                 spans.append((t.tenant_id, first, self.next_id["content_items"]))
@@ -902,7 +958,9 @@ def bench_config(t: Target) -> dict[str, Any]:
     }
 
 
-def seed(t: Target, *, log: Callable[[str], None] = print, seed_value: int = 2026) -> dict[str, Any]:
+def seed(
+    t: Target, *, log: Callable[[str], None] = print, seed_value: int = 2026
+) -> dict[str, Any]:
     from ..app import create_app
     from ..migrate import upgrade
 

@@ -50,7 +50,9 @@ def program_metrics(
     enabled = portal.enabled_plugins_for_program(program_id)
     out: dict[int, dict[str, float]] = {pid: {} for pid in partner_ids}
     for plugin, metric in portal.metric_definitions():
-        if (plugin != "core" and plugin not in enabled) or (only is not None and metric.name not in only):
+        if (plugin != "core" and plugin not in enabled) or (
+            only is not None and metric.name not in only
+        ):
             continue
         values = metric.compute(partner_ids, program_id, now)
         for pid in partner_ids:
