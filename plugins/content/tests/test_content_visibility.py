@@ -161,13 +161,16 @@ def test_audience_count_before_saving(world, client_as):
         assert resp.status_code == 200
         return " ".join(resp.get_data(as_text=True).split())
 
-    assert "4 partner users at 2 companies" in text("&visibility=everyone")
-    assert "2 partner users at 1 company" in text(
-        f"&visibility=tiers&tier_ids={world.tiers['gold'].id}"
-    )
+    everyone = text("&visibility=everyone")
+    assert "4 partner users will be able to see this item." in everyone
+    assert "They work at 2 companies." in everyone
+    gold_only = text(f"&visibility=tiers&tier_ids={world.tiers['gold'].id}")
+    assert "2 partner users will be able to see" in gold_only
+    assert "They work at 1 company." in gold_only
     assert "0 partner users" in text(f"&visibility=tiers&tier_ids={world.tiers['platinum'].id}")
     both = f"&visibility=partners&partner_ids={world.partners['gold'].id}&partner_ids={world.partners['silver'].id}"
-    assert "4 partner users at 2 companies" in text(both)
+    assert "4 partner users will be able to see" in text(both)
+    assert "They work at 2 companies." in text(both)
     assert "only vendor staff" in text("&visibility=hidden")
     # partners may not ask
     assert client_as(world.users["gold_admin"]).get(base).status_code == 404
