@@ -94,6 +94,15 @@ def programs_with_plugin(plugin: str) -> list[int]:
     )
 
 
+def rate_limit(limit: str) -> Any:
+    """Decorator limiting a view per tenant host and client address, e.g. ``"60 per minute"``
+    (Flask-Limiter syntax; Redis-backed when ``REDIS_URL`` is set). Over the limit the
+    viewer gets the translated "Too many attempts" page (429)."""
+    from .web.ratelimit import limiter
+
+    return limiter.limit(limit)
+
+
 def search_index(docs: list[SearchDocument]) -> None:
     """Add or replace documents in the portal search, with the current transaction
     (database backend) or right after it commits (Whoosh). Call it when content changes."""
@@ -163,6 +172,7 @@ __all__ = [
     "plugin_settings",
     "programs_with_plugin",
     "render",
+    "rate_limit",
     "render_block",
     "resolve_text",
     "run_migrations_env",

@@ -13,6 +13,13 @@ run can measure "before" and "after" (``scripts/bench run --experiment NAME``).
     Per-request repeats of per-tenant data: program plugin enablement and settings are
     read up to three times per page. Proposed: memoise ``Portal.enabled_plugins_*`` and
     ``api.plugin_settings`` per request (``g``). Measured here by wrapping them.
+
+``indexes``
+    Indexes the profiles ask for, created on the benchmark database for the run and
+    dropped afterwards: the partner's deal list sorts by ``coalesce(submitted_at,
+    created_at)`` and the nav badge counts statuses of the whole company on every page
+    (an expression index and ``(tenant_id, partner_id, status)``); the library's "recent"
+    list sorts visible items by ``updated_at`` (``(tenant_id, updated_at, id)``).
 """
 
 from __future__ import annotations
@@ -23,7 +30,48 @@ from typing import Any
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 
-EXPERIMENTS = ("sqlite-immediate", "cache-settings")
+EXPERIMENTS = ("sqlite-immediate", "cache-settings", "indexes")
+
+#: name → DDL, for the ``indexes`` experiment (both SQLite and PostgreSQL accept these)
+INDEXES = {
+    "ix_bench_deals_partner_status":
+        "CREATE INDEX ix_bench_deals_partner_status ON deals_registrations "
+        "(tenant_id, partner_id, status)",
+    "ix_bench_deals_partner_listed":
+        "CREATE INDEX ix_bench_deals_partner_listed ON deals_registrations "
+        "(tenant_id, partner_id, coalesce(submitted_at, created_at) DESC, id DESC)",
+    "ix_bench_content_items_recent":
+        "CREATE INDEX ix_bench_content_items_recent ON content_items "
+        "(tenant_id, updated_at DESC, id DESC)",
+}  # fmt: skip
+
+
+def prepare(url: str, chosen: list[str]) -> Any:
+    """Database changes an experiment needs; returns the function that undoes them."""
+    if "indexes" not in chosen:
+        return lambda: None
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(url)
+    made = []
+    with engine.begin() as conn:
+        tables = set(inspect(conn).get_table_names())
+        for name, ddl in INDEXES.items():
+            table = ddl.split(" ON ", 1)[1].split()[0]
+            if table in tables:
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+                conn.exec_driver_sql(ddl)
+                made.append((name, table))
+        for _name, table in made:
+            conn.exec_driver_sql(f"ANALYZE {table}")
+
+    def undo() -> None:
+        with engine.begin() as conn:
+            for name, _table in made:
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        engine.dispose()
+
+    return undo
 
 
 def create_app() -> Flask:

@@ -332,10 +332,10 @@ def portal_env(t: Target, plugins: list[str]) -> dict[str, str]:
 def plan(args: Any, manifest: dict[str, Any]) -> dict[str, Any]:
     quick = bool(args.quick)
     users = max(1, int(args.users))
-    mix_seconds = 15.0 if quick and args.duration == 60.0 else float(args.duration)
-    page_seconds = float(args.page_seconds or (4.0 if quick else max(5.0, mix_seconds / 6)))
-    solo_seconds = 3.0 if quick else max(4.0, page_seconds / 2)
-    floor_seconds = 6.0 if quick else max(8.0, mix_seconds / 4)
+    mix_seconds = 10.0 if quick and args.duration == 60.0 else float(args.duration)
+    page_seconds = float(args.page_seconds or (3.0 if quick else max(5.0, mix_seconds / 6)))
+    solo_seconds = 2.0 if quick else max(4.0, page_seconds / 2)
+    floor_seconds = 4.0 if quick else max(8.0, mix_seconds / 4)
     wanted = [p for p in args.pages.split(",") if p] if args.pages else list(PAGES)
     pages = {
         name: spec
@@ -431,6 +431,9 @@ def run(t: Target, args: Any) -> int:
         "search": manifest["search"],
         "currency": "USD",
     }
+    from .experiments import prepare
+
+    undo_experiment = prepare(t.database_url, experiments)
     app_factory = "portalis.app:create_app()"
     if experiments:
         app_factory = "portalis.benchmark.experiments:create_app()"
@@ -446,6 +449,7 @@ def run(t: Target, args: Any) -> int:
             result["rss_end_mb"] = srv.worker_rss_mb()
     finally:
         cleaned = _cleanup(t, snapshot)
+        undo_experiment()
     result["portal"] = phase_results(raw)
     result["errors"] = raw["errors"]
     result["login_failures"] = raw["login_failures"]

@@ -67,6 +67,8 @@ POOL_PARTNER_USERS = 800
 POOL_SMALL_TENANT_USERS = 200
 POOL_REVIEW_IDS = 2000
 POOL_SUBMIT_TARGETS = 5000
+#: Fewest customers with exactly one active registration the big tenant must have.
+MIN_SUBMIT_TARGETS = 2500
 DETAIL_IDS_PER_USER = 12
 
 
@@ -112,6 +114,7 @@ class Generator:
         self.plugins = [p.info.name for p in app.extensions["portalis"].registry.optional]
         self.manifest: dict[str, Any] = {}
         self._key_cache: dict[str, tuple[str, str]] = {}
+        self.extra_target_deals = 0
 
     def _id(self, table: str) -> int:
         n = self.next_id.get(table, 0) + 1
@@ -198,6 +201,7 @@ class Generator:
                 "review_ids": big_info["open_ids"][:POOL_REVIEW_IDS],
                 "small_tenant_review_ids": small_open,
                 "submit_targets": big_info["targets"],
+                "extra_target_deals": self.extra_target_deals,
                 "timings": self.timings,
             }
         )
@@ -450,7 +454,20 @@ class Generator:
         mix: dict[str, int] = {}
         biggest = max(partners, key=lambda p: len(t.partner_users[p]))
         biggest_deals = 0
-        for _ in range(n):
+        # the load run submits registrations that each conflict with exactly one active
+        # one: a small world has too few such customers, so it gets a few extra recent
+        # submissions of fresh customers (none at large scale, where there are plenty)
+        limit = n
+        i = -1
+        while True:
+            i += 1
+            if i == n and t.slug == BENCH_SLUG:
+                singles = sum(1 for members in active_by_customer.values() if len(members) == 1)
+                limit = n + max(0, MIN_SUBMIT_TARGETS - singles)
+                self.extra_target_deals = limit - n
+            if i >= limit:
+                break
+            forced = i >= n
             did = self._id("deals_registrations")
             pid = partners[bisect.bisect_left(weights, rng.random() * weights[-1])]
             program = t.partner_program[pid]
@@ -461,7 +478,7 @@ class Generator:
             if rng.random() < 0.04 and reviewers:
                 creator = on_behalf = rng.choice(reviewers)
             # customer
-            if rng.random() < 0.35:
+            if rng.random() < 0.35 and not forced:
                 rank = bisect.bisect_left(pop_cum, rng.random() * pop_cum[-1])
                 cust = popular.get(rank)
                 if cust is None:
@@ -476,7 +493,10 @@ class Generator:
             # lifecycle by age: recent = drafts and reviews, old = outcomes
             age = int(1095 * 1440 * rng.random() ** 1.6)
             created = now - age
-            status = _status(rng, age / 1440)
+            if forced:
+                age = rng.randint(60, 10 * 1440)
+                created = now - age
+            status = "submitted" if forced else _status(rng, age / 1440)
             submitted = decided = closed = protected_until = breached = reviewer = None
             approved_at = reminder = None
             if status != "draft":

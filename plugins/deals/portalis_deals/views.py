@@ -344,6 +344,7 @@ def edit(registration_id: int) -> Any:
 
 @route("/check")
 @api.login_required
+@api.rate_limit("120 per minute")  # the hint must not become a way to probe the customer list
 def check() -> Any:
     """htmx: while typing the customer, say whether a registration may already exist.
 
