@@ -178,3 +178,14 @@ def test_tenant_scope_keeps_conflicts_within_the_tenant(world, client_as, regist
     other_partner = world.other["users"]["gold_user"]
     deal_id = register(other_partner)
     assert load(deal_id, tenant=world.other_tenant).conflict_count == 0
+
+
+def test_conflict_hint_is_rate_limited(world, client_as):
+    """The neutral hint must not become a way to walk the vendor's customer list."""
+    client = client_as(world.users["silver_user"])
+    codes = [
+        client.get("/deals/check", query_string={"customer_name": f"probe {i}"}).status_code
+        for i in range(125)
+    ]
+    assert codes[0] == 200
+    assert codes[-1] == 429
