@@ -72,13 +72,23 @@ def plugin_settings(plugin: str, program_id: int) -> dict[str, Any]:
     """A plugin's settings for a program: its declared defaults overlaid with the vendor's."""
     from sqlalchemy import select
 
+    from flask import has_request_context
+
+    cache: dict[tuple[str, int], dict[str, Any]] | None = None
+    if has_request_context():
+        cache = g.setdefault("portalis_plugin_settings", {})
+        if (plugin, program_id) in cache:
+            return dict(cache[(plugin, program_id)])  # one query per request, not per call
     info = current_app.extensions["portalis"].registry.info(plugin)
     row = session.scalars(
         select(ProgramPlugin).where(
             ProgramPlugin.program_id == program_id, ProgramPlugin.plugin == plugin
         )
     ).first()
-    return {**dict(info.settings_defaults), **(row.settings if row else {})}
+    settings = {**dict(info.settings_defaults), **(row.settings if row else {})}
+    if cache is not None:
+        cache[(plugin, program_id)] = settings
+    return dict(settings)
 
 
 def programs_with_plugin(plugin: str) -> list[int]:

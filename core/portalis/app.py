@@ -306,7 +306,7 @@ def _count_statement(
 ) -> None:
     from flask import has_request_context
 
-    if has_request_context():
+    if has_request_context() and statement != "BEGIN":  # BEGIN is implicit on PostgreSQL
         g.sql_statements = g.get("sql_statements", 0) + 1
 
 

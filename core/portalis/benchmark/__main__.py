@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         "--page", default="", help="page name (default: the slowest of the last run)"
     )
     p_prof.add_argument("--repeat", type=int, default=20)
+    p_prof.add_argument("--experiment", default="", help="comma list, as for run")
 
     sub.add_parser("report", help="rewrite docs/benchmarks.md from benchmarks/results/*.json")
 
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "profile":
         from .profiling import profile
 
-        return profile(target(args.scale, args.db), args.page, repeat=args.repeat)
+        return profile(target(args.scale, args.db), args.page, repeat=args.repeat,
+                       experiments=[e for e in args.experiment.split(",") if e])
     if args.command == "report":
         from .report import write_doc
 

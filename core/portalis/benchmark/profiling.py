@@ -43,7 +43,8 @@ def _account(manifest: dict[str, Any], page: str) -> dict[str, Any]:
     return max(admins, key=lambda u: u["partner_users"])
 
 
-def profile(t: Target, page: str = "", *, repeat: int = 20, top: int = 35) -> int:
+def profile(t: Target, page: str = "", *, repeat: int = 20, top: int = 35,
+            experiments: list[str] | None = None) -> int:  # fmt: skip
     from flask import Flask
 
     from ..app import create_app
@@ -55,7 +56,15 @@ def profile(t: Target, page: str = "", *, repeat: int = 20, top: int = 35) -> in
     if page not in PAGES:
         raise SystemExit(f"unknown page {page!r}; one of {', '.join(PAGES)}")
     account = _account(manifest, page)
+    from . import experiments as exp
+
+    experiments = experiments or []
+    undo = exp.prepare(t.database_url, experiments)
     app: Flask = create_app(bench_config(t), instance_path=t.instance, plugins=loadable_plugins())
+    if "sqlite-immediate" in experiments:
+        exp._sqlite_immediate()
+    if "cache-settings" in experiments:
+        exp._cache_settings()
     host = account["host"]
     client = app.test_client()
 
@@ -141,9 +150,11 @@ def profile(t: Target, page: str = "", *, repeat: int = 20, top: int = 35) -> in
     finally:
         if snap is not None:
             _cleanup(t, snap)
+        undo()
 
     out = io.StringIO()
-    out.write(f"# {page} on {t.label}, as {account['role']} of a partner with "
+    out.write(f"# {page} on {t.label}{' with ' + ','.join(experiments) if experiments else ''}, "
+              f"as {account['role']} of a partner with "
               f"{account.get('partner_users', '?')} users ({account['email']})\n")  # fmt: skip
     out.write(f"# {per_request:.1f} ms per request under cProfile ({repeat} requests); "
               f"one request unprofiled {one_ms:.1f} ms, HTTP {r.status_code}, "
@@ -155,7 +166,7 @@ def profile(t: Target, page: str = "", *, repeat: int = 20, top: int = 35) -> in
     stats.sort_stats("cumulative").print_stats(r"portalis|jinja2|sqlalchemy/orm|babel", top)
     stats.sort_stats("tottime").print_stats(top)
     text = out.getvalue()
-    path = t.instance / f"profile-{page}.txt"
+    path = t.instance / f"profile-{page}{''.join('-' + e for e in experiments)}.txt"
     path.write_text(text)
     print(text[:20000])
     print(f"==> full profile in {path}")

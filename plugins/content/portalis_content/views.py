@@ -165,12 +165,16 @@ def library() -> Any:
     recent_items = list(
         api.session.scalars(base.order_by(Item.updated_at.desc(), Item.id.desc()).limit(6))
     )
-    recent = [e for e in entries_for(recent_items) if e.is_new or e.is_updated]
     loose_items = list(
         api.session.scalars(
             base.where(Item.folder_id.is_(None)).order_by(Item.updated_at.desc()).limit(PER_PAGE)
         )
     )
+    # one decoration pass for both lists: the page's statement count stays flat
+    both = list({i.id: i for i in recent_items + loose_items}.values())
+    by_id = {e.item.id: e for e in entries_for(both)}
+    recent = [by_id[i.id] for i in recent_items if by_id[i.id].is_new or by_id[i.id].is_updated]
+    loose = [by_id[i.id] for i in loose_items]
     root_folders = [f for f in folders if f.parent_id is None and counts.get(f.id)]
     return api.page(
         "content/library.html",
@@ -186,7 +190,7 @@ def library() -> Any:
         counts=counts,
         collections=visible_collections(),
         recent=recent,
-        loose=entries_for(loose_items),
+        loose=loose,
     )
 
 
