@@ -272,6 +272,54 @@ def machine(r: dict[str, Any]) -> list[str]:
     ]
 
 
+def experiments_section(results: list[dict[str, Any]], best: dict[tuple[str, str, bool], dict[str, Any]]) -> list[str]:
+    """Before/after tables: each experiment run beside the newest plain run of the same
+    scale and database (same machine, minutes apart; the floor of each run is shown so
+    drift between the two runs can be judged)."""
+    newest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for r in results:
+        if not r.get("experiments") or r.get("quick"):
+            continue
+        key = (r["scale"], r["db"], ",".join(r["experiments"]))
+        if key not in newest or r["started_at"] > newest[key]["started_at"]:
+            newest[key] = r
+    lines: list[str] = []
+    for (scale, db, names), after in sorted(newest.items()):
+        before = best.get((scale, db, False))
+        if before is None:
+            continue
+        fb, fa = floor_of(before), floor_of(after)
+        lines += [
+            f"**{names}** on {scale} · {db} — `{after['_file']}` against `{before['_file']}` "
+            f"(floor {_fmt(fb.get('rps'))} → {_fmt(fa.get('rps'))} req/s).",
+            "",
+            "| page (alone, 8 users) | p50 ms before → after | p95 ms before → after "
+            "| req/s before → after (÷ that run's floor) | SQL before → after | fails before → after |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        labels = [("page", n) for n in PAGES] + [("solo", n) for n in ("deal_submit", "search")]
+        for phase, name in labels:
+            a = page_stats(after, name, phase)
+            b = page_stats(before, name, phase)
+            if a is None or b is None:
+                continue
+            title = PAGES[name]["title"] + (" (1 user)" if phase == "solo" else "")
+            lines.append(
+                f"| {title} | {_fmt(b['p50_ms'])} → {_fmt(a['p50_ms'])} | {_fmt(b['p95_ms'])} → "
+                f"{_fmt(a['p95_ms'])} | {_fmt(b['rps'])} ({_pct(b['rps'], fb)}) → {_fmt(a['rps'])} "
+                f"({_pct(a['rps'], fa)}) | {b['sql_min']}–{b['sql_max']} → "
+                f"{a['sql_min']}–{a['sql_max']} | {b['failures']} → {a['failures']} |"
+            )
+        lines.append("")
+    return lines
+
+
+def _pct(rps: float | None, floor: dict[str, Any]) -> str:
+    if not rps or not floor.get("rps"):
+        return "—"
+    return f"{100 * rps / floor['rps']:.0f} %"
+
+
 def write_doc() -> Path:
     results = load_results()
     best = latest(results)
@@ -290,6 +338,11 @@ def write_doc() -> Path:
             r = best[key]
             other = best.get(("large" if r["scale"] == "small" else "small", r["db"], False))
             body += run_table(r, other)
+        exp = experiments_section(results, best)
+        if exp:
+            body.append("### Proposed fixes, measured (before → after)")
+            body.append("")
+            body += exp
         quick = [r for k, r in best.items() if k[2]]
         for r in quick:
             body.append(f"### Quick run ({r['db']}, {r['elapsed_seconds']:.0f} s)")
