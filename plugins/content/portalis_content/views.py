@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from flask import Blueprint, Response, redirect, request, send_file, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portalis import api
 
@@ -69,12 +69,16 @@ def visible_counts(folders: list[Folder]) -> Counter[int]:
     """Visible items per folder, sub-folders included."""
     parents = {f.id: f.parent_id for f in folders}
     counts: Counter[int] = Counter()
-    for (fid,) in api.session.execute(
-        select(Item.folder_id).where(Item.folder_id.is_not(None), access.visible_clause(viewer()))
+    # counted by the database (one row per folder), then rolled up the tree in Python:
+    # fetching one row per visible item took seconds with 100,000 items
+    for fid, n in api.session.execute(
+        select(Item.folder_id, func.count(Item.id))
+        .where(Item.folder_id.is_not(None), access.visible_clause(viewer()))
+        .group_by(Item.folder_id)
     ):
         hops = 0
         while fid is not None and hops < 50:
-            counts[fid] += 1
+            counts[fid] += n
             fid = parents.get(fid)
             hops += 1
     return counts
