@@ -286,8 +286,8 @@ def experiments_section(results: list[dict[str, Any]], best: dict[tuple[str, str
     lines: list[str] = []
     for (scale, db, names), after in sorted(newest.items()):
         before = best.get((scale, db, False))
-        if before is None:
-            continue
+        if before is None or after["started_at"] < before["started_at"]:
+            continue  # an experiment older than the baseline ran on different code
         fb, fa = floor_of(before), floor_of(after)
         lines += [
             f"**{names}** on {scale} · {db} — `{after['_file']}` against `{before['_file']}` "
