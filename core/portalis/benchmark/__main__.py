@@ -61,8 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "profile":
         from .profiling import profile
 
-        return profile(target(args.scale, args.db), args.page, repeat=args.repeat,
-                       experiments=[e for e in args.experiment.split(",") if e])
+        return profile(
+            target(args.scale, args.db),
+            args.page,
+            repeat=args.repeat,
+            experiments=[e for e in args.experiment.split(",") if e],
+        )
     if args.command == "report":
         from .report import write_doc
 

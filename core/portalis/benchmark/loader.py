@@ -121,7 +121,7 @@ class BulkLoader:
             if name not in columns
             and not c.get("nullable", True)
             and c.get("default") is None
-            and not c.get("autoincrement") is True
+            and c.get("autoincrement") is not True
             and name != "id"
         ]
         if missing:

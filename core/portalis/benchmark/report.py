@@ -272,7 +272,9 @@ def machine(r: dict[str, Any]) -> list[str]:
     ]
 
 
-def experiments_section(results: list[dict[str, Any]], best: dict[tuple[str, str, bool], dict[str, Any]]) -> list[str]:
+def experiments_section(
+    results: list[dict[str, Any]], best: dict[tuple[str, str, bool], dict[str, Any]]
+) -> list[str]:
     """Before/after tables: each experiment run beside the newest plain run of the same
     scale and database (same machine, minutes apart; the floor of each run is shown so
     drift between the two runs can be judged)."""

@@ -879,9 +879,10 @@ class Generator:
         return spans, n_items
 
     def _index_content(self, spans: list[tuple[int, int, int]]) -> int:
+        from sqlalchemy import select
+
         from portalis_content import service as content_service
         from portalis_content.models import Item
-        from sqlalchemy import select
 
         from ..db import db
         from ..search.sql_backend import DatabaseBackend
