@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -188,38 +189,19 @@ def register_cli(app: Flask) -> None:
         "--dry-run", is_flag=True, help="Show who would change tier and why; change nothing."
     )
     def tiers_evaluate(slug: str | None, dry_run: bool) -> None:
-        from .models import Tenant
         from .tiers.evaluation import evaluate_all
 
-        with unscoped("CLI lists tenants to evaluate"):
-            q = select(Tenant.id, Tenant.slug).order_by(Tenant.slug)
-            if slug:
-                q = q.where(Tenant.slug == slug)
-            targets = db.session.execute(q).all()
-        if not targets:
-            raise click.ClickException("no such tenant")
-        for tid, tslug in targets:
-            with (
-                tenant_scope(tid),
-                app.test_request_context(base_url=f"http://{tslug}.{app.config['BASE_DOMAIN']}"),
-            ):
-                results = evaluate_all(dry_run=dry_run)
-                for _pid, decisions in results.items():
-                    for d in decisions:
-                        if d.changes or (d.locked and d.from_tier is not d.to_tier):
-                            frm = d.from_tier.name if d.from_tier else "-"
-                            to = d.to_tier.name if d.to_tier else "-"
-                            verb = (
-                                "locked, stays"
-                                if d.locked
-                                else ("would move" if dry_run else "moved")
-                            )
-                            why = ", ".join(f"{k}={v:g}" for k, v in sorted(d.metrics.items()))
-                            click.echo(f"{tslug}\t{d.partner_name}\t{frm} -> {to}\t{verb}\t{why}")
-                db.session.remove()
-        from .jobs import drain
-
-        drain(app)
+        for _tid, tslug in each_tenant(app, slug):
+            for _pid, decisions in evaluate_all(dry_run=dry_run).items():
+                for d in decisions:
+                    if d.changes or (d.locked and d.from_tier is not d.to_tier):
+                        frm = d.from_tier.name if d.from_tier else "-"
+                        to = d.to_tier.name if d.to_tier else "-"
+                        verb = (
+                            "locked, stays" if d.locked else ("would move" if dry_run else "moved")
+                        )
+                        why = ", ".join(f"{k}={v:g}" for k, v in sorted(d.metrics.items()))
+                        click.echo(f"{tslug}\t{d.partner_name}\t{frm} -> {to}\t{verb}\t{why}")
 
     @app.cli.group("search")
     def search() -> None:
@@ -229,38 +211,21 @@ def register_cli(app: Flask) -> None:
     @click.option("--tenant", "slug", default=None, help="One tenant (default: every tenant).")
     def search_reindex(slug: str | None) -> None:
         """Rebuild the index from every plugin's documents (portalis_search_documents)."""
-        from .models import Tenant
-
         service = app.extensions["portalis_search"]
         portal = app.extensions["portalis"]
-        with unscoped("CLI lists tenants to reindex"):
-            q = select(Tenant.id, Tenant.slug).order_by(Tenant.slug)
-            if slug:
-                q = q.where(Tenant.slug == slug)
-            targets = db.session.execute(q).all()
-        if not targets:
-            raise click.ClickException("no such tenant")
-        for tid, tslug in targets:
-            with (
-                tenant_scope(tid),
-                app.test_request_context(base_url=f"http://{tslug}.{app.config['BASE_DOMAIN']}"),
-            ):
-                docs = [
-                    d
-                    for _p, batch in portal.registry.call_robust(
-                        "portalis_search_documents", None, tid, tenant_id=tid
-                    )
-                    for d in batch
-                ]
-                with click.progressbar(
-                    length=len(docs), label=f"{tslug}: {len(docs)} documents"
-                ) as bar:
-                    service.reindex(tid, docs, progress=bar.update)
-                db.session.commit()
-                db.session.remove()
-        from .jobs import drain
-
-        drain(app)
+        for tid, tslug in each_tenant(app, slug):
+            docs = [
+                d
+                for _p, batch in portal.registry.call_robust(
+                    "portalis_search_documents", None, tid, tenant_id=tid
+                )
+                for d in batch
+            ]
+            with click.progressbar(
+                length=len(docs), label=f"{tslug}: {len(docs)} documents"
+            ) as bar:
+                service.reindex(tid, docs, progress=bar.update)
+            db.session.commit()
 
     @app.cli.command("worker")
     def worker() -> None:
@@ -274,6 +239,29 @@ def register_cli(app: Flask) -> None:
 
     for cmd in current_app_commands(app):
         app.cli.add_command(cmd)
+
+
+def each_tenant(app: Flask, slug: str | None) -> Iterator[tuple[int, str]]:
+    """Yield ``(id, slug)`` for one tenant or all, each inside that tenant's scope and a
+    request context on its host (templates and links work); jobs are drained at the end."""
+    from .jobs import drain
+    from .models import Tenant
+
+    with unscoped("CLI lists the tenants a command acts on"):
+        q = select(Tenant.id, Tenant.slug).order_by(Tenant.slug)
+        if slug:
+            q = q.where(Tenant.slug == slug)
+        targets = db.session.execute(q).all()
+    if not targets:
+        raise click.ClickException("no such tenant")
+    for tid, tslug in targets:
+        with (
+            tenant_scope(tid),
+            app.test_request_context(base_url=f"http://{tslug}.{app.config['BASE_DOMAIN']}"),
+        ):
+            yield tid, tslug
+            db.session.remove()
+    drain(app)
 
 
 def current_app_commands(app: Flask) -> list[Any]:
