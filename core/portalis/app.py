@@ -258,6 +258,10 @@ def _resolve_tenant() -> Any:
     from flask import current_app
 
     g.portal = current_app.extensions["portalis"]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        from .db import write_intent
+
+        g.write_token = write_intent.set(True)
     if request.endpoint == "static" or request.endpoint == "theme_static":
         g.tenant = None
         return
@@ -299,6 +303,11 @@ def _teardown(exc: BaseException | None) -> None:
     token = g.pop("scope_token", None)
     if token is not None:
         _current.reset(token)
+    write = g.pop("write_token", None)
+    if write is not None:
+        from .db import write_intent
+
+        write_intent.reset(write)
 
 
 def _count_statement(

@@ -236,8 +236,15 @@ def _sqlite_pragmas(dbapi_conn: Any, record: Any) -> None:
     cur.close()
 
 
+#: Set for requests that may write (POST…) and for jobs: on SQLite their transactions take
+#: the write lock up front (BEGIN IMMEDIATE). A deferred BEGIN that reads and then writes
+#: fails with "database is locked" when another writer got in between (the benchmark saw
+#: half of all concurrent sign-ins fail); waiting for the lock instead is what we want.
+write_intent: ContextVar[bool] = ContextVar("portalis_write_intent", default=False)
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
 def object_tenant(obj: Any) -> int | None:

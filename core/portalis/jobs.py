@@ -134,9 +134,11 @@ _listen()
 
 def run_spec(app: Flask, spec: JobSpec) -> bool:
     """Run one attempt. Returns True on success; records the failure after the last try."""
+    from .db import write_intent
     from .models import User
 
     spec.attempts += 1
+    write = write_intent.set(True)  # jobs write: take SQLite's write lock up front
     ctx = app.app_context() if not has_app_context() else None
     if ctx:
         ctx.push()
@@ -164,6 +166,7 @@ def run_spec(app: Flask, spec: JobSpec) -> bool:
                     return True  # recorded: do not retry further
                 return False
     finally:
+        write_intent.reset(write)
         if ctx:
             ctx.pop()
 

@@ -26,12 +26,13 @@ import os
 import random
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import gevent
 from locust import FastHttpUser, events, task
 
-CONFIG: dict[str, Any] = json.loads(open(os.environ["BENCH_CONFIG"], encoding="utf-8").read())
+CONFIG: dict[str, Any] = json.loads(Path(os.environ["BENCH_CONFIG"]).read_text(encoding="utf-8"))
 OUT: str = CONFIG["out"]
 PASSWORD: str = CONFIG.get("password", "")
 BIG: str = CONFIG.get("big_tenant", "bench")

@@ -122,7 +122,7 @@ def run_table(r: dict[str, Any], other_scale: dict[str, Any] | None) -> list[str
         f"{r['config']['users']} users on {r['config']['workers']} sync workers, "
         f"pages alone {r['config']['page_seconds']:.0f} s each, mix {r['config']['mix_seconds']:.0f} s.",
         "",
-        "| page | p50 ms | p95 ms | p99 ms | req/s | p95 × floor | req/s ÷ floor | SQL stmts (min–max) "
+        "| page | p50 ms | p95 ms | p99 ms | req/s | p95 × floor | req/s ÷ floor | SQL stmts (min–max, ≤ 15?) "
         "| same SQL at the other scale | fails |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
         f"| *floor* (1 query + Jinja) | {_fmt(floor.get('p50_ms'), 2)} | {_fmt(floor.get('p95_ms'), 2)} "
@@ -145,7 +145,7 @@ def run_table(r: dict[str, Any], other_scale: dict[str, Any] | None) -> list[str
             f"| {spec['title']} | {_fmt(s['p50_ms'], 1)} | {_fmt(s['p95_ms'], 1)} | {_fmt(s['p99_ms'], 1)} "
             f"| {_fmt(s['rps'])} | {_fmt(v.get('p95_ratio'), 2)} {mark(v.get('p95_ok'))} "
             f"| {_fmt((v.get('rps_ratio') or 0) * 100, 0)} % {mark(v.get('rps_ok'))} "
-            f"| {sql} {mark(v.get('sql_ok') and v.get('sql_stable'))} | {same} | {s['failures']} |"
+            f"| {sql} {mark(v.get('sql_ok'))} | {same} | {s['failures']} |"
         )
     lines.append("")
     solo = []
@@ -256,9 +256,12 @@ def _order(best: dict[tuple[str, str, bool], dict[str, Any]]) -> list[tuple[str,
     return sorted(keys, key=lambda k: (k[0] != "large", k[1]))
 
 
-def machine(r: dict[str, Any]) -> list[str]:
+def machine(r: dict[str, Any], others: list[dict[str, Any]] | None = None) -> list[str]:
     m = r["machine"]
-    v = m["versions"]
+    v = dict(m["versions"])
+    for o in others or []:  # e.g. the PostgreSQL server version from a PostgreSQL run
+        for k, val in o["machine"]["versions"].items():
+            v.setdefault(k, val)
     mem = m.get("memory") or [""]
     return [
         f"- **Machine**: {m['nproc']} CPUs (`nproc`), {m['cpu']}; `free -h`: `{mem[0] if mem else ''}`; "
@@ -330,7 +333,7 @@ def write_doc() -> Path:
         body.append("No results yet: run `scripts/bench run`.")
     else:
         newest = max(best.values(), key=lambda r: r["started_at"])
-        body += machine(newest)
+        body += machine(newest, list(best.values()))
         full = _order(best)
         if full:
             body.append("### Budgets")

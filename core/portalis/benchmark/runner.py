@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - the SQL here names this module's own tables and integer ids only.
 """The load run: the floor and the portal under the same gunicorn, driven by locust.
 
 1. The floor (:mod:`.floor`) under gunicorn (sync, 2 workers, 127.0.0.1, a free port),
@@ -17,6 +18,8 @@ Results go to ``benchmarks/results/<time>-<scale>-<db>.json`` and the tables in
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import os
 import platform
@@ -239,11 +242,10 @@ def machine_info(t: Target) -> dict[str, Any]:
 
     def sh(*cmd: str) -> str:
         try:
-            return subprocess.run(
-                cmd, capture_output=True, text=True, timeout=10, check=False
-            ).stdout.strip()  # noqa: S603
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=10, check=False)  # noqa: S603
         except OSError:
             return ""
+        return done.stdout.strip()
 
     cpu = ""
     try:
@@ -259,10 +261,8 @@ def machine_info(t: Target) -> dict[str, Any]:
     }
     for dist in ("flask", "werkzeug", "jinja2", "sqlalchemy", "gunicorn", "locust", "psycopg",
                  "flask-babel", "flask-wtf", "argon2-cffi"):  # fmt: skip
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             versions[dist] = version(dist)
-        except PackageNotFoundError:
-            pass
     if t.db == "postgresql":
         try:
             from sqlalchemy import create_engine, text
@@ -522,7 +522,7 @@ def _snapshot(t: Target, manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cleanup(t: Target, snap: dict[str, Any]) -> dict[str, int]:
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import bindparam, create_engine, text
 
     from ..tenancy import unscoped
 
@@ -542,14 +542,16 @@ def _cleanup(t: Target, snap: dict[str, Any]) -> dict[str, int]:
                 text(f"DELETE FROM {table} WHERE id > {int(top)}")
             ).rowcount  # noqa: S608
         cutoff = snap["started"] - 5
-        sessions = conn.execute(text("SELECT id, created_at FROM user_sessions")).all()
-        import datetime as dt
-
-        stale = [sid for sid, created in sessions
-                 if _epoch(created) >= cutoff]  # fmt: skip
+        stale = [
+            sid
+            for sid, created in conn.execute(text("SELECT id, created_at FROM user_sessions"))
+            if _epoch(created) >= cutoff
+        ]
+        delete_sessions = text("DELETE FROM user_sessions WHERE id IN :ids").bindparams(
+            bindparam("ids", expanding=True)
+        )
         for i in range(0, len(stale), 500):
-            conn.execute(text("DELETE FROM user_sessions WHERE id IN :ids").bindparams(
-                __import__("sqlalchemy").bindparam("ids", expanding=True)), {"ids": stale[i : i + 500]})  # fmt: skip
+            conn.execute(delete_sessions, {"ids": stale[i : i + 500]})
         removed["user_sessions"] = len(stale)
         for did, count, score, updated in snap["summaries"]:
             conn.execute(
@@ -558,15 +560,12 @@ def _cleanup(t: Target, snap: dict[str, Any]) -> dict[str, int]:
                 {"c": count, "s": score, "u": updated, "i": did},
             )  # fmt: skip
         conn.execute(text("UPDATE users SET last_login_at = NULL WHERE last_login_at IS NOT NULL"))
-        del dt
     engine.dispose()
     shutil.rmtree(t.instance / "mail", ignore_errors=True)
     return removed
 
 
 def _epoch(value: Any) -> float:
-    import datetime as dt
-
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None:

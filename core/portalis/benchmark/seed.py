@@ -575,13 +575,12 @@ class Generator:
             if status in OPEN:
                 open_ids.append(did)
             # deals each pool user may open (owner / creator; admins: the company's)
-            if status != "draft" or True:
-                e = by_uid.get((tid, owner))
-                if e is not None and len(e["deal_ids"]) < DETAIL_IDS_PER_USER:
+            e = by_uid.get((tid, owner))
+            if e is not None and len(e["deal_ids"]) < DETAIL_IDS_PER_USER:
+                e["deal_ids"].append(did)
+            for e in by_partner.get((tid, pid), ()):
+                if len(e["deal_ids"]) < DETAIL_IDS_PER_USER and did not in e["deal_ids"]:
                     e["deal_ids"].append(did)
-                for e in by_partner.get((tid, pid), ()):
-                    if len(e["deal_ids"]) < DETAIL_IDS_PER_USER and did not in e["deal_ids"]:
-                        e["deal_ids"].append(did)
         targets = self._conflicts(t, active_by_customer, customer_of)
         rng.shuffle(open_ids)
         return {
@@ -656,7 +655,7 @@ class Generator:
             members.sort()
             for j in range(1, len(members)):
                 sub, did, _pid, _spelled, norm = members[j]
-                for sub_o, other, _p, _s, norm_o in members[max(0, j - 20) : j]:
+                for _sub_o, other, _p, _s, norm_o in members[max(0, j - 20) : j]:
                     fields = (
                         ["customer_domain", "customer_name"]
                         if norm == norm_o

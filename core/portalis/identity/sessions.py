@@ -12,6 +12,7 @@ import secrets
 
 from flask import request, session
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 
 from ..db import db, utcnow
 from ..models import User, UserSession
@@ -56,7 +57,10 @@ def load_user(user_id: str) -> User | None:
     now = utcnow()
     if now - us.last_seen_at > _TOUCH_EVERY:
         us.last_seen_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except OperationalError:  # best effort: a busy SQLite must not fail a page view
+            db.session.rollback()
     return user
 
 
