@@ -23,7 +23,6 @@ from sqlalchemy import (
     MetaData,
     create_engine,
     event,
-    inspect,
 )
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -99,38 +98,32 @@ class TenantScoped:
         )
 
 
-def _tenant_tables() -> set[Any]:
-    return {
-        m.local_table
-        for m in Base.registry.mappers
-        if issubclass(m.class_, TenantScoped) and m.local_table is not None
-    }
+_TENANT_TABLES: tuple[int, frozenset[str]] = (-1, frozenset())
 
 
-_TENANT_TABLES: set[Any] | None = None
-
-
-def tenant_tables() -> set[Any]:
+def tenant_table_names() -> frozenset[str]:
+    """Names of every tenant-scoped table, recomputed whenever a model is added (a plugin
+    imported later must never have its tables missed by the guard)."""
     global _TENANT_TABLES
-    if _TENANT_TABLES is None or len(_TENANT_TABLES) == 0:
-        _TENANT_TABLES = _tenant_tables()
-    return _TENANT_TABLES
-
-
-def reset_tenant_table_cache() -> None:
-    global _TENANT_TABLES
-    _TENANT_TABLES = None
+    count = len(Base.registry.mappers)
+    if _TENANT_TABLES[0] != count:
+        names = frozenset(
+            m.local_table.name
+            for m in Base.registry.mappers
+            if issubclass(m.class_, TenantScoped) and m.local_table is not None
+        )
+        _TENANT_TABLES = (count, names)
+    return _TENANT_TABLES[1]
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_orm_statements(state: ORMExecuteState) -> None:
-    if is_unscoped() or state.execution_options.get("portalis_unscoped"):
+    if is_unscoped():
         return
     tid = current_tenant_id()
     if tid is None:
-        touched = set(find_tables(state.statement, include_joins=True, include_crud=True))
-        touched_names = {getattr(t, "name", None) for t in touched}
-        if any(t.name in touched_names for t in tenant_tables()):
+        touched = find_tables(state.statement, include_joins=True, include_crud=True)
+        if {getattr(t, "name", None) for t in touched} & tenant_table_names():
             raise ScopeError(
                 "query touches a tenant-scoped table outside tenant_scope(); "
                 "use tenant_scope(tenant_id) or, for platform commands, unscoped(reason)"
@@ -245,10 +238,6 @@ write_intent: ContextVar[bool] = ContextVar("portalis_write_intent", default=Fal
 
 def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
-
-
-def object_tenant(obj: Any) -> int | None:
-    return getattr(obj, "tenant_id", None) if inspect(obj, raiseerr=False) else None
 
 
 db = Database()

@@ -95,7 +95,6 @@ def enqueue_after_commit(
 ) -> None:
     """Like :func:`enqueue`, but only once the current transaction commits (and never if
     it rolls back): for jobs that need to read what the caller is writing."""
-    from .db import db
 
     spec = JobSpec(
         _path_of(func),
@@ -279,22 +278,22 @@ class Scheduler:
             ]
             if not due:
                 return 0
+            from sqlalchemy import select
+
             from .models import Tenant
 
             with fresh_session() as session, unscoped("scheduler lists tenants"):
-                tenant_ids = list(session.scalars(db_select_active_tenants(Tenant)))
+                tenant_ids = list(
+                    session.scalars(
+                        select(Tenant.id).where(Tenant.active.is_(True)).order_by(Tenant.id)
+                    )
+                )
             for job in due:
                 self.last_run[job.name] = now
                 for tid in tenant_ids:
                     self.submit(JobSpec(_path_of(job.func), tid, {}))
                     queued += 1
         return queued
-
-
-def db_select_active_tenants(tenant_cls: Any) -> Any:
-    from sqlalchemy import select
-
-    return select(tenant_cls.id).where(tenant_cls.active.is_(True)).order_by(tenant_cls.id)
 
 
 class RQJobs:
@@ -385,7 +384,3 @@ def drain(app: Flask, timeout: float = 10.0) -> None:
     runner = app.extensions["portalis_jobs"]
     if isinstance(runner, ThreadJobs):
         runner.join(timeout)
-
-
-def db_engine_name() -> str:
-    return db.engine.dialect.name if db.engine else "none"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy import select
 
 from .context import Viewer
@@ -130,10 +130,6 @@ class Portal:
 
     def installed_names(self) -> list[str]:
         return [n for n in self.registry.plugins if n != CORE_PLUGIN_NAME]
-
-
-def current_viewer() -> Viewer:
-    return g.viewer  # type: ignore[no-any-return]
 
 
 def flatten(results: Iterable[tuple[str, Any]]) -> list[Any]:

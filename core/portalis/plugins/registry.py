@@ -1,8 +1,9 @@
 """Discovers installed plugins, checks them, and calls their hooks for one program.
 
 All installed plugins are registered once per app (never at runtime); per-program
-enablement is applied when a hook is *called*, with pluggy's ``subset_hook_caller``
-for propagating hooks and a robust loop for display hooks.
+enablement is applied when a hook is *called*: a loop over the implementations that skips
+plugins not enabled for the viewer (robust for display hooks and events), and pluggy's
+``subset_hook_caller`` to call one plugin alone.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from types import ModuleType
 from typing import Any
 
 import pluggy
@@ -107,16 +107,6 @@ class PluginRegistry:
         return self.plugins[name].info
 
     # calling -----------------------------------------------------------------------------
-    def _excluded(self, enabled: Iterable[str]) -> list[Any]:
-        allowed = set(enabled) | {CORE_PLUGIN_NAME}
-        return [p.module for n, p in self.plugins.items() if n not in allowed]
-
-    def gated(self, hook_name: str, enabled: Iterable[str]) -> Any:
-        """A caller for ``hook_name`` that skips plugins not in ``enabled``.
-
-        Exceptions propagate (fail closed)."""
-        return self.pm.subset_hook_caller(hook_name, remove_plugins=self._excluded(enabled))
-
     def call_robust(
         self, hook_name: str, enabled: Iterable[str] | None, log_tenant: int | None, **kwargs: Any
     ) -> Iterator[tuple[str, Any]]:
@@ -158,7 +148,3 @@ class PluginRegistry:
         """Call a hook on one plugin only (e.g. ``portalis_plugin_toggled``)."""
         others = [p.module for n, p in self.plugins.items() if n != plugin]
         return list(self.pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs))
-
-
-def module_of(obj: Any) -> ModuleType | None:
-    return obj if isinstance(obj, ModuleType) else None
