@@ -5,7 +5,6 @@ and downloads it co-branded; a Silver partner searching the same word gets nothi
 from __future__ import annotations
 
 import io
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,38 +12,6 @@ import pytest
 from portalis import api
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def served(tmp_path: Path):
-    from werkzeug.serving import make_server
-
-    from portalis.demo import seed
-    from portalis.migrate import upgrade
-    from portalis.testing.fixtures import build_app
-
-    app = build_app(f"sqlite:///{tmp_path}/e2e.db", tmp_path, JOBS_BACKEND="eager")
-    with app.app_context():
-        upgrade()
-        seed()
-    server = make_server("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, server.server_port
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 def _login(page, base: str, email: str) -> None:
@@ -55,16 +22,13 @@ def _login(page, base: str, email: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def test_search_and_cobranded_download_in_chromium(served, tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
+def test_search_and_cobranded_download_in_chromium(live_portal, chromium):
     from pypdf import PdfReader
 
     from portalis_content.demo import GOLD_ONLY_WORD
 
-    app, port = served
-    base = f"http://acme.localhost:{port}"
+    app = live_portal.app
+    base = live_portal.url("acme").rstrip("/")
     word = GOLD_ONLY_WORD.lower()
     from sqlalchemy import select
 
@@ -77,45 +41,41 @@ def test_search_and_cobranded_download_in_chromium(served, tmp_path):
             ).one()
             gold_name, gold_email = gold_partner.name, gold_partner.contact_email
         api.session.remove()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            # Gold: Contoso Systems
-            ctx = browser.new_context(accept_downloads=True)
-            page = ctx.new_page()
-            _login(page, base, "carl@contoso.example")
-            page.goto(f"{base}/content/")
-            page.fill("#library-q", word)
-            page.press("#library-q", "Enter")
-            page.wait_for_url(lambda url: "/search/" in url)
-            results = page.locator("ol.search-hits")
-            assert results.get_by_text("Gold and Platinum partner price list").count() == 1
-            assert page.locator(".facet-list").count() > 0
-            results.get_by_role("link", name="Gold and Platinum partner price list").click()
-            page.wait_for_url(lambda url: "/content/items/" in url)
-            with page.expect_download() as info:
-                page.get_by_role("link", name="Download co-branded PDF").click()
-            pdf_path = info.value.path()
-            text = "\n".join(
-                p.extract_text() for p in PdfReader(io.BytesIO(Path(pdf_path).read_bytes())).pages
-            )
-            assert gold_name in text
-            assert gold_email in text
-            assert GOLD_ONLY_WORD in text
-            ctx.close()
+    browser = chromium
+    # Gold: Contoso Systems
+    ctx = browser.new_context(accept_downloads=True)
+    page = ctx.new_page()
+    _login(page, base, "carl@contoso.example")
+    page.goto(f"{base}/content/")
+    page.fill("#library-q", word)
+    page.press("#library-q", "Enter")
+    page.wait_for_url(lambda url: "/search/" in url)
+    results = page.locator("ol.search-hits")
+    assert results.get_by_text("Gold and Platinum partner price list").count() == 1
+    assert page.locator(".facet-list").count() > 0
+    results.get_by_role("link", name="Gold and Platinum partner price list").click()
+    page.wait_for_url(lambda url: "/content/items/" in url)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download co-branded PDF").click()
+    pdf_path = info.value.path()
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(Path(pdf_path).read_bytes())).pages
+    )
+    assert gold_name in text
+    assert gold_email in text
+    assert GOLD_ONLY_WORD in text
+    ctx.close()
 
-            # Silver: Tailspin Consulting — same word, nothing at all
-            ctx = browser.new_context()
-            page = ctx.new_page()
-            _login(page, base, "lea@tailspin.example")
-            page.goto(f"{base}/search/?q={word}&f.plugin=content")
-            main = page.locator("main")  # Léa reads the portal in French: check structure
-            assert page.locator("ol.search-hits a.search-hit-title").count() == 0
-            assert page.locator("section.card .card-header h2").inner_text().startswith("0")
-            assert page.locator(".facet-list").count() == 0
-            assert "price list" not in main.inner_text().lower()
-            assert "prix" not in main.inner_text().lower()
-            assert page.locator(f"text={GOLD_ONLY_WORD}").count() == 0
-            ctx.close()
-        finally:
-            browser.close()
+    # Silver: Tailspin Consulting — same word, nothing at all
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    _login(page, base, "lea@tailspin.example")
+    page.goto(f"{base}/search/?q={word}&f.plugin=content")
+    main = page.locator("main")  # Léa reads the portal in French: check structure
+    assert page.locator("ol.search-hits a.search-hit-title").count() == 0
+    assert page.locator("section.card .card-header h2").inner_text().startswith("0")
+    assert page.locator(".facet-list").count() == 0
+    assert "price list" not in main.inner_text().lower()
+    assert "prix" not in main.inner_text().lower()
+    assert page.locator(f"text={GOLD_ONLY_WORD}").count() == 0
+    ctx.close()
