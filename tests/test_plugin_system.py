@@ -249,3 +249,15 @@ def test_post_to_a_plugin_the_viewer_cant_use_is_404_not_a_csrf_error(world, cli
     c = client_as(world.users["gold_user"], app=sample_app)
     assert c.post("/sample/").status_code == 404
     assert c.post("/no-such-route").status_code == 404
+
+
+def test_every_public_api_name_is_documented():
+    import portalis.api as api
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "plugins.md").read_text()
+    undocumented = [
+        n
+        for n in api.__all__
+        if not n.startswith("__") and n != "HOOK_API_VERSION" and f"`{n}" not in doc
+    ]
+    assert undocumented == [], f"add these to docs/plugins.md: {undocumented}"
