@@ -103,6 +103,8 @@ def run_env(context: Any) -> None:
             include_object=include_object,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            # plugins' generated migrations name types through the public API only
+            user_module_prefix=None if name == CORE_PLUGIN_NAME else "portalis.api.",
         )
         with context.begin_transaction():
             context.run_migrations()

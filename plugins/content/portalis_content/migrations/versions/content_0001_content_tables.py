@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import portalis.db
+import portalis.api
 
 
 revision: str = 'content_0001'
@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('created_at', portalis.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portalis.api.AwareDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_content_collections_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_content_collections')),
@@ -41,7 +41,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('created_at', portalis.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portalis.api.AwareDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'parent_id'], ['content_folders.tenant_id', 'content_folders.id'], name=op.f('fk_content_folders_tenant_id_parent_id_content_folders')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_content_folders_tenant_id_tenants'), ondelete='CASCADE'),
@@ -60,15 +60,15 @@ def upgrade() -> None:
     sa.Column('default_language', sa.String(length=16), nullable=False),
     sa.Column('product', sa.String(length=100), nullable=False),
     sa.Column('visibility', sa.String(length=10), nullable=False),
-    sa.Column('publish_at', portalis.db.AwareDateTime(timezone=True), nullable=True),
-    sa.Column('expires_at', portalis.db.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('publish_at', portalis.api.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('expires_at', portalis.api.AwareDateTime(timezone=True), nullable=True),
     sa.Column('cobrandable', sa.Boolean(), nullable=False),
     sa.Column('cobrand_zones', sa.JSON(), nullable=False),
     sa.Column('thumbnail', sa.String(length=40), nullable=True),
     sa.Column('search_live', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', portalis.db.AwareDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', portalis.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portalis.api.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portalis.api.AwareDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'created_by_id'], ['users.tenant_id', 'users.id'], name=op.f('fk_content_items_tenant_id_created_by_id_users')),
     sa.ForeignKeyConstraint(['tenant_id', 'folder_id'], ['content_folders.tenant_id', 'content_folders.id'], name=op.f('fk_content_items_tenant_id_folder_id_content_folders')),
@@ -110,7 +110,7 @@ def upgrade() -> None:
     sa.Column('partner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('cobranded', sa.Boolean(), nullable=False),
-    sa.Column('created_at', portalis.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portalis.api.AwareDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'item_id'], ['content_items.tenant_id', 'content_items.id'], name=op.f('fk_content_downloads_tenant_id_item_id_content_items'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id', 'partner_id'], ['partners.tenant_id', 'partners.id'], name=op.f('fk_content_downloads_tenant_id_partner_id_partners'), ondelete='CASCADE'),
@@ -179,8 +179,8 @@ def upgrade() -> None:
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('url', sa.String(length=2000), nullable=False),
     sa.Column('current_version_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', portalis.db.AwareDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', portalis.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portalis.api.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portalis.api.AwareDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'item_id'], ['content_items.tenant_id', 'content_items.id'], name=op.f('fk_content_translations_tenant_id_item_id_content_items'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_content_translations_tenant_id_tenants'), ondelete='CASCADE'),
@@ -209,7 +209,7 @@ def upgrade() -> None:
     sa.Column('note', sa.String(length=200), nullable=False),
     sa.Column('restored_from', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('created_at', portalis.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', portalis.api.AwareDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'created_by_id'], ['users.tenant_id', 'users.id'], name=op.f('fk_content_versions_tenant_id_created_by_id_users')),
     sa.ForeignKeyConstraint(['tenant_id', 'item_id'], ['content_items.tenant_id', 'content_items.id'], name=op.f('fk_content_versions_tenant_id_item_id_content_items'), ondelete='CASCADE'),
