@@ -33,8 +33,10 @@ from .plugins.contract import (
     resolve_text,
 )
 from .plugins.hookspecs import hookimpl
+from .roles import Role
 from .search import SearchDocument
 from .tenancy import ScopeError, current_tenant_id, tenant_scope, unscoped
+from .transaction import on_commit, on_rollback
 from .web.access import (
     has_permission,
     login_required,
@@ -44,6 +46,7 @@ from .web.access import (
     vendor_admin,
     vendor_staff,
 )
+from .web.converters import valid_id
 from .web.rendering import is_htmx, page, render, render_block
 
 #: The request-local SQLAlchemy session (tenant-scoped inside a request or job).
@@ -148,6 +151,7 @@ __all__ = [
     "PluginInfo",
     "Program",
     "ProgramPlugin",
+    "Role",
     "ScopeError",
     "SearchDocument",
     "Tenant",
@@ -174,6 +178,8 @@ __all__ = [
     "login_required",
     "money",
     "not_found",
+    "on_commit",
+    "on_rollback",
     "page",
     "partner_admin",
     "partner_member",
@@ -193,6 +199,7 @@ __all__ = [
     "tier_benefit",
     "unscoped",
     "utcnow",
+    "valid_id",
     "vendor_admin",
     "vendor_staff",
 ]

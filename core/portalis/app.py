@@ -30,6 +30,7 @@ from .models import Tenant, TenantDomain
 from .plugins.registry import CORE_PLUGIN_NAME, PluginRegistry
 from .portal import Portal
 from .tenancy import _current, _Scope
+from .web.converters import IdConverter
 from .web.rendering import Themes
 
 log = logging.getLogger("portalis")
@@ -59,6 +60,7 @@ def create_app(
         static_folder=str(Path(__file__).parent / "static"),
         template_folder=None,
     )
+    app.url_map.converters["id"] = IdConverter
     app.config.update(cfg)
     app.config["SESSION_COOKIE_NAME"] = "portalis_session"
     app.config["PERMANENT_SESSION_LIFETIME"] = int(cfg["SESSION_LIFETIME_HOURS"]) * 3600

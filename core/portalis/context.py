@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .roles import PARTNER_ROLES, VENDOR_ROLES, Role
+
 
 @dataclass(frozen=True)
 class Viewer:
@@ -11,7 +13,7 @@ class Viewer:
 
     tenant_id: int
     user_id: int | None = None
-    role: str | None = None
+    role: Role | None = None
     partner_id: int | None = None
     program_id: int | None = None
     tier_id: int | None = None
@@ -27,19 +29,19 @@ class Viewer:
 
     @property
     def is_vendor_staff(self) -> bool:
-        return self.role in ("vendor_admin", "channel_manager")
+        return self.role in VENDOR_ROLES
 
     @property
     def is_vendor_admin(self) -> bool:
-        return self.role == "vendor_admin"
+        return self.role == Role.VENDOR_ADMIN
 
     @property
     def is_partner(self) -> bool:
-        return self.role in ("partner_admin", "partner_user")
+        return self.role in PARTNER_ROLES
 
     @property
     def is_partner_admin(self) -> bool:
-        return self.role == "partner_admin"
+        return self.role == Role.PARTNER_ADMIN
 
     def can_use(self, plugin: str) -> bool:
         return plugin in self.enabled_plugins

@@ -9,14 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from .db import db
+from .jobs import enqueue
 from .plugins.contract import Event
 from .tenancy import require_tenant_id
-
-_KEY = "portalis_pending_events"
+from .transaction import on_commit
 
 
 def emit(
@@ -34,9 +32,7 @@ def emit(
         program_id=program_id,
         actor_user_id=actor_user_id if actor_user_id is not None else _actor_id(),
     )
-    session = db.session()
-    session.connection()  # begin the transaction now, so its rollback drops the event
-    session.info.setdefault(_KEY, []).append(ev)
+    on_commit(lambda: enqueue("portalis.events:deliver", tenant_id=ev.tenant_id, event=ev))
     return ev
 
 
@@ -47,22 +43,6 @@ def _actor_id() -> int | None:
         user = getattr(g, "user", None)
         return user.id if user is not None else None
     return None
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    pending = session.info.pop(_KEY, None)
-    if not pending:
-        return
-    from .jobs import enqueue
-
-    for ev in pending:
-        enqueue("portalis.events:deliver", tenant_id=ev.tenant_id, event=ev)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_KEY, None)
 
 
 def deliver(event: Event) -> None:

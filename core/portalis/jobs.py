@@ -27,8 +27,9 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
-from .db import db, fresh_session, utcnow
+from .db import fresh_session, utcnow
 from .tenancy import current_tenant_id, tenant_scope, unscoped
+from .transaction import on_commit
 
 log = logging.getLogger("portalis.jobs")
 
@@ -74,16 +75,17 @@ def enqueue(
     ``func`` must be importable by path (a module-level function), since the RQ backend
     runs it in another process.
     """
-    spec = JobSpec(
-        _path_of(func),
-        tenant_id if tenant_id is not None else current_tenant_id(),
-        kwargs,
-        actor_user_id,
-    )
-    current_app.extensions["portalis_jobs"].submit(spec)
+    current_app.extensions["portalis_jobs"].submit(_spec(func, tenant_id, actor_user_id, kwargs))
 
 
-_AFTER_COMMIT = "portalis_jobs_after_commit"
+def _spec(
+    func: str | Callable[..., Any],
+    tenant_id: int | None,
+    actor_user_id: int | None,
+    kwargs: dict[str, Any],
+) -> JobSpec:
+    tid = tenant_id if tenant_id is not None else current_tenant_id()
+    return JobSpec(_path_of(func), tid, kwargs, actor_user_id)
 
 
 def enqueue_after_commit(
@@ -95,40 +97,9 @@ def enqueue_after_commit(
 ) -> None:
     """Like :func:`enqueue`, but only once the current transaction commits (and never if
     it rolls back): for jobs that need to read what the caller is writing."""
-
-    spec = JobSpec(
-        _path_of(func),
-        tenant_id if tenant_id is not None else current_tenant_id(),
-        kwargs,
-        actor_user_id,
-    )
-    session = db.session()
-    session.connection()  # begin now, so a rollback is seen and drops the job
-    session.info.setdefault(_AFTER_COMMIT, []).append(spec)
-
-
-def _submit_after_commit(session: Any) -> None:
-    specs = session.info.pop(_AFTER_COMMIT, None)
-    if specs:
-        runner = current_app.extensions["portalis_jobs"]
-        for spec in specs:
-            runner.submit(spec)
-
-
-def _drop_after_rollback(session: Any, previous: Any) -> None:
-    if previous.parent is None:
-        session.info.pop(_AFTER_COMMIT, None)
-
-
-def _listen() -> None:
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
-    event.listen(Session, "after_commit", _submit_after_commit)
-    event.listen(Session, "after_soft_rollback", _drop_after_rollback)
-
-
-_listen()
+    spec = _spec(func, tenant_id, actor_user_id, kwargs)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    on_commit(lambda: app.extensions["portalis_jobs"].submit(spec))
 
 
 def run_spec(app: Flask, spec: JobSpec) -> bool:
@@ -309,13 +280,12 @@ class RQJobs:
         self.queue = Queue(self.queue_name, connection=self.redis)
 
     def submit(self, spec: JobSpec) -> None:
-        from rq import Callback, Retry
+        from rq import Retry
 
         self.queue.enqueue(
             rq_entry,
             spec,
             retry=Retry(max=MAX_ATTEMPTS - 1, interval=[2, 8]),
-            on_failure=Callback(rq_failed),
         )
 
     def start(self) -> None:
@@ -337,34 +307,21 @@ def _worker_app() -> Flask:
 _RQ_APP: Flask | None = None
 
 
+class JobRetry(RuntimeError):
+    """Raised to the RQ worker so it schedules the next attempt."""
+
+
 def rq_entry(spec: JobSpec) -> None:
-    """Executed by an RQ worker. Raises so RQ retries; the last failure is recorded."""
-    app = current_app._get_current_object() if has_app_context() else _worker_app()  # type: ignore[attr-defined]
+    """Executed by an RQ worker: the same :func:`run_spec` as every other backend (tenant
+    scope, actor re-check, fresh session, failure record); raising asks RQ to retry."""
     from rq import get_current_job
 
-    job = get_current_job()
-    spec.attempts = (
-        (MAX_ATTEMPTS - 1 - (job.retries_left or 0))
-        if job and job.retries_left is not None
-        else spec.attempts
-    )
-    with app.app_context(), fresh_session() as session:
-        ctx_scope = (
-            tenant_scope(spec.tenant_id) if spec.tenant_id is not None else unscoped("platform job")
-        )
-        with ctx_scope:
-            resolve(spec.func)(**spec.kwargs)
-            session.commit()
-
-
-def rq_failed(job: Any, connection: Any, exc_type: Any, value: BaseException, tb: Any) -> None:
-    if job.retries_left:
-        return
-    spec: JobSpec = job.args[0]
-    spec.attempts = MAX_ATTEMPTS
     app = current_app._get_current_object() if has_app_context() else _worker_app()  # type: ignore[attr-defined]
-    with app.app_context():
-        _record_failure(spec, value)
+    job = get_current_job()
+    if job is not None and job.retries_left is not None:
+        spec.attempts = MAX_ATTEMPTS - 1 - job.retries_left  # run_spec adds this attempt
+    if not run_spec(app, spec):
+        raise JobRetry(f"{spec.func}: attempt {spec.attempts} failed, retrying")
 
 
 def make_runner(app: Flask) -> EagerJobs | ThreadJobs | RQJobs:

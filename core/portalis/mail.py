@@ -11,13 +11,13 @@ from typing import Any
 
 from flask import current_app, g
 from flask_babel import force_locale
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from .db import db, utcnow
+from .jobs import enqueue
 from .models import OutboxMessage, Tenant
 from .tenancy import current_tenant_id
+from .transaction import on_commit
 
 log = logging.getLogger("portalis.mail")
 _KEY = "portalis_mail_pending"
@@ -63,7 +63,11 @@ def send(
         locale=loc,
     )
     db.session.add(message)
-    db.session().info[_KEY] = True
+    tenant_id = current_tenant_id()
+    on_commit(
+        lambda: enqueue("portalis.mail:deliver_pending", tenant_id=tenant_id),
+        key=(_KEY, tenant_id),
+    )
     return message
 
 
@@ -73,14 +77,6 @@ def _tenant() -> Tenant | None:
         return tenant
     tid = current_tenant_id()
     return db.session.get(Tenant, tid) if tid is not None else None
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_KEY, None):
-        from .jobs import enqueue
-
-        enqueue("portalis.mail:deliver_pending", tenant_id=current_tenant_id())
 
 
 def deliver_pending() -> int:

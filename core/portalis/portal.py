@@ -16,6 +16,7 @@ from .db import db
 from .models import Partner, ProgramPlugin, Tier, User
 from .plugins.contract import Event, MetricDefinition, PeriodicJob, Permission
 from .plugins.registry import CORE_PLUGIN_NAME, PluginRegistry
+from .roles import Role
 
 
 class Portal:
@@ -82,13 +83,13 @@ class Portal:
             return Viewer(
                 tenant_id=tenant_id,
                 user_id=user.id,
-                role=user.role,
+                role=Role(user.role),
                 enabled_plugins=self.enabled_plugins_anywhere(),
                 locale=locale,
             )
         partner: Partner | None = user.partner
         if partner is None:
-            return Viewer(tenant_id=tenant_id, user_id=user.id, role=user.role, locale=locale)
+            return Viewer(tenant_id=tenant_id, user_id=user.id, role=Role(user.role), locale=locale)
         rows = (
             db.session.execute(
                 select(ProgramPlugin.plugin, ProgramPlugin.tier_ids, Tier.rank)
@@ -111,7 +112,7 @@ class Portal:
         return Viewer(
             tenant_id=tenant_id,
             user_id=user.id,
-            role=user.role,
+            role=Role(user.role),
             partner_id=partner.id,
             program_id=partner.program_id,
             tier_id=partner.tier_id,

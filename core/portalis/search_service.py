@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from .context import Viewer
 from .db import db
+from .jobs import enqueue
 from .search import SearchDocument, SearchQuery, SearchResults, make_backend
 from .search import Viewer as SearchViewer
+from .transaction import on_commit, on_rollback
 
 _PENDING = "portalis_search_pending"
 
@@ -52,7 +52,7 @@ class SearchService:
         if self.transactional:
             self.backend.index(docs, connection=db.session.connection())  # type: ignore[call-arg]
         else:
-            db.session().info.setdefault(_PENDING, []).append(("index", list(docs)))
+            _after_commit(("index", list(docs)))
 
     def delete(self, tenant_id: int, doc_ids: Sequence[str]) -> None:
         if not doc_ids:
@@ -60,9 +60,7 @@ class SearchService:
         if self.transactional:
             self.backend.delete(tenant_id, doc_ids, connection=db.session.connection())  # type: ignore[call-arg]
         else:
-            db.session().info.setdefault(_PENDING, []).append(
-                ("delete", (tenant_id, list(doc_ids)))
-            )
+            _after_commit(("delete", (tenant_id, list(doc_ids))))
 
     def reindex(
         self,
@@ -145,19 +143,17 @@ def _session_connection() -> Any:
     return db.session.connection() if has_app_context() else None
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        from .jobs import enqueue
+def _after_commit(operation: tuple[str, Any]) -> None:
+    """Queue a Whoosh write for after commit: one job per transaction, operations in order."""
+    session = db.session()
+    pending: list[tuple[str, Any]] = session.info.setdefault(_PENDING, [])
+    pending.append(operation)
 
-        enqueue("portalis.search_service:apply", operations=pending)
+    def submit() -> None:
+        enqueue("portalis.search_service:apply", operations=session.info.pop(_PENDING, []))
 
-
-@sa_event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, previous: Any) -> None:
-    if previous.parent is None:
-        session.info.pop(_PENDING, None)
+    on_commit(submit, key=_PENDING, session=session)
+    on_rollback(lambda: session.info.pop(_PENDING, None), key=_PENDING, session=session)
 
 
 def apply(operations: list[tuple[str, Any]]) -> None:

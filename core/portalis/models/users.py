@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import secrets
 
 from sqlalchemy import ForeignKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, BigId, TenantScoped, utcnow
+from ..roles import Role
 from .partners import Partner
-
-
-class Role(enum.StrEnum):
-    VENDOR_ADMIN = "vendor_admin"
-    CHANNEL_MANAGER = "channel_manager"
-    PARTNER_ADMIN = "partner_admin"
-    PARTNER_USER = "partner_user"
-
-    @property
-    def is_vendor(self) -> bool:
-        return self in (Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER)
 
 
 def _nonce() -> str:

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 from flask import abort, g, redirect, request, url_for
 
+from ..roles import PARTNER_ROLES, VENDOR_ROLES, Role
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -37,10 +39,10 @@ def roles_required(*roles: str) -> Callable[[F], F]:
     return deco
 
 
-vendor_staff = roles_required("vendor_admin", "channel_manager")
-vendor_admin = roles_required("vendor_admin")
-partner_member = roles_required("partner_admin", "partner_user")
-partner_admin = roles_required("partner_admin")
+vendor_staff = roles_required(*VENDOR_ROLES)
+vendor_admin = roles_required(Role.VENDOR_ADMIN)
+partner_member = roles_required(*PARTNER_ROLES)
+partner_admin = roles_required(Role.PARTNER_ADMIN)
 
 
 def has_permission(name: str) -> bool:

@@ -184,7 +184,7 @@ def team_invite() -> Any:
     return page("portal/team.html", members=members, form=form, partner=g.user.partner, status=422)
 
 
-@bp.route("/team/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/team/<id:user_id>/deactivate", methods=["POST"])
 @partner_admin
 def team_deactivate(user_id: int) -> Any:
     member = db.session.get(User, user_id)

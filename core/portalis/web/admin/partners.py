@@ -119,7 +119,7 @@ def get_partner(partner_id: int) -> Partner:
     return partner
 
 
-@bp.route("/partners/<int:partner_id>")
+@bp.route("/partners/<id:partner_id>")
 @vendor_staff
 def partner_detail(partner_id: int) -> Any:
     partner = get_partner(partner_id)
@@ -154,7 +154,7 @@ def partner_detail(partner_id: int) -> Any:
     )
 
 
-@bp.route("/partners/<int:partner_id>/tier", methods=["POST"])
+@bp.route("/partners/<id:partner_id>/tier", methods=["POST"])
 @vendor_staff
 def partner_tier(partner_id: int) -> Any:
     partner = get_partner(partner_id)
@@ -187,7 +187,7 @@ def partner_tier(partner_id: int) -> Any:
     return redirect(url_for("admin.partner_detail", partner_id=partner.id))
 
 
-@bp.route("/partners/<int:partner_id>/status", methods=["POST"])
+@bp.route("/partners/<id:partner_id>/status", methods=["POST"])
 @vendor_staff
 def partner_status(partner_id: int) -> Any:
     partner = get_partner(partner_id)
@@ -224,7 +224,7 @@ def partner_status(partner_id: int) -> Any:
     return redirect(url_for("admin.partner_detail", partner_id=partner.id))
 
 
-@bp.route("/partners/<int:partner_id>/invite", methods=["POST"])
+@bp.route("/partners/<id:partner_id>/invite", methods=["POST"])
 @vendor_staff
 def partner_invite(partner_id: int) -> Any:
     partner = get_partner(partner_id)

@@ -93,7 +93,7 @@ def program_new() -> Any:
     return page("admin/program_form.html", form=form, status=422 if form.errors else 200)
 
 
-@bp.route("/programs/<int:program_id>")
+@bp.route("/programs/<id:program_id>")
 @vendor_staff
 def program_detail(program_id: int) -> Any:
     program = get_program(program_id)
@@ -129,7 +129,7 @@ def program_detail(program_id: int) -> Any:
     )
 
 
-@bp.route("/programs/<int:program_id>/branding", methods=["POST"])
+@bp.route("/programs/<id:program_id>/branding", methods=["POST"])
 @vendor_admin
 def program_branding(program_id: int) -> Any:
     """A program may override the tenant's logo and accent colour for its partners."""
@@ -218,8 +218,8 @@ def _tier_form_save(form: TierForm, tier: Tier, program: Program) -> bool:
     return True
 
 
-@bp.route("/programs/<int:program_id>/tiers/new", methods=["GET", "POST"])
-@bp.route("/programs/<int:program_id>/tiers/<int:tier_id>", methods=["GET", "POST"])
+@bp.route("/programs/<id:program_id>/tiers/new", methods=["GET", "POST"])
+@bp.route("/programs/<id:program_id>/tiers/<id:tier_id>", methods=["GET", "POST"])
 @vendor_admin
 def tier_edit(program_id: int, tier_id: int | None = None) -> Any:
     program = get_program(program_id)
@@ -250,7 +250,7 @@ def tier_edit(program_id: int, tier_id: int | None = None) -> Any:
     )
 
 
-@bp.route("/programs/<int:program_id>/plugins/<name>", methods=["GET", "POST"])
+@bp.route("/programs/<id:program_id>/plugins/<name>", methods=["GET", "POST"])
 @vendor_admin
 def plugin_settings(program_id: int, name: str) -> Any:
     program = get_program(program_id)
@@ -326,7 +326,7 @@ def plugin_settings(program_id: int, name: str) -> Any:
     )
 
 
-@bp.route("/programs/<int:program_id>/evaluate", methods=["GET", "POST"])
+@bp.route("/programs/<id:program_id>/evaluate", methods=["GET", "POST"])
 @vendor_admin
 def evaluate(program_id: int) -> Any:
     """GET previews (dry run: who would move and why); POST applies."""

@@ -47,7 +47,7 @@ def users() -> Any:
     return page("admin/users.html", staff=staff, form=form, status=422 if form.errors else 200)
 
 
-@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@bp.route("/users/<id:user_id>/active", methods=["POST"])
 @vendor_admin
 def user_toggle(user_id: int) -> Any:
     user = db.session.get(User, user_id)

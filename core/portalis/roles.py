@@ -1,0 +1,30 @@
+"""The four roles of a tenant, named in one place.
+
+Roles are fixed (a vendor's staff and a partner company's people); what each role may do
+beyond the built-in pages is granted through permissions (``PluginInfo.permissions``),
+which vendor admins can re-assign per tenant. Compare with these members, never with
+string literals, so a renamed role is a type error rather than a silent denial.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    VENDOR_ADMIN = "vendor_admin"
+    CHANNEL_MANAGER = "channel_manager"
+    PARTNER_ADMIN = "partner_admin"
+    PARTNER_USER = "partner_user"
+
+    @property
+    def is_vendor(self) -> bool:
+        return self in VENDOR_ROLES
+
+    @property
+    def is_partner(self) -> bool:
+        return self in PARTNER_ROLES
+
+
+VENDOR_ROLES: frozenset[Role] = frozenset({Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER})
+PARTNER_ROLES: frozenset[Role] = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_USER})
