@@ -4,6 +4,10 @@ One message domain per distribution: ``portalis`` for the core (sources in
 ``core/portalis``) and the plugin name for each bundled plugin (``plugins/<name>``).
 Catalogs live in ``locales/<lang>/LC_MESSAGES/<domain>.po``; templates in
 ``locales/<domain>.pot``.
+
+Repository tooling, not part of the installed ``portalis`` package: the running portal
+only reads compiled catalogs. A plugin outside this repository uses plain ``pybabel``
+(docs/translating.md, "A plugin of your own").
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from .config import SOURCE_ROOT
-from .i18n import SHIPPED_LOCALES
+from portalis.i18n import SHIPPED_LOCALES
 
+SOURCE_ROOT = Path(__file__).resolve().parents[1]
 LOCALES = SOURCE_ROOT / "locales"
 KEYWORDS = [
     "_",
