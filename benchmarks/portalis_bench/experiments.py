@@ -75,7 +75,7 @@ def prepare(url: str, chosen: list[str]) -> Any:
 
 
 def create_app() -> Flask:
-    from ..app import create_app as core_create_app
+    from portalis.app import create_app as core_create_app
 
     app = core_create_app()
     chosen = [e for e in os.environ.get("BENCH_EXPERIMENTS", "").split(",") if e]
@@ -90,7 +90,7 @@ def create_app() -> Flask:
 
 
 def _sqlite_immediate() -> None:
-    from .. import db as dbmod
+    from portalis import db as dbmod
 
     engine = dbmod.db.engine
     if engine is None or engine.dialect.name != "sqlite":
@@ -106,8 +106,8 @@ def _sqlite_immediate() -> None:
 
 
 def _cache_settings() -> None:
-    from .. import api
-    from ..portal import Portal
+    from portalis import api
+    from portalis.portal import Portal
 
     def per_request(fn: Any, key: str) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -1,4 +1,5 @@
-"""``python -m portalis.benchmark`` (``scripts/bench``): seed, run, profile, report."""
+"""``scripts/bench`` (``PYTHONPATH=benchmarks python -m portalis_bench``): seed, run, profile,
+report, and the search backends on their own."""
 
 from __future__ import annotations
 
@@ -46,6 +47,15 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("report", help="rewrite docs/benchmarks.md from benchmarks/results/*.json")
 
+    p_search = sub.add_parser(
+        "search", help="one search backend alone on synthetic documents (docs/search.md)"
+    )
+    p_search.add_argument("backend", choices=["whoosh", "sqlite", "postgresql"])
+    p_search.add_argument("docs", type=int, nargs="?", default=100_000,
+                          help="synthetic documents to index (default 100000)")  # fmt: skip
+    p_search.add_argument("queries", type=int, nargs="?", default=200,
+                          help="two-word queries to time (default 200)")  # fmt: skip
+
     args = parser.parse_args(argv)
     if args.command == "seed":
         from .seed import seed
@@ -71,6 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         from .report import write_doc
 
         write_doc()
+        return 0
+    if args.command == "search":
+        import json
+
+        from .search import run as search_run
+
+        print(json.dumps(search_run(args.backend, args.docs, args.queries), indent=2))
         return 0
     return 2
 

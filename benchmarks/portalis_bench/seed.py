@@ -18,7 +18,7 @@ hundredth of that. Shapes, not just sizes, are what make a benchmark honest:
   registration protects a customer per program, as the UNIQUE constraint demands;
 * names in Latin scripts with accents and legal forms, Japanese, Chinese, Korean,
   Cyrillic and Arabic (:mod:`.names`);
-* documents reuse :mod:`portalis.search.bench`'s Zipf vocabulary, restricted by tier,
+* documents reuse :mod:`portalis_bench.search`'s Zipf vocabulary, restricted by tier,
   program and partner like real library items.
 
 Everything is bulk-loaded (:mod:`.loader`) after the real migrations, inside
@@ -95,8 +95,8 @@ class Generator:
     def __init__(
         self, t: Target, app: Any, *, seed: int = 2026, log: Callable[[str], None] = print
     ) -> None:
-        from ..db import utcnow
-        from ..identity.passwords import hash_password
+        from portalis.api import utcnow
+        from portalis.identity.passwords import hash_password
 
         self.t = t
         self.app = app
@@ -127,7 +127,7 @@ class Generator:
 
     # -- entry point ---------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
-        from ..tenancy import unscoped
+        from portalis.api import unscoped
 
         scale = self.t.scale
         with unscoped("benchmark bulk load: the generator writes every tenant's rows"):
@@ -209,8 +209,8 @@ class Generator:
 
     # -- tenants, programs, tiers, plugin enablement (ORM: a few hundred rows) ------------
     def _tenant(self, slug: str, name: str, programs: int) -> TenantIds:
-        from ..db import db
-        from ..models import Program, ProgramPlugin, Tenant, Tier
+        from portalis.db import db
+        from portalis.models import Program, ProgramPlugin, Tenant, Tier
 
         portal = self.app.extensions["portalis"]
         tenant = Tenant(
@@ -418,18 +418,9 @@ class Generator:
         if hit is None:
             from portalis_deals import conflicts
 
+            # the deals plugin's public functions, so the stored keys are what it computes
             normalized = conflicts.normalize_company_name(name)
-            split = getattr(conflicts, "_split_name", None)
-            if split is not None:
-                # name_block_key() without normalising a second time (half the cost of a
-                # million names); checked against the public function now and then
-                core, _rest = split(normalized)
-                key = (core or normalized).replace(" ", "")[:4]
-                if len(self._key_cache) % 997 == 0 and key != conflicts.name_block_key(name):
-                    raise RuntimeError(f"name key shortcut disagrees for {name!r}")
-            else:
-                key = conflicts.name_block_key(name)
-            hit = (key, normalized.replace(" ", ""))
+            hit = (conflicts.name_block_key(name), normalized.replace(" ", ""))
             self._key_cache[name] = hit
         return hit
 
@@ -709,16 +700,16 @@ class Generator:
     # -- searchable documents ------------------------------------------------------------
     def _documents(self, big: TenantIds, smalls: list[TenantIds]) -> dict[str, Any]:
         """Content-library items (when the content plugin is installed) or plain search
-        documents, with :mod:`portalis.search.bench`'s Zipf vocabulary, restricted by tier,
+        documents, with :mod:`portalis_bench.search`'s Zipf vocabulary, restricted by tier,
         program and partner like real library items. The index is written through the
         search backend itself, from the plugin's own ``documents()`` when there is one, so
         it is exactly what the app would build."""
-        from ..search import bench
+        from . import search as bench
 
         n_big = self.t.scale.documents
         n_small = self.t.scale.small_documents
         docs, vocab, _cum = bench.generate_documents(max(n_big, n_small), seed=42)
-        queries = bench._queries(random.Random(43), vocab, 200)
+        queries = bench.queries(random.Random(43), vocab, 200)
         search = {"queries": queries, "facets": list(bench.TYPES), "products": list(bench.PRODUCTS)}
         if "content" in self.plugins:
             spans, items = self._content(big, smalls, docs, n_big, n_small)
@@ -751,7 +742,7 @@ class Generator:
 
     def _plain_documents(self, big: TenantIds, smalls: list[TenantIds], docs: list[Any],
                          n_big: int, n_small: int) -> int:  # fmt: skip
-        from ..search.sql_backend import DatabaseBackend
+        from portalis.search.sql_backend import DatabaseBackend
 
         backend = DatabaseBackend(self.loader.engine)
 
@@ -880,12 +871,11 @@ class Generator:
     def _index_content(self, spans: list[tuple[int, int, int]]) -> int:
         from sqlalchemy import select
 
+        from portalis.api import tenant_scope
+        from portalis.db import db
+        from portalis.search.sql_backend import DatabaseBackend
         from portalis_content import service as content_service
         from portalis_content.models import Item
-
-        from ..db import db
-        from ..search.sql_backend import DatabaseBackend
-        from ..tenancy import tenant_scope
 
         started = time.perf_counter()
         backend = DatabaseBackend(self.loader.engine)
@@ -981,8 +971,8 @@ def bench_config(t: Target) -> dict[str, Any]:
 def seed(
     t: Target, *, log: Callable[[str], None] = print, seed_value: int = 2026
 ) -> dict[str, Any]:
-    from ..app import create_app
-    from ..migrate import upgrade
+    from portalis.app import create_app
+    from portalis.migrate import upgrade
 
     started = time.perf_counter()
     plugins = loadable_plugins()
@@ -1000,7 +990,7 @@ def seed(
             manifest = gen.run()
         finally:
             gen.loader.close()
-        from ..db import db
+        from portalis.db import db
 
         db.remove()
     manifest["timings"]["total"] = round(time.perf_counter() - started, 1)

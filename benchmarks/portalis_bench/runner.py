@@ -9,7 +9,7 @@
    the weighted mix. Worker RSS is read from ``/proc`` at the end.
 3. What the run wrote (registrations, conflicts, sessions, mail) is removed again so the
    next run starts from the same data.
-4. The search backend on its own (``portalis.search.bench``'s queries and percentile,
+4. The search backend on its own (``portalis_bench.search``'s queries and percentile,
    against the seeded index, as a tier-2 partner with facets).
 
 Results go to ``benchmarks/results/<time>-<scale>-<db>.json`` and the tables in
@@ -35,10 +35,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from ..config import SOURCE_ROOT
-from . import BENCH_SLUG, Target, loadable_plugins
+from . import BENCH_SLUG, REPO_ROOT, Target, loadable_plugins
+from .search import percentile
 
-RESULTS_DIR = SOURCE_ROOT / "benchmarks" / "results"
+RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 
 #: page → who requests it and its weight in the mix (requests per 100)
@@ -89,13 +89,17 @@ class Server:
             "--bind", f"127.0.0.1:{self.port}", "--timeout", "120",
             "--log-level", "warning", "--backlog", "2048", app,
         ]  # fmt: skip
-        self.env = env
+        # the app factories of this package (floor, experiments) import as portalis_bench.*
+        path = os.pathsep.join(
+            x for x in (str(REPO_ROOT / "benchmarks"), env.get("PYTHONPATH")) if x
+        )
+        self.env = {**env, "PYTHONPATH": path}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
-            self.cmd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, cwd=SOURCE_ROOT
+            self.cmd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
         )
         return self
 
@@ -190,12 +194,6 @@ def run_locust(config: dict[str, Any], port: int, workdir: Path, name: str) -> d
 # --- statistics ---------------------------------------------------------------------------
 
 
-def percentile(values: list[float], pct: float) -> float:
-    from ..search.bench import _percentile
-
-    return _percentile(values, pct)
-
-
 def summarize(rec: dict[str, Any], seconds: float) -> dict[str, Any]:
     ms = rec["ms"]
     sql = rec["sql"]
@@ -273,8 +271,8 @@ def machine_info(t: Target) -> dict[str, Any]:
             engine.dispose()
         except Exception:  # noqa: BLE001, S110 - the version is informative only
             pass
-    commit = sh("git", "-C", str(SOURCE_ROOT), "rev-parse", "--short", "HEAD")
-    dirty = bool(sh("git", "-C", str(SOURCE_ROOT), "status", "--porcelain"))
+    commit = sh("git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD")
+    dirty = bool(sh("git", "-C", str(REPO_ROOT), "status", "--porcelain"))
     return {
         "nproc": os.cpu_count(),
         "cpu": cpu,
@@ -377,7 +375,7 @@ def run(t: Target, args: Any) -> int:
 
     # 1. the floor -------------------------------------------------------------------------
     floor_env = {**env, "BENCH_FLOOR_DATABASE_URL": t.database_url}
-    with Server("portalis.benchmark.floor:create_app()", floor_env, args.workers,
+    with Server("portalis_bench.floor:create_app()", floor_env, args.workers,
                 workdir / "gunicorn-floor.log") as srv:  # fmt: skip
         srv.wait_ready("localhost", "/")
         _log(f"    floor on :{srv.port}")
@@ -436,7 +434,7 @@ def run(t: Target, args: Any) -> int:
     undo_experiment = prepare(t.database_url, experiments)
     app_factory = "portalis.app:create_app()"
     if experiments:
-        app_factory = "portalis.benchmark.experiments:create_app()"
+        app_factory = "portalis_bench.experiments:create_app()"
         env["BENCH_EXPERIMENTS"] = ",".join(experiments)
     try:
         with Server(app_factory, env, args.workers,
@@ -479,7 +477,7 @@ def run(t: Target, args: Any) -> int:
     suffix = ("-quick" if p["quick"] else "") + "".join(f"-{e}" for e in experiments)
     path = RESULTS_DIR / f"{stamp}-{t.label}{suffix}.json"
     path.write_text(json.dumps(result, indent=1, ensure_ascii=False))
-    _log(f"==> {path.relative_to(SOURCE_ROOT)} ({result['elapsed_seconds']:.0f} s)")
+    _log(f"==> {path.relative_to(REPO_ROOT)} ({result['elapsed_seconds']:.0f} s)")
     if not args.no_doc:
         write_doc()
     if result["errors"] or result["login_failures"]:
@@ -524,7 +522,7 @@ def _snapshot(t: Target, manifest: dict[str, Any]) -> dict[str, Any]:
 def _cleanup(t: Target, snap: dict[str, Any]) -> dict[str, int]:
     from sqlalchemy import bindparam, create_engine, text
 
-    from ..tenancy import unscoped
+    from portalis.api import unscoped
 
     removed: dict[str, int] = {}
     engine = create_engine(t.database_url)
@@ -577,14 +575,14 @@ def _epoch(value: Any) -> float:
 
 
 def search_micro(t: Target, manifest: dict[str, Any], n_queries: int = 200) -> dict[str, Any]:
-    """``portalis.search.bench``'s measurement against the seeded index: two-word AND
+    """``portalis_bench.search``'s measurement against the seeded index: two-word AND
     queries as a partner of the program's third tier, facets counted, visibility filtered
     inside the engine; then the same with a product facet chosen."""
     from sqlalchemy import create_engine, text
 
-    from ..search import SearchQuery
-    from ..search import Viewer as SearchViewer
-    from ..search.sql_backend import DatabaseBackend
+    from portalis.search import SearchQuery
+    from portalis.search import Viewer as SearchViewer
+    from portalis.search.sql_backend import DatabaseBackend
 
     engine = create_engine(t.database_url)
     try:

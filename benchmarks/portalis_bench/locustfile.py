@@ -1,4 +1,4 @@
-"""Simulated portal users for locust (headless), driven by :mod:`portalis.benchmark.runner`.
+"""Simulated portal users for locust (headless), driven by :mod:`portalis_bench.runner`.
 
 Each simulated user signs in as a distinct generated account (partner admins and users of
 every tier, vendor admins and channel managers, on the big tenant and on small ones),

@@ -47,7 +47,8 @@ def profile(t: Target, page: str = "", *, repeat: int = 20, top: int = 35,
             experiments: list[str] | None = None) -> int:  # fmt: skip
     from flask import Flask
 
-    from ..app import create_app
+    from portalis.app import create_app
+
     from .runner import PAGES, _cleanup, _snapshot
     from .seed import bench_config
 
@@ -120,7 +121,7 @@ def profile(t: Target, page: str = "", *, repeat: int = 20, top: int = 35,
         # one request with every statement timed
         from sqlalchemy import event
 
-        from ..db import db
+        from portalis.db import db
 
         statements: list[tuple[float, str]] = []
         starts: list[float] = []

@@ -6,7 +6,7 @@ of one partner, newest first, on ``ix_deals_registrations_partner``), rendered w
 Jinja template of about the size of a portal page's table. Served by the same gunicorn
 configuration as the portal in the same run, so every page is reported as a ratio to it:
 
-    gunicorn -w 2 -k sync 'portalis.benchmark.floor:create_app()'
+    gunicorn -w 2 -k sync 'portalis_bench.floor:create_app()'
 
 Reads ``PORTALIS_DATABASE_URL`` (or ``BENCH_FLOOR_DATABASE_URL``).
 """

@@ -6,7 +6,10 @@
     scripts/bench report
 
 See docs/benchmarks.md for what is measured, the budgets and the latest figures. This
-package is a tool, not part of a running portal: nothing in the app imports it.
+package is repository tooling, not part of the installed ``portalis`` distribution:
+``scripts/bench`` runs it with ``PYTHONPATH=benchmarks``. It may use the bundled plugins'
+public modules (it seeds their tables), the core's public API, and the core internals a
+bulk loader needs (``create_app``, migrations, the ORM session).
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import SOURCE_ROOT
+#: The checkout this package sits in (``benchmarks/portalis_bench/`` → the repository).
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 __all__ = ["SCALES", "Scale", "Target", "target"]
 
@@ -74,7 +78,7 @@ def target(scale: str, db: str) -> Target:
         raise SystemExit(f"unknown scale {scale!r} (small, large)")
     if db not in DATABASES:
         raise SystemExit(f"unknown database {db!r} (sqlite, postgresql)")
-    root = Path(os.environ.get("PORTALIS_BENCH_DIR", SOURCE_ROOT / "instance"))
+    root = Path(os.environ.get("PORTALIS_BENCH_DIR", REPO_ROOT / "instance"))
     instance = (root / f"bench-{scale}-{db}").resolve()
     if db == "sqlite":
         url = f"sqlite:///{instance / 'portalis.db'}"
@@ -90,7 +94,7 @@ def loadable_plugins() -> list[str]:
     benchmark; the report lists which plugins were loaded."""
     from importlib.metadata import entry_points
 
-    from ..plugins.registry import ENTRY_POINT_GROUP
+    from portalis.plugins.registry import ENTRY_POINT_GROUP
 
     names = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):

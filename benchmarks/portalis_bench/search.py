@@ -11,17 +11,15 @@ partner of one tier would send it, so the visibility filter (tenant, plugin,
 audience, program, tier, partner) and the facet counts are always part of
 the measured time.
 
-    python -m portalis.search.bench whoosh 5000
+    scripts/bench search whoosh 5000
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -32,7 +30,7 @@ from typing import Any
 
 from portalis.search.documents import Audience, SearchDocument, SearchQuery, Viewer
 
-__all__ = ["generate_documents", "run"]
+__all__ = ["generate_documents", "percentile", "queries", "run"]
 
 VOCABULARY = 20_000
 ZIPF_S = 1.07
@@ -101,13 +99,13 @@ def generate_documents(
     return docs, vocab, cum
 
 
-def _queries(rng: random.Random, vocab: list[str], n: int) -> list[str]:
+def queries(rng: random.Random, vocab: list[str], n: int) -> list[str]:
     """Two-word AND queries from the frequent-but-not-stopword band."""
     band = vocab[10:2000]
     return [" ".join(rng.sample(band, 2)) for _ in range(n)]
 
 
-def _percentile(values: list[float], pct: float) -> float:
+def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return 0.0
@@ -215,7 +213,7 @@ def run(
     """
     docs, vocab, _cum = generate_documents(n_docs, seed)
     rng = random.Random(seed + 1)
-    queries = _queries(rng, vocab, n_queries)
+    query_texts = queries(rng, vocab, n_queries)
     prefixes = [rng.choice(vocab[:5000])[: rng.randint(2, 4)] for _ in range(n_queries)]
     viewer = Viewer(
         is_vendor_staff=False,
@@ -244,21 +242,21 @@ def run(
             maintenance_seconds = round(time.perf_counter() - started, 3)
 
         first = time.perf_counter()
-        backend.search(SearchQuery(TENANT, queries[0], viewer))
+        backend.search(SearchQuery(TENANT, query_texts[0], viewer))
         first_ms = (time.perf_counter() - first) * 1000
-        for text_ in queries[:10]:  # warm caches, as a running server would be
+        for text_ in query_texts[:10]:  # warm caches, as a running server would be
             backend.search(SearchQuery(TENANT, text_, viewer))
 
         latencies: list[float] = []
         totals: list[int] = []
-        for text_ in queries:
+        for text_ in query_texts:
             t0 = time.perf_counter()
             results = backend.search(SearchQuery(TENANT, text_, viewer))
             latencies.append((time.perf_counter() - t0) * 1000)
             totals.append(results.total)
 
         date_latencies: list[float] = []
-        for text_ in queries[: max(1, n_queries // 4)]:
+        for text_ in query_texts[: max(1, n_queries // 4)]:
             t0 = time.perf_counter()
             backend.search(SearchQuery(TENANT, text_.split()[0], viewer, sort="date"))
             date_latencies.append((time.perf_counter() - t0) * 1000)
@@ -278,14 +276,14 @@ def run(
             "docs_per_sec": round(n_docs / index_seconds, 1) if index_seconds else None,
             "maintenance_seconds": maintenance_seconds,
             "first_query_ms": round(first_ms, 2),
-            "p50_ms": round(_percentile(latencies, 50), 3),
-            "p95_ms": round(_percentile(latencies, 95), 3),
-            "p99_ms": round(_percentile(latencies, 99), 3),
+            "p50_ms": round(percentile(latencies, 50), 3),
+            "p95_ms": round(percentile(latencies, 95), 3),
+            "p99_ms": round(percentile(latencies, 99), 3),
             "mean_ms": round(statistics.fmean(latencies), 3),
-            "date_sort_one_word_p50_ms": round(_percentile(date_latencies, 50), 3),
-            "date_sort_one_word_p95_ms": round(_percentile(date_latencies, 95), 3),
-            "suggest_p50_ms": round(_percentile(suggest_latencies, 50), 3),
-            "suggest_p95_ms": round(_percentile(suggest_latencies, 95), 3),
+            "date_sort_one_word_p50_ms": round(percentile(date_latencies, 50), 3),
+            "date_sort_one_word_p95_ms": round(percentile(date_latencies, 95), 3),
+            "suggest_p50_ms": round(percentile(suggest_latencies, 50), 3),
+            "suggest_p95_ms": round(percentile(suggest_latencies, 95), 3),
             "avg_hits": round(statistics.fmean(totals), 1),
             "zero_hit_queries": sum(1 for t in totals if t == 0),
             "size_bytes": harness.size(),
@@ -294,17 +292,3 @@ def run(
         harness.close()
         if own_dir:
             shutil.rmtree(base, ignore_errors=True)
-
-
-def main(argv: list[str]) -> int:
-    if not argv or argv[0] in ("-h", "--help"):
-        print("usage: python -m portalis.search.bench BACKEND [N_DOCS [N_QUERIES]]")
-        return 2
-    n_docs = int(argv[1]) if len(argv) > 1 else 100_000
-    n_queries = int(argv[2]) if len(argv) > 2 else 200
-    print(json.dumps(run(argv[0], n_docs, n_queries), indent=2))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

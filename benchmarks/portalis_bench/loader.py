@@ -129,7 +129,7 @@ class BulkLoader:
         if missing:
             raise RuntimeError(
                 f"{table}: NOT NULL columns without a default the generator doesn't fill: "
-                f"{missing} (the plugin's schema changed; update portalis.benchmark.seed)"
+                f"{missing} (the plugin's schema changed; update portalis_bench.seed)"
             )
         self.columns[table] = list(columns)
         self.buffers.setdefault(table, [])
