@@ -109,6 +109,61 @@ def test_rq_backend_runs_jobs_through_redis(world, portalis_app, portalis_databa
         runner.queue.delete(delete_jobs=True)
 
 
+def test_rq_backend_refuses_a_job_whose_user_was_deactivated(
+    world, portalis_app, portalis_database_url, tmp_path
+):
+    """Every backend runs the same runner: RQ re-checks the actor like the others do."""
+    from rq import SimpleWorker
+
+    from portalis.testing.fixtures import build_app
+
+    conn = _redis_or_skip()
+    queue_name = f"portalis-test-{uuid.uuid4().hex[:8]}"
+    app = build_app(
+        portalis_database_url,
+        tmp_path,
+        JOBS_BACKEND="rq",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        RQ_QUEUE=queue_name,
+    )
+    runner = app.extensions["portalis_jobs"]
+    user = world.users["gold_admin"]
+    try:
+        with app.app_context(), tenant_scope(world.tenant.id):
+            enqueue(jobs_sample.record_partners, actor_user_id=user.id)
+            db.session.get(type(user), user.id).active = False  # deactivated while queued
+            db.session.commit()
+        with app.app_context():
+            SimpleWorker([runner.queue], connection=conn).work(burst=True)
+        assert jobs_sample.CALLS == []
+        with unscoped("test reads job failures"):
+            failure = db.session.scalars(select(JobFailure)).one()
+        assert "lost access" in failure.error
+        assert failure.tenant_id == world.tenant.id
+    finally:
+        runner.queue.empty()
+        runner.queue.delete(delete_jobs=True)
+
+
+def test_thread_backend_refuses_a_job_whose_user_was_deactivated(
+    world, portalis_database_url, tmp_path
+):
+    from portalis.jobs import drain
+    from portalis.testing.fixtures import build_app
+
+    app = build_app(portalis_database_url, tmp_path, JOBS_BACKEND="thread")
+    user = world.users["gold_admin"]
+    with app.app_context(), tenant_scope(world.tenant.id):
+        db.session.get(type(user), user.id).active = False
+        db.session.commit()
+        enqueue(jobs_sample.record_partners, actor_user_id=user.id)
+        enqueue(jobs_sample.record_partners)  # the same job without an actor still runs
+    drain(app)
+    assert [tid for tid, _names in jobs_sample.CALLS] == [world.tenant.id]
+    with unscoped("test reads job failures"):
+        assert "lost access" in db.session.scalars(select(JobFailure)).one().error
+
+
 def test_after_commit_jobs_wait_for_the_commit_and_vanish_on_rollback(world):
     from portalis.jobs import enqueue_after_commit
 
@@ -121,3 +176,22 @@ def test_after_commit_jobs_wait_for_the_commit_and_vanish_on_rollback(world):
         db.session.rollback()
         db.session.commit()
     assert len(jobs_sample.CALLS) == 1
+
+
+def test_on_commit_callbacks_run_once_after_commit_and_never_after_rollback(world):
+    from portalis.api import on_commit, on_rollback
+
+    seen: list[str] = []
+    with tenant_scope(world.tenant.id):
+        on_commit(lambda: seen.append("committed"))
+        on_commit(lambda: seen.append("outbox"), key="outbox")
+        on_commit(lambda: seen.append("outbox again"), key="outbox")  # same key: kept once
+        on_rollback(lambda: seen.append("rolled back"))
+        assert seen == []
+        db.session.commit()
+        assert seen == ["committed", "outbox"]
+        on_commit(lambda: seen.append("never"))
+        on_rollback(lambda: seen.append("cleanup"))
+        db.session.rollback()
+        db.session.commit()
+    assert seen == ["committed", "outbox", "cleanup"]

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from flask import g
 
 from .roles import PARTNER_ROLES, VENDOR_ROLES, Role
+
+if TYPE_CHECKING:
+    from .models import Tenant, User
 
 
 @dataclass(frozen=True)
@@ -45,3 +51,18 @@ class Viewer:
 
     def can_use(self, plugin: str) -> bool:
         return plugin in self.enabled_plugins
+
+
+def current_viewer() -> Viewer:
+    """Who is looking at this request (program, tier, enabled plugins)."""
+    return g.viewer  # type: ignore[no-any-return]
+
+
+def current_user() -> User | None:
+    """The signed-in user of this request, or None (also for a deactivated user)."""
+    return g.get("user")
+
+
+def current_tenant() -> Tenant | None:
+    """The tenant this request's host belongs to (None on the platform host)."""
+    return g.get("tenant")

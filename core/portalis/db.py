@@ -108,7 +108,7 @@ def tenant_table_names() -> frozenset[str]:
     count = len(Base.registry.mappers)
     if _TENANT_TABLES[0] != count:
         names = frozenset(
-            m.local_table.name
+            str(getattr(m.local_table, "name", ""))
             for m in Base.registry.mappers
             if issubclass(m.class_, TenantScoped) and m.local_table is not None
         )
@@ -122,7 +122,7 @@ def _scope_orm_statements(state: ORMExecuteState) -> None:
         return
     tid = current_tenant_id()
     if tid is None:
-        touched = find_tables(state.statement, include_joins=True, include_crud=True)
+        touched = find_tables(state.statement, include_joins=True, include_crud=True)  # type: ignore[arg-type]
         if {getattr(t, "name", None) for t in touched} & tenant_table_names():
             raise ScopeError(
                 "query touches a tenant-scoped table outside tenant_scope(); "

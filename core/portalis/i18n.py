@@ -105,7 +105,7 @@ def current_locale() -> str:
 
 def _has_app() -> bool:
     try:
-        current_app._get_current_object()  # noqa: SLF001
+        current_app.name  # noqa: B018 - touching the proxy raises outside an app context
         return True
     except RuntimeError:
         return False

@@ -295,18 +295,6 @@ class RQJobs:
         pass
 
 
-def _worker_app() -> Flask:
-    global _RQ_APP
-    if _RQ_APP is None:
-        from .app import create_app
-
-        _RQ_APP = create_app()
-    return _RQ_APP
-
-
-_RQ_APP: Flask | None = None
-
-
 class JobRetry(RuntimeError):
     """Raised to the RQ worker so it schedules the next attempt."""
 
@@ -316,7 +304,9 @@ def rq_entry(spec: JobSpec) -> None:
     scope, actor re-check, fresh session, failure record); raising asks RQ to retry."""
     from rq import get_current_job
 
-    app = current_app._get_current_object() if has_app_context() else _worker_app()  # type: ignore[attr-defined]
+    if not has_app_context():  # `portalis worker` runs RQ inside the app
+        raise RuntimeError("Portalis jobs run under `portalis worker`, inside the app")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     job = get_current_job()
     if job is not None and job.retries_left is not None:
         spec.attempts = MAX_ATTEMPTS - 1 - job.retries_left  # run_spec adds this attempt

@@ -18,6 +18,7 @@ from .jobs import enqueue
 from .models import OutboxMessage, Tenant
 from .tenancy import current_tenant_id
 from .transaction import on_commit
+from .web.tenant_context import tenant_request_context
 
 log = logging.getLogger("portalis.mail")
 _KEY = "portalis_mail_pending"
@@ -40,8 +41,6 @@ def send(
 
     if not has_request_context():
         # jobs and commands: render on the tenant's host, like a request would
-        from .api import tenant_request_context
-
         with tenant_request_context():
             return send(to, template, locale=locale, subject=subject, **context)
     tenant = _tenant()

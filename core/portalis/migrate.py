@@ -32,7 +32,7 @@ def owned_tables(name: str) -> set[str]:
 
         core_modules = ("portalis.models",)
         return {
-            m.local_table.name
+            str(getattr(m.local_table, "name", ""))
             for m in Base.registry.mappers
             if m.class_.__module__.startswith(core_modules)
         }

@@ -21,6 +21,7 @@ from .db import db
 from .jobs import enqueue
 from .search import SearchDocument, SearchQuery, SearchResults, make_backend
 from .search import Viewer as SearchViewer
+from .tenancy import require_tenant_id
 from .transaction import on_commit, on_rollback
 
 _PENDING = "portalis_search_pending"
@@ -166,3 +167,14 @@ def apply(operations: list[tuple[str, Any]]) -> None:
         else:
             tenant_id, ids = arg
             service.backend.delete(tenant_id, ids)
+
+
+def search_index(docs: list[SearchDocument]) -> None:
+    """Add or replace documents in the portal search, with the current transaction
+    (database backend) or right after it commits (Whoosh). Call it when content changes."""
+    current_app.extensions["portalis_search"].index(docs)
+
+
+def search_delete(doc_ids: list[str]) -> None:
+    """Remove documents (by ``doc_id``) of the current tenant from the search."""
+    current_app.extensions["portalis_search"].delete(require_tenant_id(), doc_ids)

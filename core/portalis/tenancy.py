@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 _UNSCOPED = object()
@@ -48,16 +48,30 @@ def is_unscoped() -> bool:
     return bool(scope and scope.unscoped)
 
 
+def enter_tenant(tenant_id: int) -> Token[_Scope | None]:
+    """Make ``tenant_id`` the active tenant until :func:`leave_tenant` with the token.
+
+    For code whose start and end are separate callbacks (a request's before/teardown
+    functions); everywhere else use the :func:`tenant_scope` block.
+    """
+    if not isinstance(tenant_id, int):
+        raise TypeError("enter_tenant() needs an integer tenant id")
+    return _current.set(_Scope(tenant_id))
+
+
+def leave_tenant(token: Token[_Scope | None]) -> None:
+    """Restore the scope that was active before :func:`enter_tenant` returned ``token``."""
+    _current.reset(token)
+
+
 @contextmanager
 def tenant_scope(tenant_id: int) -> Iterator[None]:
     """Run a block as tenant ``tenant_id``: every tenant-scoped query is filtered to it."""
-    if not isinstance(tenant_id, int):
-        raise TypeError("tenant_scope() needs an integer tenant id")
-    token = _current.set(_Scope(tenant_id))
+    token = enter_tenant(tenant_id)
     try:
         yield
     finally:
-        _current.reset(token)
+        leave_tenant(token)
 
 
 @contextmanager

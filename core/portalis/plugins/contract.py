@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,7 +129,6 @@ def resolve_text(value: str | Callable[[], str]) -> str:
 __all__ = [
     "DemoSeed",
     "Event",
-    "Iterable",
     "MetricDefinition",
     "NavItem",
     "PeriodicJob",

@@ -17,7 +17,7 @@ Version: see ``portalis.HOOK_API_VERSION``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from flask import Blueprint
 
     from ..context import Viewer
+    from ..search import SearchDocument
     from .contract import DemoSeed, Event, MetricDefinition, NavItem, PeriodicJob, Widget
 
 hookspec = pluggy.HookspecMarker("portalis")
@@ -111,7 +112,7 @@ def portalis_plugin_toggled(program_id: int, enabled: bool) -> None:
 
 
 @hookspec
-def portalis_search_documents(tenant_id: int) -> Iterable[Any]:
+def portalis_search_documents(tenant_id: int) -> Iterable[SearchDocument]:
     """Yield every search document this plugin owns for a tenant, for a full reindex.
 
     Called by ``portalis search reindex`` inside the tenant scope. Collecting.

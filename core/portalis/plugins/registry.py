@@ -48,13 +48,19 @@ class PluginRegistry:
         self.plugins: dict[str, LoadedPlugin] = {}
 
     # discovery ---------------------------------------------------------------------------
-    def load(self, only: Iterable[str] | None = None, extra: Iterable[Any] = ()) -> None:
-        """Register the core plugin, every entry-point plugin (or only those named), and
-        ``extra`` objects (test plugins). Raises :class:`PluginError` on any problem:
-        a portal that silently runs without a plugin is worse than one that won't start."""
-        from .. import core_plugin
-
-        self._register(core_plugin, None)
+    def load(
+        self,
+        only: Iterable[str] | None = None,
+        extra: Iterable[Any] = (),
+        core: Any | None = None,
+    ) -> None:
+        """Register ``core`` (the core's own hook implementations, always on), every
+        entry-point plugin (or only those named), and ``extra`` objects (test plugins).
+        Raises :class:`PluginError` on any problem: a portal that silently runs without a
+        plugin is worse than one that won't start. The app factory hands in ``core``, so
+        this module never imports the code that builds on it."""
+        if core is not None:
+            self._register(core, None)
         wanted = set(only) if only is not None else None
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             if wanted is not None and ep.name not in wanted:

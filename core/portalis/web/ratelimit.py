@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask_limiter import Limiter
 
@@ -18,3 +20,10 @@ def account_key() -> str:
     """Limits guesses against one account from many addresses."""
     email = (request.form.get("email") or "").strip().lower()
     return f"{request.host}|acct|{email}"
+
+
+def rate_limit(limit: str) -> Any:
+    """Decorator limiting a view per tenant host and client address, e.g. ``"60 per minute"``
+    (Flask-Limiter syntax; Redis-backed when ``REDIS_URL`` is set). Over the limit the
+    viewer gets the translated "Too many attempts" page (429)."""
+    return limiter.limit(limit)

@@ -54,14 +54,12 @@ def results() -> Any:
             chosen.pop(name)
         else:
             chosen[name] = value
-        return url_for(
-            "search.results", q=text, sort=sort, **{f"f.{k}": v for k, v in chosen.items()}
-        )
+        values: dict[str, Any] = {f"f.{k}": v for k, v in chosen.items()}
+        return url_for("search.results", q=text, sort=sort, **values)
 
     def page_url(n: int) -> str:
-        return url_for(
-            "search.results", q=text, sort=sort, page=n, **{f"f.{k}": v for k, v in facets.items()}
-        )
+        values: dict[str, Any] = {f"f.{k}": v for k, v in facets.items()}
+        return url_for("search.results", q=text, sort=sort, page=n, **values)
 
     return page(
         "search/results.html",

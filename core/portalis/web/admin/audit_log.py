@@ -9,7 +9,7 @@ from ...db import db
 from ...models import AuditEntry
 from ..access import vendor_admin
 from ..rendering import page
-from . import bp
+from .blueprint import bp
 
 PER_PAGE = 50
 

@@ -10,7 +10,7 @@ from ...models import AuditEntry, Partner, Program, Tier, User
 from ...portal import flatten
 from ..access import vendor_staff
 from ..rendering import page
-from . import bp
+from .blueprint import bp
 
 
 @bp.route("/")

@@ -16,7 +16,7 @@ from ..access import vendor_staff
 from ..forms import InviteForm, PartnerForm, TierOverrideForm
 from ..portal_views import invite_user, tier_status
 from ..rendering import page
-from . import bp
+from .blueprint import bp
 
 PER_PAGE = 25
 
@@ -30,7 +30,7 @@ def partners() -> Any:
     page_no = max(1, request.args.get("page", 1, type=int))
     stmt = select(Partner, Tier).outerjoin(Tier, Tier.id == Partner.tier_id)
     count = select(func.count(Partner.id))
-    filters = []
+    filters: list[Any] = []
     if q:
         filters.append(Partner.name.ilike(f"%{q.replace('%', '').replace('_', '')}%"))
     if tier_id:

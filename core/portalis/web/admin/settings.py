@@ -16,7 +16,7 @@ from ...uploads import UploadError, path_of, store_image
 from ..access import vendor_admin
 from ..forms import FONT_STACKS, TenantSettingsForm
 from ..rendering import page
-from . import bp
+from .blueprint import bp
 
 LINK = re.compile(r"^\s*(?P<label>[^|]{1,60}?)\s*\|\s*(?P<url>https?://[^\s|]{1,300})\s*$")
 

@@ -16,7 +16,7 @@ from ..access import vendor_admin
 from ..forms import InviteForm
 from ..portal_views import invite_user
 from ..rendering import page
-from . import bp
+from .blueprint import bp
 
 
 def _form() -> InviteForm:

@@ -1,0 +1,178 @@
+"""The request pipeline: what runs around every view, in this order.
+
+1. :func:`fresh_g` — nothing from a previous request survives in ``g``.
+2. :func:`resolve_tenant` — the tenant from the host (never a header or parameter); an
+   unknown host is a 404; the tenant scope is entered for the ORM.
+3. :func:`load_viewer` — the signed-in user (if still active, and their company too) and
+   the :class:`~portalis.context.Viewer`: program, tier, the plugins they may use.
+4. CSRF (Flask-WTF), installed by the app factory *after* these, so even its error page is
+   rendered in the tenant's brand.
+5. :func:`plugin_gate` — 404, like an unknown URL, unless the viewer may use the plugin that
+   owns the route (before CSRF, so a POST to a hidden plugin reveals nothing).
+6. The view; then :func:`security_headers`, and :func:`teardown` ends the session and the
+   tenant scope.
+
+:func:`install` wires all of it into an app; ``app.py`` only builds the app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import event, select
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from ..context import Viewer
+from ..db import db, write_intent
+from ..i18n import current_locale
+from ..models import Tenant, TenantDomain
+from ..tenancy import enter_tenant, leave_tenant
+from .rendering import page
+
+
+def install(app: Flask) -> None:
+    """Put the pipeline's functions in front of every other before-request function."""
+    # first of all: a request never inherits ``g`` state (matters when an app context
+    # outlives a request, as in tests and CLI commands); tenant and viewer before CSRF so
+    # its error page renders in the tenant; the plugin gate before CSRF too, so a POST to a
+    # plugin the viewer can't use gets the same 404 as an unknown URL
+    app.before_request_funcs.setdefault(None, [])[0:0] = [
+        fresh_g,
+        resolve_tenant,
+        load_viewer,
+        plugin_gate,
+    ]
+    app.teardown_request(teardown)
+    app.after_request(security_headers)
+    if app.config.get("COUNT_SQL"):
+        install_sql_counter(app)
+
+
+def plugin_gate() -> Any:
+    """404 — exactly like an unknown URL — unless the viewer may use the plugin that owns
+    the requested blueprint; anonymous visitors sign in first where the plugin exists."""
+    blueprint = (request.blueprint or "").split(".", 1)[0]
+    exc = request.routing_exception
+    if not blueprint and isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        # a wrong method on a plugin route must not reveal the route: find its owner
+        try:
+            from flask.globals import request_ctx
+
+            adapter = request_ctx.url_adapter
+            endpoint, _args = adapter.match(method=next(iter(exc.valid_methods)))  # type: ignore[union-attr]
+            blueprint = str(endpoint).split(".", 1)[0]
+        except HTTPException:
+            blueprint = ""
+    plugin_name = current_app.extensions["portalis_blueprint_plugins"].get(blueprint)
+    if plugin_name is None:
+        return None
+    if g.get("tenant") is None:
+        abort(404)
+    viewer = g.viewer
+    if viewer.is_anonymous:
+        portal = g.portal
+        if plugin_name in portal.enabled_plugins_anywhere():
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(404)
+    if not viewer.can_use(plugin_name):
+        abort(404)
+    return None
+
+
+def tenant_for_host(host: str, base_domain: str) -> Tenant | None:
+    """``<slug>.<base domain>`` or a mapped custom domain; never a header or parameter."""
+    host = host.split(":", 1)[0].lower().rstrip(".")
+    suffix = "." + base_domain
+    slug = host[: -len(suffix)] if host.endswith(suffix) else None
+    if slug and "." not in slug:
+        stmt = select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True))
+    else:
+        stmt = (
+            select(Tenant)
+            .join(TenantDomain, TenantDomain.tenant_id == Tenant.id)
+            .where(TenantDomain.host == host, Tenant.active.is_(True))
+        )
+    return db.session.scalars(stmt).first()
+
+
+def fresh_g() -> None:
+    vars(g).clear()
+
+
+def resolve_tenant() -> Any:
+    g.portal = current_app.extensions["portalis"]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        g.write_token = write_intent.set(True)
+    if request.endpoint == "static" or request.endpoint == "theme_static":
+        g.tenant = None
+        return
+    tenant = tenant_for_host(request.host, current_app.config["BASE_DOMAIN"])
+    g.tenant = tenant
+    if tenant is None:
+        if request.blueprint == "platform":
+            return None
+        host = request.host.split(":", 1)[0]
+        if request.path == "/" and host in (current_app.config["BASE_DOMAIN"], "127.0.0.1", "::1"):
+            return page("platform/landing.html")
+        abort(404)
+    g.scope_token = enter_tenant(tenant.id)
+    return None
+
+
+def load_viewer() -> None:
+    tenant = g.get("tenant")
+    if tenant is None:
+        g.user = None
+        g.viewer = Viewer(tenant_id=0)
+        return
+    user = current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
+    if user is not None and (
+        not user.active or (user.partner is not None and user.partner.status != "active")
+    ):
+        user = None
+    g.user = user
+    g.viewer = g.portal.viewer_for(tenant.id, user, current_locale())
+
+
+def teardown(exc: BaseException | None) -> None:
+    db.remove()
+    token = g.pop("scope_token", None)
+    if token is not None:
+        leave_tenant(token)
+    write = g.pop("write_token", None)
+    if write is not None:
+        write_intent.reset(write)
+
+
+def _count_statement(
+    conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool
+) -> None:
+    if has_request_context() and statement != "BEGIN":  # BEGIN is implicit on PostgreSQL
+        g.sql_statements = g.get("sql_statements", 0) + 1
+
+
+def install_sql_counter(app: Flask) -> None:
+    """``X-SQL-Statements`` on every response: the benchmark and tests read it to prove a
+    page's statement count doesn't grow with the data (no N+1)."""
+    assert db.engine is not None
+    if not event.contains(db.engine, "before_cursor_execute", _count_statement):
+        event.listen(db.engine, "before_cursor_execute", _count_statement)
+
+    @app.after_request
+    def _report(resp: Any) -> Any:
+        resp.headers["X-SQL-Statements"] = str(g.get("sql_statements", 0))
+        return resp
+
+
+def security_headers(resp: Any) -> Any:
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("X-Frame-Options", "DENY")
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    resp.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    )
+    return resp
