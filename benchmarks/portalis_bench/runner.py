@@ -580,8 +580,7 @@ def search_micro(t: Target, manifest: dict[str, Any], n_queries: int = 200) -> d
     inside the engine; then the same with a product facet chosen."""
     from sqlalchemy import create_engine, text
 
-    from portalis.search import SearchQuery
-    from portalis.search import Viewer as SearchViewer
+    from portalis.search import SearchQuery, SearchViewer
     from portalis.search.sql_backend import DatabaseBackend
 
     engine = create_engine(t.database_url)

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from portalis.search.documents import Audience, SearchDocument, SearchQuery, Viewer
+from portalis.search.documents import Audience, SearchDocument, SearchQuery, SearchViewer
 
 __all__ = ["generate_documents", "percentile", "queries", "run"]
 
@@ -215,7 +215,7 @@ def run(
     rng = random.Random(seed + 1)
     query_texts = queries(rng, vocab, n_queries)
     prefixes = [rng.choice(vocab[:5000])[: rng.randint(2, 4)] for _ in range(n_queries)]
-    viewer = Viewer(
+    viewer = SearchViewer(
         is_vendor_staff=False,
         program_id=1,
         tier_id=2,

@@ -19,8 +19,7 @@ from flask import Flask, current_app
 from .context import Viewer
 from .db import db
 from .jobs import enqueue
-from .search import SearchDocument, SearchQuery, SearchResults, make_backend
-from .search import Viewer as SearchViewer
+from .search import SearchDocument, SearchQuery, SearchResults, SearchViewer, make_backend
 from .tenancy import require_tenant_id
 from .transaction import on_commit, on_rollback
 

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from portalis.search import SearchBackend, SearchDocument, SearchQuery, Viewer
+from portalis.search import SearchBackend, SearchDocument, SearchQuery, SearchViewer
 
 Doc = Callable[..., SearchDocument]
 
 ALL_PLUGINS = frozenset({"content", "deals", "training"})
-VENDOR = Viewer(True, None, None, None, ALL_PLUGINS)
-ANON_PARTNER = Viewer(False, None, None, None, ALL_PLUGINS)
+VENDOR = SearchViewer(True, None, None, None, ALL_PLUGINS)
+ANON_PARTNER = SearchViewer(False, None, None, None, ALL_PLUGINS)
 
 
 def partner(
@@ -24,11 +24,11 @@ def partner(
     tier: int | None = 1,
     company: int | None = 10,
     plugins: frozenset[str] = ALL_PLUGINS,
-) -> Viewer:
-    return Viewer(False, program, tier, company, plugins)
+) -> SearchViewer:
+    return SearchViewer(False, program, tier, company, plugins)
 
 
-def search(b: SearchBackend, text_: str, viewer: Viewer = VENDOR, **kw: Any) -> Any:
+def search(b: SearchBackend, text_: str, viewer: SearchViewer = VENDOR, **kw: Any) -> Any:
     return b.search(SearchQuery(kw.pop("tenant_id", 1), text_, viewer, **kw))
 
 
@@ -144,16 +144,18 @@ VISIBILITY_CASES = [
         id="plugin-disabled",
     ),
     pytest.param(
-        Viewer(True, None, None, None, frozenset({"deals"})),
+        SearchViewer(True, None, None, None, frozenset({"deals"})),
         {"deals-plugin"},
         id="vendor-one-plugin",
     ),
-    pytest.param(Viewer(True, None, None, None, frozenset()), set(), id="no-plugins"),
+    pytest.param(SearchViewer(True, None, None, None, frozenset()), set(), id="no-plugins"),
 ]
 
 
 @pytest.mark.parametrize(("viewer", "expected"), VISIBILITY_CASES)
-def test_visibility_rules(backend: Any, make_doc: Doc, viewer: Viewer, expected: set[str]) -> None:
+def test_visibility_rules(
+    backend: Any, make_doc: Doc, viewer: SearchViewer, expected: set[str]
+) -> None:
     backend.index(_visibility_corpus(make_doc))
     r = search(backend, "launch", viewer, per_page=50)
     assert set(ids(r)) == expected

@@ -16,14 +16,14 @@ from portalis.search import (
     DatabaseBackend,
     SearchDocument,
     SearchQuery,
-    Viewer,
+    SearchViewer,
     WhooshBackend,
     _text,
     make_backend,
 )
 from portalis.search._query import parse_query
 
-VENDOR = Viewer(True, None, None, None, frozenset({"content"}))
+VENDOR = SearchViewer(True, None, None, None, frozenset({"content"}))
 
 
 def shape(text: str) -> list[tuple[bool, list[tuple[str, tuple[str, ...]]]]]:

@@ -2,7 +2,7 @@
 
 Plugins describe their content as :class:`SearchDocument` objects; the
 search service stores them in a :class:`SearchBackend` and answers
-:class:`SearchQuery` objects for a :class:`Viewer`, filtering by tenant,
+:class:`SearchQuery` objects for a :class:`SearchViewer`, filtering by tenant,
 plugin, audience, program, tier and partner inside the engine.
 
 Pick an engine with :func:`make_backend`.
@@ -20,7 +20,7 @@ from portalis.search.documents import (
     SearchHit,
     SearchQuery,
     SearchResults,
-    Viewer,
+    SearchViewer,
 )
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ __all__ = [
     "SearchHit",
     "SearchQuery",
     "SearchResults",
-    "Viewer",
+    "SearchViewer",
     "WhooshBackend",
     "make_backend",
 ]

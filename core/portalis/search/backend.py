@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from portalis.search.documents import SearchDocument, SearchQuery, SearchResults, Viewer
+from portalis.search.documents import SearchDocument, SearchQuery, SearchResults, SearchViewer
 
 __all__ = ["FACET_VALUES", "FEW_HITS", "SUGGEST_LIMIT", "SearchBackend"]
 
@@ -56,7 +56,7 @@ class SearchBackend(Protocol):
         ...
 
     def suggest(
-        self, tenant_id: int, viewer: Viewer, prefix: str, limit: int = SUGGEST_LIMIT
+        self, tenant_id: int, viewer: SearchViewer, prefix: str, limit: int = SUGGEST_LIMIT
     ) -> list[str]:
         """Titles for search-as-you-type: every word of ``prefix`` must
         appear in the title, the last one as a prefix unless ``prefix`` ends

@@ -22,7 +22,7 @@ __all__ = [
     "SearchQuery",
     "SearchResults",
     "SortOrder",
-    "Viewer",
+    "SearchViewer",
 ]
 
 Audience = Literal["partner", "vendor", "all"]
@@ -113,8 +113,10 @@ class SearchDocument:
 
 
 @dataclass(frozen=True, slots=True)
-class Viewer:
-    """Who is searching; the backend derives the visibility filter from it.
+class SearchViewer:
+    """Who is searching, reduced to what visibility depends on; the backend derives its
+    filter from it. (Not :class:`portalis.context.Viewer`: the search package knows no web
+    request, so the service translates one into the other.)
 
     ``None`` ids mean the viewer has none, so documents restricted to some
     program/tier/partner are hidden from them.
@@ -142,7 +144,7 @@ class SearchQuery:
 
     tenant_id: int
     text: str
-    viewer: Viewer
+    viewer: SearchViewer
     facet_filters: Mapping[str, str] = field(default_factory=dict, hash=False)
     sort: SortOrder = "relevance"
     page: int = 1

@@ -64,7 +64,7 @@ from portalis.search.documents import (
     SearchHit,
     SearchQuery,
     SearchResults,
-    Viewer,
+    SearchViewer,
 )
 
 __all__ = ["DatabaseBackend"]
@@ -508,7 +508,7 @@ class DatabaseBackend:
 
     # -- shared SQL pieces -------------------------------------------------
 
-    def _visibility(self, p: _Params, tenant_id: int, viewer: Viewer) -> str | None:
+    def _visibility(self, p: _Params, tenant_id: int, viewer: SearchViewer) -> str | None:
         """The viewer's visibility rule as SQL on alias ``d``; None = nothing."""
         if not viewer.enabled_plugins:
             return None
@@ -922,7 +922,7 @@ class DatabaseBackend:
     # -- spelling ----------------------------------------------------------
 
     def _did_you_mean(
-        self, conn: Connection, parsed: ParsedQuery, tenant_id: int, viewer: Viewer
+        self, conn: Connection, parsed: ParsedQuery, tenant_id: int, viewer: SearchViewer
     ) -> str | None:
         p = _Params()
         visible = self._visibility(p, tenant_id, viewer)
@@ -960,7 +960,7 @@ class DatabaseBackend:
     # -- suggestions -------------------------------------------------------
 
     def suggest(
-        self, tenant_id: int, viewer: Viewer, prefix: str, limit: int = SUGGEST_LIMIT
+        self, tenant_id: int, viewer: SearchViewer, prefix: str, limit: int = SUGGEST_LIMIT
     ) -> list[str]:
         tokens = _text.words(prefix)
         if not tokens or limit < 1:

@@ -69,7 +69,7 @@ from portalis.search.documents import (
     SearchHit,
     SearchQuery,
     SearchResults,
-    Viewer,
+    SearchViewer,
 )
 
 __all__ = ["WhooshBackend"]
@@ -365,7 +365,7 @@ class _Gen:
 
     # -- visibility ------------------------------------------------------
 
-    def visible(self, tenant_id: int, viewer: Viewer) -> int:
+    def visible(self, tenant_id: int, viewer: SearchViewer) -> int:
         key = (
             "v",
             tenant_id,
@@ -377,7 +377,7 @@ class _Gen:
         )
         return self.cache.get(key, lambda: self._visible(tenant_id, viewer))
 
-    def _visible(self, tenant_id: int, viewer: Viewer) -> int:
+    def _visible(self, tenant_id: int, viewer: SearchViewer) -> int:
         bits = self.term("tenant", str(tenant_id))
         plugins = 0
         for plugin in sorted(viewer.enabled_plugins):
@@ -837,7 +837,7 @@ class WhooshBackend:
         )
 
     def suggest(
-        self, tenant_id: int, viewer: Viewer, prefix: str, limit: int = SUGGEST_LIMIT
+        self, tenant_id: int, viewer: SearchViewer, prefix: str, limit: int = SUGGEST_LIMIT
     ) -> list[str]:
         tokens = _text.words(prefix)
         if not tokens or limit < 1:
