@@ -4,6 +4,7 @@ from .audit import AuditEntry
 from .jobs import JobFailure
 from .outbox import OutboxMessage
 from .partners import Partner
+from .permissions import RolePermission
 from .programs import Program, ProgramPlugin, Tier, TierChange
 from .tenants import Tenant, TenantDomain
 from .users import PlatformOperator, Role, User, UserSession
@@ -17,6 +18,7 @@ __all__ = [
     "Program",
     "ProgramPlugin",
     "Role",
+    "RolePermission",
     "Tenant",
     "TenantDomain",
     "Tier",
