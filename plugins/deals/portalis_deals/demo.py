@@ -147,7 +147,7 @@ def seed(demo: api.DemoSeed) -> None:
         admin = next((u for u in staff if u.role == "partner_admin"), staff[0])
         sales = next((u for u in staff if u.role == "partner_user"), admin)
         scale = SCALE[min(index, len(SCALE) - 1)]
-        discount = service._decimal_pct(api.tier_benefit(partner.tier_id, "deal_discount_pct", 0))
+        discount = service.decimal_pct(api.tier_benefit(partner.tier_id, "deal_discount_pct", 0))
         scenarios = SCENARIOS if index < 3 else SCENARIOS[2:9] + SCENARIOS[11:]
         for n, (status, days, amount, note) in enumerate(scenarios):
             name, domain, country = _customer(customer_no)

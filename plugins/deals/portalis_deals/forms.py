@@ -11,6 +11,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.numbers import NumberFormatError, format_decimal, get_currency_name, parse_decimal
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -27,7 +28,8 @@ from wtforms.widgets import TextInput
 
 from portalis import api
 
-from . import conflicts
+from . import conflicts, sla
+from .i18n import _, _l, ngettext
 
 try:  # WTForms >= 3.3 wants SelectChoice objects instead of tuples
     from wtforms.fields.choices import SelectChoice
@@ -36,10 +38,6 @@ except ImportError:  # pragma: no cover - older WTForms
     def SelectChoice(value: Any, label: Any) -> Any:  # type: ignore[no-redef]  # noqa: N802
         return (value, label)
 
-
-T = api.Translator("deals")
-_ = T.gettext
-_l = T.lazy_gettext
 
 MAX_AMOUNT = Decimal("9999999999999999.99")  # Numeric(18, 2)
 COMMON_CURRENCIES = (
@@ -63,11 +61,30 @@ def clean_line(value: Any) -> Any:
     return re.sub(r"\s+", " ", value) if isinstance(value, str) else value
 
 
-def _locale() -> Locale:
+def babel_locale() -> Locale:
+    """The viewer's language as a Babel locale (English if unknown)."""
     try:
         return Locale.parse(api.current_locale())
     except (ValueError, UnknownLocaleError):
         return Locale.parse("en")
+
+
+def country_name(code: str | None) -> Markup:
+    """The country's name from CLDR, marked with the language CLDR wrote it in."""
+    if not code:
+        return Markup("")
+    loc = babel_locale()
+    name = loc.territories.get(code.upper(), code)
+    return Markup('<span lang="{}">{}</span>').format(str(loc).replace("_", "-"), name)
+
+
+def local_today() -> dt.date:
+    """Today in the signed-in user's time zone (else the tenant's): the day a user means
+    when they pick an expected close date."""
+    user = api.current_user()
+    tenant = api.current_tenant()
+    tz = sla.zone((user.timezone if user else None) or (tenant.timezone if tenant else None))
+    return dt.datetime.now(tz).date()
 
 
 class _Meta:
@@ -83,7 +100,7 @@ class DealsForm(FlaskForm):
 
 
 def country_choices() -> list[Any]:
-    loc = _locale()
+    loc = babel_locale()
     names = [
         (code, name)
         for code, name in loc.territories.items()
@@ -98,7 +115,7 @@ def choices(pairs: Any) -> list[Any]:
 
 
 def currency_choices(default: str) -> list[Any]:
-    loc = _locale()
+    loc = babel_locale()
     codes = list(dict.fromkeys([default, *COMMON_CURRENCIES]))
     return choices((c, f"{c} — {get_currency_name(c, locale=loc)}") for c in codes)
 
@@ -114,7 +131,7 @@ class AmountField(Field):
             return str(self.raw_data[0])
         if self.data is None:
             return ""
-        return str(format_decimal(self.data, format="0.00", locale=_locale()))
+        return str(format_decimal(self.data, format="0.00", locale=babel_locale()))
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.data = None
@@ -126,7 +143,7 @@ class AmountField(Field):
             return
         value: Decimal | None = None
         try:
-            value = parse_decimal(raw, locale=_locale(), strict=True)
+            value = parse_decimal(raw, locale=babel_locale(), strict=True)
         except (NumberFormatError, ValueError, InvalidOperation):
             if re.fullmatch(r"\d+(\.\d{1,2})?", raw):
                 value = Decimal(raw)
@@ -135,7 +152,7 @@ class AmountField(Field):
                 _(
                     "Enter an amount such as %(example)s.",
                     example=format_decimal(
-                        Decimal("12500.00"), format="#,##0.00", locale=_locale()
+                        Decimal("12500.00"), format="#,##0.00", locale=babel_locale()
                     ),
                 )
             )
@@ -337,7 +354,7 @@ class BulkForm(DealsForm):
 
 
 def _protection_choices() -> list[Any]:
-    out = [(d, T.ngettext("%(num)s day", "%(num)s days", d)) for d in (30, 60, 90, 120, 180, 365)]
+    out = [(d, ngettext("%(num)s day", "%(num)s days", d)) for d in (30, 60, 90, 120, 180, 365)]
     return choices([*out, (0, _("No end date"))])
 
 

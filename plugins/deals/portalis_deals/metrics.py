@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from portalis import api
 
+from .i18n import _l
 from .models import APPROVED_FAMILY, DRAFT, WON, Deal
 
 YEAR = dt.timedelta(days=365)
@@ -75,3 +76,21 @@ def registered_deals_12m(
         .group_by(Deal.partner_id)
     ).all()
     return {pid: float(n) for pid, n in rows}
+
+
+def definitions() -> list[api.MetricDefinition]:
+    """The metrics tier criteria can use (``portalis_tier_metrics``)."""
+    return [
+        api.MetricDefinition(
+            "won_revenue_12m",
+            _l("Won deal revenue, last 12 months"),
+            won_revenue_12m,
+            unit="money",
+        ),
+        api.MetricDefinition(
+            "approved_deals_12m", _l("Approved deals, last 12 months"), approved_deals_12m
+        ),
+        api.MetricDefinition(
+            "registered_deals_12m", _l("Registered deals, last 12 months"), registered_deals_12m
+        ),
+    ]

@@ -178,10 +178,6 @@ class Deal(api.TenantScoped, api.Base):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
-    @property
-    def is_editable(self) -> bool:
-        return self.status in (DRAFT, RETURNED)
-
     def snapshot(self) -> dict[str, Any]:
         """Fields worth an audit entry."""
         return {

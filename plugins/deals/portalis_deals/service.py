@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portalis import api
 
 from . import conflicts, notify, sla
+from .i18n import _, ngettext
 from .models import (
     ACTIVE_STATUSES,
     APPROVED,
@@ -47,9 +48,6 @@ from .models import (
     DealProtection,
     DealTransition,
 )
-
-T = api.Translator("deals")
-_ = T.gettext
 
 PLUGIN_NAME = "deals"
 RULE_ALREADY_PROTECTED = "already_protected"
@@ -168,14 +166,14 @@ def settings_for(program_id: int) -> Settings:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _actor_label(actor: Any | None) -> str:
+def _actor_label(actor: api.User | None) -> str:
     return actor.name if actor is not None else "system"
 
 
 def _record(
     deal: Deal,
     event: str,
-    actor: Any | None,
+    actor: api.User | None,
     from_status: str | None,
     reason: str = "",
     *,
@@ -195,7 +193,7 @@ def _record(
     return tr
 
 
-def _emit(name: str, deal: Deal, actor: Any | None, **extra: Any) -> None:
+def _emit(name: str, deal: Deal, actor: api.User | None, **extra: Any) -> None:
     api.emit(
         name,
         {"deal_id": deal.id, "partner_id": deal.partner_id, "status": deal.status, **extra},
@@ -232,6 +230,38 @@ def customer_keys(deal: Deal, *, names: bool = True) -> list[str]:
         if name:
             keys.append(f"n:{(deal.country or '').upper()}:{name}"[:300])
     return keys
+
+
+def timeline(deal: Deal) -> list[DealTransition]:
+    """The deal's history, oldest first (what the partner and the reviewer read)."""
+    return list(
+        api.session.scalars(
+            select(DealTransition)
+            .where(DealTransition.deal_id == deal.id)
+            .order_by(DealTransition.id)
+        )
+    )
+
+
+def extension_requests(deal: Deal) -> list[DealExtensionRequest]:
+    """The deal's extension requests, newest first."""
+    return list(
+        api.session.scalars(
+            select(DealExtensionRequest)
+            .where(DealExtensionRequest.deal_id == deal.id)
+            .order_by(DealExtensionRequest.id.desc())
+        )
+    )
+
+
+def user_names(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names of the people a deal mentions (owner, reviewer …), by id."""
+    ids = sorted({i for i in user_ids if i is not None})
+    if not ids:
+        return {}
+    return dict(
+        api.session.execute(select(api.User.id, api.User.name).where(api.User.id.in_(ids))).all()
+    )
 
 
 # --- create / edit -----------------------------------------------------------------------
@@ -271,7 +301,7 @@ def create_draft(
     *,
     program_id: int,
     partner_id: int,
-    actor: Any,
+    actor: api.User,
     data: dict[str, Any],
     owner_id: int | None,
     on_behalf: bool = False,
@@ -293,7 +323,7 @@ def create_draft(
     return deal
 
 
-def update_fields(deal: Deal, actor: Any, data: dict[str, Any]) -> None:
+def update_fields(deal: Deal, actor: api.User, data: dict[str, Any]) -> None:
     _require(deal, "edit")
     before = deal.snapshot()
     apply_fields(deal, data)
@@ -307,7 +337,7 @@ def missing_for_submit(deal: Deal) -> list[str]:
 # --- submit ------------------------------------------------------------------------------
 
 
-def submit(deal: Deal, actor: Any, *, now: dt.datetime | None = None) -> list[DealConflict]:
+def submit(deal: Deal, actor: api.User, *, now: dt.datetime | None = None) -> list[DealConflict]:
     """Send a draft (or a returned registration) to the vendor; runs conflict detection."""
     action = "resubmit" if deal.status == RETURNED else "submit"
     _require(deal, action)
@@ -372,6 +402,24 @@ def candidates(
     if exclude_id is not None:
         stmt = stmt.where(Deal.id != exclude_id)
     return list(api.session.execute(stmt).all())
+
+
+def possible_conflicts(
+    name: str, website: str, email: str, *, exclude_id: int | None = None
+) -> list[tuple[conflicts.ConflictMatch, Any]]:
+    """What the live hint compares while a customer is typed in: (match, other
+    registration) pairs among the active registrations. The caller decides how much of
+    it the viewer may learn."""
+    domain = conflicts.registrable_domain(website) if website else None
+    if domain is None and email and not conflicts.is_free_mail_domain(email):
+        domain = conflicts.registrable_domain(email)
+    key = conflicts.name_block_key(name)
+    if not (domain or key):
+        return []
+    rows = candidates(domain, key, exclude_id=exclude_id)
+    facts = conflicts.DealFacts(id=None, company_name=name, domain=domain)
+    by_id = {r.id: r for r in rows}
+    return [(m, by_id[m.other_id]) for m in conflicts.find_conflicts(facts, map(_facts, rows))]
 
 
 def detect_conflicts(deal: Deal) -> list[DealConflict]:
@@ -475,7 +523,7 @@ def conflicts_of(deal: Deal) -> list[tuple[DealConflict, Deal]]:
 # --- review ------------------------------------------------------------------------------
 
 
-def start_review(deal: Deal, actor: Any) -> None:
+def start_review(deal: Deal, actor: api.User) -> None:
     _require(deal, "start_review")
     before = deal.status
     deal.status = UNDER_REVIEW
@@ -500,7 +548,7 @@ class ApprovalOutcome:
 
 def approve(
     deal: Deal,
-    actor: Any,
+    actor: api.User,
     *,
     reason: str = "",
     distinct_customer: bool = False,
@@ -537,11 +585,11 @@ def approve(
     deal.status = APPROVED
     deal.decided_at = now
     deal.approved_at = now
-    deal.reviewer_id = actor.id if actor is not None else deal.reviewer_id
+    deal.reviewer_id = actor.id
     deal.protected_until = (
         now + dt.timedelta(days=settings.protection_days) if settings.protection_days else None
     )
-    deal.discount_pct = _decimal_pct(discount)
+    deal.discount_pct = decimal_pct(discount)
     deal.expiry_reminder_sent_at = None
     # a "different customer" justification may discuss the other registration: it goes to
     # the audit log only, never onto the timeline the partner reads
@@ -555,7 +603,7 @@ def approve(
     return ApprovalOutcome(True)
 
 
-def _decimal_pct(value: Any) -> Decimal:
+def decimal_pct(value: Any) -> Decimal:
     try:
         pct = Decimal(str(value if value is not None else 0))
     except (ArithmeticError, ValueError):
@@ -565,7 +613,7 @@ def _decimal_pct(value: Any) -> Decimal:
     return min(Decimal("100"), max(Decimal("0"), pct)).quantize(Decimal("0.01"))
 
 
-def _flag_protected_elsewhere(deal: Deal, actor: Any, keys: list[str]) -> ApprovalOutcome:
+def _flag_protected_elsewhere(deal: Deal, actor: api.User, keys: list[str]) -> ApprovalOutcome:
     holders = api.session.execute(
         select(DealProtection.deal_id, DealProtection.customer_key).where(
             DealProtection.program_id == deal.program_id,
@@ -605,7 +653,7 @@ def _flag_protected_elsewhere(deal: Deal, actor: Any, keys: list[str]) -> Approv
     before = deal.status
     if deal.status == SUBMITTED:
         deal.status = UNDER_REVIEW
-        deal.reviewer_id = actor.id if actor is not None else None
+        deal.reviewer_id = actor.id
     _record(deal, "conflict_flagged", actor, before)
     api.audit(
         "deal.approval_blocked",
@@ -618,15 +666,15 @@ def _flag_protected_elsewhere(deal: Deal, actor: Any, keys: list[str]) -> Approv
     return ApprovalOutcome(False, sorted(by_deal))
 
 
-def reject(deal: Deal, actor: Any, reason: str) -> None:
+def reject(deal: Deal, actor: api.User, reason: str) -> None:
     _decide(deal, actor, REJECTED, "rejected", reason)
 
 
-def return_for_info(deal: Deal, actor: Any, reason: str) -> None:
+def return_for_info(deal: Deal, actor: api.User, reason: str) -> None:
     _decide(deal, actor, RETURNED, "returned", reason)
 
 
-def _decide(deal: Deal, actor: Any, to: str, event: str, reason: str) -> None:
+def _decide(deal: Deal, actor: api.User, to: str, event: str, reason: str) -> None:
     _require(deal, "reject" if to == REJECTED else "return")
     reason = (reason or "").strip()
     if not reason:
@@ -634,7 +682,7 @@ def _decide(deal: Deal, actor: Any, to: str, event: str, reason: str) -> None:
     before = deal.status
     deal.status = to
     deal.decided_at = api.utcnow() if to == REJECTED else deal.decided_at
-    deal.reviewer_id = actor.id if actor is not None else deal.reviewer_id
+    deal.reviewer_id = actor.id
     deal.sla_due_at = None
     _record(deal, event, actor, before, reason)
     api.audit(
@@ -662,7 +710,7 @@ def _left_active(deal: Deal) -> None:
     refresh_conflict_summaries([deal.id, *(a for a, _b in others), *(b for _a, b in others)])
 
 
-def withdraw(deal: Deal, actor: Any, reason: str = "") -> None:
+def withdraw(deal: Deal, actor: api.User, reason: str = "") -> None:
     _require(deal, "withdraw")
     before = deal.status
     deal.status = WITHDRAWN
@@ -676,7 +724,7 @@ def withdraw(deal: Deal, actor: Any, reason: str = "") -> None:
     _left_active(deal)
 
 
-def close(deal: Deal, actor: Any, outcome: str, reason: str = "") -> None:
+def close(deal: Deal, actor: api.User, outcome: str, reason: str = "") -> None:
     """Mark an approved deal won or lost (ends the protection)."""
     if outcome not in (WON, LOST):
         raise ValidationProblem({"outcome": _("Choose won or lost.")})
@@ -710,7 +758,7 @@ def expire(deal: Deal, *, now: dt.datetime | None = None) -> None:
     notify.expired(deal)
 
 
-def delete_draft(deal: Deal, actor: Any) -> None:
+def delete_draft(deal: Deal, actor: api.User) -> None:
     _require(deal, "delete")
     api.audit("deal.deleted", "deal", deal.id, before=deal.snapshot())
     api.session.delete(deal)
@@ -735,7 +783,7 @@ def extension_problem(deal: Deal) -> str | None:
         return _("This registration is protected without an end date.")
     limit = settings_for(deal.program_id).max_extensions
     if deal.extension_count >= limit:
-        return T.ngettext(
+        return ngettext(
             "The program allows %(num)s extension per registration; it has been used.",
             "The program allows %(num)s extensions per registration; they have been used.",
             limit,
@@ -745,7 +793,9 @@ def extension_problem(deal: Deal) -> str | None:
     return None
 
 
-def request_extension(deal: Deal, actor: Any, until: dt.date, reason: str) -> DealExtensionRequest:
+def request_extension(
+    deal: Deal, actor: api.User, until: dt.date, reason: str
+) -> DealExtensionRequest:
     problem = extension_problem(deal)
     if problem:
         raise TransitionError(problem)
@@ -759,7 +809,7 @@ def request_extension(deal: Deal, actor: Any, until: dt.date, reason: str) -> De
     if until <= current_end:
         errors["until"] = _("Choose a date after the current end of protection.")
     elif until > current_end + dt.timedelta(days=max_days):
-        errors["until"] = T.ngettext(
+        errors["until"] = ngettext(
             "An extension can add at most %(num)s day.",
             "An extension can add at most %(num)s days.",
             max_days,
@@ -784,7 +834,7 @@ def request_extension(deal: Deal, actor: Any, until: dt.date, reason: str) -> De
 
 
 def decide_extension(
-    deal: Deal, req: DealExtensionRequest, actor: Any, *, grant: bool, reason: str = ""
+    deal: Deal, req: DealExtensionRequest, actor: api.User, *, grant: bool, reason: str = ""
 ) -> None:
     if req.deal_id != deal.id or req.status != "pending":
         raise TransitionError(_("This extension request was already decided."))
@@ -817,12 +867,3 @@ def decide_extension(
         api.audit("deal.extension_denied", "deal", deal.id, after={"reason": reason})
     _emit("deal.extension_" + ("granted" if grant else "denied"), deal, actor)
     notify.extension_decided(deal, req)
-
-
-# --- queries shared by views, widgets, jobs ----------------------------------------------
-
-
-def waiting_count() -> int:
-    return int(
-        api.session.scalar(select(func.count(Deal.id)).where(Deal.status.in_(OPEN_STATUSES))) or 0
-    )

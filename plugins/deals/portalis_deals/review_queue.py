@@ -54,9 +54,9 @@ class QueueFilters:
         f = cls()
         status = (args.get("status") or "open").strip()
         f.status = status if status in (*STATUSES, "open", "all") and status != "draft" else "open"
-        f.partner_id = _int(args.get("partner"))
-        f.tier_id = _int(args.get("tier"))
-        age = _int(args.get("age"))
+        f.partner_id = api.valid_id(args.get("partner"))
+        f.tier_id = api.valid_id(args.get("tier"))
+        age = api.valid_id(args.get("age"))
         f.age_days = age if age in AGES else None
         f.conflict = args.get("conflict") if args.get("conflict") in ("yes", "no") else ""
         f.sla = "breached" if args.get("sla") == "breached" else ""
@@ -82,14 +82,6 @@ class QueueFilters:
         }
         values.update(override)
         return {k: v for k, v in values.items() if v not in (None, "")}
-
-
-def _int(value: Any) -> int | None:
-    try:
-        n = int(str(value))
-    except (TypeError, ValueError):
-        return None
-    return n if 0 < n < 2**63 else None
 
 
 #: Written as literals (not bound parameters) so PostgreSQL can match them to the partial
@@ -163,8 +155,8 @@ def _decode(sort: str, cursor: str) -> tuple[Any, int] | None:
     if not sep:
         return None
     try:
-        deal_id = int(id_part)
-        if not 0 < deal_id < 2**63:
+        deal_id = api.valid_id(id_part)
+        if deal_id is None:
             return None
         if sort in ("oldest", "newest"):
             value: Any = dt.datetime.fromisoformat(raw)

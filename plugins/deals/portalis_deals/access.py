@@ -1,0 +1,94 @@
+"""Who may see which registration — decided here and nowhere else.
+
+* A partner user sees the registrations they own or entered themselves.
+* A partner user holding ``deals.view_company`` (by default: the partner admin) sees all
+  of their company's registrations, and may narrow that to their own (``mine=True``).
+* Vendor staff see every registration of the tenant except drafts, which are the
+  partner's own business until submitted.
+* Anyone else sees nothing.
+
+The core has already limited every query to the current tenant; this module limits it
+to the viewer. A registration the viewer may not see answers 404, exactly like an id
+that doesn't exist.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import g
+from sqlalchemy import Select, false, func, or_, select
+
+from portalis import api
+
+from .models import DRAFT, Deal
+
+#: The permission that widens a partner user's view from their own deals to the company's.
+VIEW_COMPANY = "deals.view_company"
+
+S = TypeVar("S", bound=Select)  # type: ignore[type-arg]
+
+
+def sees_company(viewer: api.Viewer) -> bool:
+    """Whether a partner viewer sees all of their company's registrations."""
+    return viewer.is_partner and api.has_permission(VIEW_COMPANY)
+
+
+def visible(stmt: S, viewer: api.Viewer, *, mine: bool = False) -> S:
+    """``stmt`` (a select involving :class:`Deal`) limited to what ``viewer`` may see;
+    ``mine`` narrows a partner viewer to the deals they own or entered."""
+    if viewer.is_vendor_staff:
+        return stmt.where(Deal.status != DRAFT)
+    if not viewer.is_partner or viewer.partner_id is None or viewer.user_id is None:
+        return stmt.where(false())
+    stmt = stmt.where(Deal.partner_id == viewer.partner_id)
+    if mine or not sees_company(viewer):
+        stmt = stmt.where(
+            or_(Deal.owner_id == viewer.user_id, Deal.created_by_id == viewer.user_id)
+        )
+    return stmt
+
+
+def _deal_or_404(deal_id: int, viewer: api.Viewer, *, lock: bool) -> Deal:
+    stmt = visible(select(Deal).where(Deal.id == deal_id), viewer)
+    if lock:
+        # row-locked for the rest of the transaction, re-read: every decision sees the
+        # status as it is now, so two people clicking at once can't both act
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    deal = api.session.scalars(stmt).first()
+    if deal is None:
+        api.not_found()
+    return deal  # type: ignore[return-value]
+
+
+def partner_deal_or_404(
+    deal_id: int, *, lock: bool = False, viewer: api.Viewer | None = None
+) -> Deal:
+    """A registration the (partner) viewer may see, for the partner pages; otherwise 404."""
+    viewer = viewer or api.current_viewer()
+    if not viewer.is_partner:
+        api.not_found()
+    return _deal_or_404(deal_id, viewer, lock=lock)
+
+
+def vendor_deal_or_404(
+    deal_id: int, *, lock: bool = False, viewer: api.Viewer | None = None
+) -> Deal:
+    """A submitted registration, for the vendor's review pages; otherwise 404."""
+    viewer = viewer or api.current_viewer()
+    if not viewer.is_vendor_staff:
+        api.not_found()
+    return _deal_or_404(deal_id, viewer, lock=lock)
+
+
+def status_counts(viewer: api.Viewer, *, mine: bool = False) -> dict[str, int]:
+    """Registrations per status that the viewer sees, counted once per request: the deal
+    list, the nav badge and the dashboard widget all show them."""
+    mine = mine or not sees_company(viewer)  # the same rows, so the same cache entry
+    key = f"deals_status_counts_{viewer.user_id}_{int(mine)}"
+    cached: dict[str, int] | None = g.get(key)
+    if cached is None:
+        stmt = visible(select(Deal.status, func.count(Deal.id)), viewer, mine=mine)
+        cached = {status: int(n) for status, n in api.session.execute(stmt.group_by(Deal.status))}
+        setattr(g, key, cached)
+    return dict(cached)

@@ -1,0 +1,539 @@
+"""Vendor pages (``/deals/review``): the review queue with bulk decisions and CSV export,
+a registration side by side with its conflicts and the decisions on it, extension
+requests, the pipeline, and registering a deal on a partner's behalf."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, flash, redirect, request, stream_with_context, url_for
+from sqlalchemy import case, func, or_, select
+
+from portalis import api
+
+from .. import access, csvexport, review_queue, service
+from ..forms import (
+    ApproveForm,
+    BulkForm,
+    OnBehalfForm,
+    OutcomeForm,
+    ReasonForm,
+    choices,
+    country_name,
+    local_today,
+)
+from ..i18n import _, ngettext
+from ..models import APPROVED, OPEN_STATUSES, Deal, DealExtensionRequest
+from .blueprint import bp, signed_in_user
+
+BULK_LIMIT = 200
+
+
+# --- queue -------------------------------------------------------------------------------
+
+
+@bp.route("/review", endpoint="review_queue")
+@api.vendor_staff
+def queue() -> Any:
+    filters = review_queue.QueueFilters.from_args(request.args)
+    now = api.utcnow()
+    return api.page(
+        "deals/vendor/queue.html",
+        partial="results",
+        f=filters,
+        result=review_queue.page(filters, now),
+        partners=review_queue.partner_filter_options(),
+        tiers=review_queue.tier_filter_options(),
+        ages=review_queue.AGES,
+        bulk_form=BulkForm(),
+        now=now,
+    )
+
+
+@bp.route("/review/export.csv")
+@api.vendor_staff
+def review_export() -> Any:
+    filters = review_queue.QueueFilters.from_args(request.args)
+    now = api.utcnow()
+    tenant_id = api.current_tenant_id()
+    assert tenant_id is not None
+    header = [
+        _("ID"), _("Partner"), _("Tier"), _("Customer"), _("Domain"), _("Country"),
+        _("Contact"), _("Contact e-mail"), _("Products"), _("Amount"), _("Currency"),
+        _("Expected close date"), _("Status"), _("Submitted (UTC)"), _("Decided (UTC)"),
+        _("Protected until (UTC)"), _("Discount %"), _("Conflicts"),
+    ]  # fmt: skip
+    col, desc = review_queue.SORTS[filters.sort]
+    stmt = review_queue.base(filters, now).order_by(col.desc() if desc else col.asc(), Deal.id)
+
+    def iso(value: dt.datetime | None) -> str:
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+    def rows() -> Any:
+        with api.tenant_scope(tenant_id):
+            result = api.session.execute(stmt.execution_options(yield_per=1000))
+            for deal, partner_name, tier in result:
+                yield [
+                    deal.id, partner_name, tier.name if tier else "", deal.customer_name,
+                    deal.customer_domain, deal.country, deal.contact_name, deal.contact_email,
+                    deal.products, deal.amount, deal.currency,
+                    deal.expected_close_date.isoformat() if deal.expected_close_date else "",
+                    service.status_label(deal.status), iso(deal.submitted_at), iso(deal.decided_at),
+                    iso(deal.protected_until), deal.discount_pct if deal.discount_pct is not None else "",
+                    deal.conflict_count,
+                ]  # fmt: skip
+
+    api.audit("deal.exported", "deal", None, after=filters.args())
+    api.session.commit()
+    filename = f"deal-registrations-{now:%Y%m%d-%H%M}.csv"
+    return Response(
+        stream_with_context(csvexport.rows_to_csv(header, rows())),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/review/bulk", methods=["POST"])
+@api.vendor_staff
+def review_bulk() -> Any:
+    form = BulkForm()
+    back = request.form.get("next") or ""
+    back = (
+        back
+        if back.startswith("/deals/review") and "//" not in back
+        else url_for("deals.review_queue")
+    )
+    if not form.validate():
+        flash(_("Choose an action."), "error")
+        return redirect(back)
+    ids = {api.valid_id(raw) for raw in request.form.getlist("ids")[:BULK_LIMIT]} - {None}
+    if not ids:
+        flash(_("Select at least one registration."), "error")
+        return redirect(back)
+    reason = (form.reason.data or "").strip()
+    if form.action.data == "reject" and not reason:
+        flash(_("Give the partners a reason for the rejection."), "error")
+        return redirect(back)
+    user = signed_in_user()
+    done = blocked = skipped = 0
+    for deal_id in sorted(i for i in ids if i is not None):
+        deal = service.lock(deal_id)
+        if deal is None or not deal.is_open:
+            skipped += 1
+            continue
+        try:
+            with api.session.begin_nested():
+                if form.action.data == "approve":
+                    if not service.approve(deal, user, reason=reason).approved:
+                        blocked += 1
+                        continue
+                else:
+                    service.reject(deal, user, reason)
+                done += 1
+        except (service.TransitionError, service.ValidationProblem):
+            skipped += 1
+    api.session.commit()
+    if form.action.data == "approve":
+        flash(
+            ngettext("%(num)s registration approved.", "%(num)s registrations approved.", done),
+            "success",
+        )
+    else:
+        flash(
+            ngettext("%(num)s registration rejected.", "%(num)s registrations rejected.", done),
+            "success",
+        )
+    if blocked:
+        flash(
+            ngettext(
+                "%(num)s registration was not approved: its customer is already protected by another registration. It is flagged as a conflict.",
+                "%(num)s registrations were not approved: their customers are already protected by other registrations. They are flagged as conflicts.",
+                blocked,
+            ),
+            "warning",
+        )
+    if skipped:
+        flash(
+            ngettext(
+                "%(num)s registration was skipped: it is no longer waiting for review.",
+                "%(num)s registrations were skipped: they are no longer waiting for review.",
+                skipped,
+            ),
+            "info",
+        )
+    return redirect(back)
+
+
+# --- a registration and the decisions on it ----------------------------------------------
+
+
+def _detail(deal: Deal, *, status: int = 200, **forms: Any) -> Any:
+    now = api.utcnow()
+    settings = service.settings_for(deal.program_id)
+    partner = api.session.get(api.Partner, deal.partner_id)
+    tier = api.session.get(api.Tier, partner.tier_id) if partner and partner.tier_id else None
+    found = service.conflicts_of(deal)
+    other_partner_ids = {d.partner_id for _c, d in found}
+    partners = (
+        dict(
+            api.session.execute(
+                select(api.Partner.id, api.Partner.name).where(
+                    api.Partner.id.in_(other_partner_ids)
+                )
+            ).all()
+        )
+        if other_partner_ids
+        else {}
+    )
+    earliest = min(
+        [d.submitted_at for _c, d in found if d.submitted_at]
+        + ([deal.submitted_at] if deal.submitted_at else []),
+        default=None,
+    )
+    return api.page(
+        "deals/vendor/detail.html",
+        deal=deal,
+        partner=partner,
+        tier=tier,
+        conflicts=found,
+        other_partners=partners,
+        earliest=earliest,
+        history=service.timeline(deal),
+        country_name=country_name,
+        extensions=service.extension_requests(deal),
+        names=service.user_names(
+            (deal.owner_id, deal.created_by_id, deal.registered_on_behalf_by, deal.reviewer_id)
+        ),
+        can=lambda action: service.can(deal, action),
+        decision_form=forms.get("decision_form") or ApproveForm(),
+        outcome_form=forms.get("outcome_form") or OutcomeForm(),
+        ext_decision_form=forms.get("ext_decision_form") or ReasonForm(prefix="ext"),
+        settings=settings,
+        discount=api.tier_benefit(partner.tier_id if partner else None, "deal_discount_pct", 0),
+        preview_until=now + dt.timedelta(days=settings.protection_days),
+        status=status,
+        now=now,
+    )
+
+
+@bp.route("/review/<id:registration_id>")
+@api.vendor_staff
+def review_detail(registration_id: int) -> Any:
+    return _detail(access.vendor_deal_or_404(registration_id))
+
+
+def _decide(registration_id: int, action: str) -> Any:
+    """One decision on a registration (start, approve, reject, return, outcome)."""
+    deal = access.vendor_deal_or_404(registration_id, lock=True)
+    user = signed_in_user()
+    here = url_for("deals.review_detail", registration_id=deal.id)
+    try:
+        if action == "start":
+            ReasonForm().validate()
+            service.start_review(deal, user)
+            message = _("You are reviewing this registration.")
+        elif action == "approve":
+            form = ApproveForm()
+            if not form.validate():
+                return _detail(deal, status=422, decision_form=form)
+            try:
+                result = service.approve(
+                    deal,
+                    user,
+                    reason=form.reason.data or "",
+                    distinct_customer=bool(form.distinct_customer.data),
+                )
+            except service.ValidationProblem as exc:
+                form.reason.errors = [exc.errors["reason"]]
+                return _detail(deal, status=422, decision_form=form)
+            if not result.approved:
+                api.session.commit()
+                flash(
+                    _(
+                        "Not approved: another registration already protects this customer. The conflict is shown below."
+                    ),
+                    "warning",
+                )
+                return redirect(here)
+            message = _("Registration approved and protected.")
+        elif action in ("reject", "return"):
+            form = ApproveForm()
+            if not form.validate() or not (form.reason.data or "").strip():
+                if not form.reason.errors:
+                    form.reason.errors = [_("Give the partner a reason.")]
+                return _detail(deal, status=422, decision_form=form)
+            if action == "reject":
+                service.reject(deal, user, form.reason.data or "")
+                message = _("Registration rejected; the partner was told why.")
+            else:
+                service.return_for_info(deal, user, form.reason.data or "")
+                message = _("Returned to the partner for more information.")
+        else:
+            form = OutcomeForm()
+            if not form.validate():
+                return _detail(deal, status=422, outcome_form=form)
+            service.close(deal, user, form.outcome.data, form.reason.data or "")
+            message = _("Outcome recorded.")
+    except service.TransitionError as exc:
+        api.session.rollback()
+        flash(str(exc), "error")
+        return redirect(here)
+    api.session.commit()
+    flash(message, "success")
+    return redirect(here)
+
+
+@bp.route("/review/<id:registration_id>/start", methods=["POST"])
+@api.vendor_staff
+def review_start(registration_id: int) -> Any:
+    return _decide(registration_id, "start")
+
+
+@bp.route("/review/<id:registration_id>/approve", methods=["POST"])
+@api.vendor_staff
+def review_approve(registration_id: int) -> Any:
+    return _decide(registration_id, "approve")
+
+
+@bp.route("/review/<id:registration_id>/reject", methods=["POST"])
+@api.vendor_staff
+def review_reject(registration_id: int) -> Any:
+    return _decide(registration_id, "reject")
+
+
+@bp.route("/review/<id:registration_id>/return", methods=["POST"])
+@api.vendor_staff
+def review_return(registration_id: int) -> Any:
+    return _decide(registration_id, "return")
+
+
+@bp.route("/review/<id:registration_id>/outcome", methods=["POST"])
+@api.vendor_staff
+def review_outcome(registration_id: int) -> Any:
+    return _decide(registration_id, "outcome")
+
+
+@bp.route("/review/<id:registration_id>/extensions/<id:extension_request_id>", methods=["POST"])
+@api.vendor_staff
+def review_extension(registration_id: int, extension_request_id: int) -> Any:
+    deal = access.vendor_deal_or_404(registration_id, lock=True)
+    req = api.session.scalars(
+        select(DealExtensionRequest).where(
+            DealExtensionRequest.id == extension_request_id, DealExtensionRequest.deal_id == deal.id
+        )
+    ).first()
+    if req is None:
+        api.not_found()
+    assert req is not None
+    form = ReasonForm(prefix="ext")
+    grant = request.form.get("decision") == "grant"
+    if not form.validate():
+        return _detail(deal, status=422, ext_decision_form=form)
+    here = url_for("deals.review_detail", registration_id=deal.id)
+    try:
+        service.decide_extension(
+            deal, req, signed_in_user(), grant=grant, reason=form.reason.data or ""
+        )
+    except service.ValidationProblem as exc:
+        form.reason.errors = [exc.errors["reason"]]
+        return _detail(deal, status=422, ext_decision_form=form)
+    except service.TransitionError as exc:
+        flash(str(exc), "error")
+        return redirect(here)
+    api.session.commit()
+    flash(
+        _("Extension granted.") if grant else _("Extension denied; the partner was told why."),
+        "success",
+    )
+    return redirect(here)
+
+
+# --- pipeline ----------------------------------------------------------------------------
+
+
+@bp.route("/review/pipeline")
+@api.vendor_staff
+def pipeline() -> Any:
+    now = api.utcnow()
+    year_ago = now - dt.timedelta(days=365)
+    bucket = case(
+        (review_queue.OPEN_LITERAL, "review"),
+        (Deal.status == APPROVED, "protected"),
+        else_="won",
+    )
+    in_scope = or_(
+        Deal.status.in_((*OPEN_STATUSES, APPROVED)),
+        (Deal.status == "won") & (Deal.closed_at >= year_ago),
+    )
+    # one pass over the deals, grouped by partner; tiers are summed from the partners
+    rows = api.session.execute(
+        select(
+            Deal.partner_id,
+            bucket,
+            Deal.currency,
+            func.count(Deal.id),
+            func.coalesce(func.sum(Deal.amount), 0),
+        )
+        .where(in_scope)
+        .group_by(Deal.partner_id, bucket, Deal.currency)
+    ).all()
+    partner_ids = sorted({r[0] for r in rows})
+    info = (
+        {
+            pid: (name, tier_id)
+            for pid, name, tier_id in api.session.execute(
+                select(api.Partner.id, api.Partner.name, api.Partner.tier_id).where(
+                    api.Partner.id.in_(partner_ids)
+                )
+            )
+        }
+        if partner_ids
+        else {}
+    )
+    tier_rows = {t.id: t for t in api.session.scalars(select(api.Tier))}
+
+    def empty(**extra: Any) -> dict[str, Any]:
+        return {"review": {}, "protected": {}, "won": {}, "count": 0, **extra}
+
+    def add(target: dict[str, Any], b: str, currency: str, n: int, total: Any) -> None:
+        count, amount = target[b].get(currency, (0, 0))
+        target[b][currency] = (count + n, amount + total)
+        target["count"] += n
+
+    tiers: dict[Any, dict[str, Any]] = {}
+    partners: dict[int, dict[str, Any]] = {}
+    for pid, b, currency, n, total in rows:
+        name, tier_id = info.get(pid, ("", None))
+        tier = tier_rows.get(tier_id) if tier_id is not None else None
+        t = tiers.setdefault(
+            tier_id,
+            empty(
+                name=api.localized(tier.name, tier.name_i18n) if tier else None,
+                rank=tier.rank if tier else None,
+                color=tier.color if tier else None,
+            ),
+        )
+        add(t, b, currency, n, total)
+        p = partners.setdefault(pid, empty(id=pid, name=name, sort=0.0))
+        add(p, b, currency, n, total)
+        if b == "protected":
+            p["sort"] += float(total)
+    top = sorted(partners.values(), key=lambda p: (-p["sort"], -p["count"], p["name"]))[:50]
+    breaches = int(
+        api.session.scalar(
+            select(func.count(Deal.id)).where(
+                Deal.sla_breached_at.is_not(None),
+                Deal.sla_breached_at >= now - dt.timedelta(days=90),
+            )
+        )
+        or 0
+    )
+    open_conflicts = int(
+        api.session.scalar(
+            select(func.count(Deal.id)).where(
+                review_queue.OPEN_LITERAL, review_queue.HAS_CONFLICT_LITERAL
+            )
+        )
+        or 0
+    )
+    return api.page(
+        "deals/vendor/pipeline.html",
+        open_conflicts=open_conflicts,
+        tiers=sorted(tiers.values(), key=lambda t: -(t["rank"] if t["rank"] is not None else -1)),
+        partners=top,
+        partner_total=len(partners),
+        breaches=breaches,
+    )
+
+
+# --- register on a partner's behalf ------------------------------------------------------
+
+
+def _on_behalf_partners() -> list[Any]:
+    programs = api.programs_with_plugin(service.PLUGIN_NAME)
+    if not programs:
+        return []
+    return list(
+        api.session.execute(
+            select(api.Partner.id, api.Partner.name)
+            .where(api.Partner.status == "active", api.Partner.program_id.in_(programs))
+            .order_by(api.Partner.name)
+            .limit(2000)
+        ).all()
+    )
+
+
+def _partner_users(partner_id: int | None) -> list[Any]:
+    if not partner_id:
+        return []
+    return list(
+        api.session.execute(
+            select(api.User.id, api.User.name, api.User.email)
+            .where(api.User.partner_id == partner_id, api.User.active.is_(True))
+            .order_by(api.User.name)
+        ).all()
+    )
+
+
+@bp.route("/review/partner-users")
+@api.vendor_staff
+def partner_users() -> Any:
+    partner_id = api.valid_id(request.args.get("partner_id"))
+    return api.render("deals/vendor/_owner_options.html", users=_partner_users(partner_id))
+
+
+@bp.route("/review/new", methods=["GET", "POST"])
+@api.vendor_staff
+def register_on_behalf() -> Any:
+    user = signed_in_user()
+    tenant = api.current_tenant()
+    partners = _on_behalf_partners()
+    form = OnBehalfForm()
+    form.partner_id.choices = choices(
+        [(0, _("Choose a partner")), *((pid, name) for pid, name in partners)]
+    )
+    chosen = api.valid_id(
+        form.partner_id.data if request.method == "POST" else request.args.get("partner")
+    )
+    if request.method == "GET" and chosen:
+        form.partner_id.data = chosen
+    users = _partner_users(chosen if chosen in {p for p, _n in partners} else None)
+    form.owner_id.choices = choices(
+        [
+            (0, _("The partner's admins")),
+            *((uid, f"{name} <{email}>") for uid, name, email in users),
+        ]
+    )
+    partner = api.session.get(api.Partner, chosen) if chosen else None
+    program = api.session.get(api.Program, partner.program_id) if partner else None
+    form.setup(program.currency if program else (tenant.currency if tenant else "USD"))
+    if request.method == "POST":
+        ok = form.validate_for_submit(local_today())
+        if not form.partner_id.data or partner is None:
+            form.partner_id.errors = [_("Choose the partner this deal belongs to.")]
+            ok = False
+        if ok and partner is not None:
+            deal = service.create_draft(
+                program_id=partner.program_id,
+                partner_id=partner.id,
+                actor=user,
+                data=form.cleaned(),
+                owner_id=form.owner_id.data or None,
+                on_behalf=True,
+            )
+            service.submit(deal, user)
+            api.session.commit()
+            flash(
+                _(
+                    "Registered on behalf of %(partner)s. The partner can see it in their portal.",
+                    partner=partner.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("deals.review_detail", registration_id=deal.id))
+        flash(_("Please correct the marked fields."), "error")
+    return api.page("deals/vendor/form.html", form=form, status=422 if form.errors else 200)
