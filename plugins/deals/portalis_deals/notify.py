@@ -1,9 +1,8 @@
 """Who hears about what, by e-mail, in their own language.
 
 Mail is queued in the caller's transaction (``api.send_mail`` writes the outbox), so a
-rolled-back decision sends nothing. Templates live in ``templates/mail/deal_*.txt|.html``;
-they get this plugin's gettext as ``_``/``ngettext`` because the core picks a template's
-message domain from its folder, and ``mail/`` belongs to the core.
+rolled-back decision sends nothing. Templates live in ``templates/deals/mail/deal_*.txt``
+and ``.html``; being under ``deals/`` they translate with this plugin's message domain.
 """
 
 from __future__ import annotations
@@ -20,9 +19,7 @@ from portalis import api
 if TYPE_CHECKING:
     from .models import Deal, DealExtensionRequest
 
-T = api.Translator("deals")
-
-VENDOR_ROLES = ("vendor_admin", "channel_manager")
+VENDOR_ROLES = (api.Role.VENDOR_ADMIN, api.Role.CHANNEL_MANAGER)
 
 
 def _send(users: Iterable[Any], template: str, **context: Any) -> int:
@@ -32,17 +29,9 @@ def _send(users: Iterable[Any], template: str, **context: Any) -> int:
         if not user.email or user.email in seen:
             continue
         seen.add(user.email)
-        with api.tenant_request_context():
-            api.send_mail(
-                user.email,
-                template,
-                locale=user.locale,
-                user=user,
-                _=T.gettext,
-                gettext=T.gettext,
-                ngettext=T.ngettext,
-                **context,
-            )
+        api.send_mail(
+            user.email, f"deals/mail/{template}", locale=user.locale, user=user, **context
+        )
         sent += 1
     return sent
 
@@ -58,8 +47,8 @@ def reviewers() -> list[Any]:
         )
         .order_by(api.User.id)
     ).all()
-    managers = [u for u in users if u.role == "channel_manager"]
-    return managers or [u for u in users if u.role == "vendor_admin"]
+    managers = [u for u in users if u.role == api.Role.CHANNEL_MANAGER]
+    return managers or [u for u in users if u.role == api.Role.VENDOR_ADMIN]
 
 
 def partner_recipients(deal: Deal) -> list[Any]:
@@ -70,11 +59,11 @@ def partner_recipients(deal: Deal) -> list[Any]:
         select(api.User).where(
             api.User.partner_id == deal.partner_id,
             api.User.active.is_(True),
-            api.User.id.in_(ids) | (api.User.role == "partner_admin"),
+            api.User.id.in_(ids) | (api.User.role == api.Role.PARTNER_ADMIN),
         )
     ).all()
     direct = [u for u in users if u.id in ids]
-    return direct or [u for u in users if u.role == "partner_admin"]
+    return direct or [u for u in users if u.role == api.Role.PARTNER_ADMIN]
 
 
 def _partner(deal: Deal) -> Any:
