@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -52,8 +53,10 @@ def register_cli(app: Flask) -> None:
     def demo_cmd() -> None:
         """Seed the demo tenants (once)."""
         from .demo import seed
+        from .jobs import drain
 
         created = seed()
+        drain(app)  # deliver the events the seeding emitted (plugin.toggled …)
         click.echo(f"seeded: {', '.join(created)}" if created else "demo data already present")
 
     @app.cli.group("tenants")
@@ -137,47 +140,102 @@ def register_cli(app: Flask) -> None:
         """Installed plugins and their enablement."""
 
     @plugins.command("list")
-    def plugins_list() -> None:
+    @click.option(
+        "--tenant", "slug", default=None, help="Only this tenant's programs (default: all)."
+    )
+    def plugins_list(slug: str | None) -> None:
+        """Installed plugins, then which are on for each tenant's programs and for which tiers."""
         portal = app.extensions["portalis"]
-        for p in portal.registry.plugins.values():
-            click.echo(f"{p.info.name}\t{p.info.version}\t{p.distribution or '(core)'}")
+        installed = [
+            (p.info.name, p.info.version, p.distribution or "-") for p in portal.registry.optional
+        ]
+        click.echo("Installed plugins")
+        _table(("plugin", "version", "distribution"), installed)
+        click.echo("")
+        click.echo("Per program (tiers: 'all' or the tiers allowed)")
+        _table(("tenant", "program", "plugin", "state", "tiers"), plugin_states(app, slug))
 
     @plugins.command("enable")
     @click.option("--tenant", "slug", required=True)
     @click.option("--program", "program_slug", required=True)
     @click.argument("name")
     @click.option("--off", is_flag=True, help="Disable instead.")
-    def plugins_enable(slug: str, program_slug: str, name: str, off: bool) -> None:
-        from .models import Program, ProgramPlugin
+    @click.option(
+        "--tier",
+        "tier_names",
+        multiple=True,
+        help="Allow only this tier (by name; repeat for several). Default: keep as it is.",
+    )
+    @click.option("--all-tiers", is_flag=True, help="Allow every tier of the program.")
+    def plugins_enable(
+        slug: str,
+        program_slug: str,
+        name: str,
+        off: bool,
+        tier_names: tuple[str, ...],
+        all_tiers: bool,
+    ) -> None:
+        """Switch a plugin on (or --off) for a program, as the admin page does: the plugin's
+        toggle hook runs, the change is audited and ``plugin.toggled`` is emitted."""
+        from .jobs import drain
+        from .models import Program, Tier
+        from .plugins.enablement import KEEP, PluginToggleError, set_plugin
 
-        portal = app.extensions["portalis"]
-        if name not in portal.registry.plugins or name == "core":
-            raise click.ClickException(f"plugin {name!r} is not installed")
-        with tenant_scope(_tenant_id(slug)):
+        if tier_names and all_tiers:
+            raise click.UsageError("use --tier or --all-tiers, not both")
+        # this app's plugins and jobs, even inside an outer app context (tests, embedding)
+        with app.app_context(), tenant_scope(_tenant_id(slug)):
             program = db.session.scalars(
                 select(Program).where(Program.slug == program_slug)
             ).first()
             if program is None:
                 raise click.ClickException("no such program")
-            row = db.session.scalars(
-                select(ProgramPlugin).where(
-                    ProgramPlugin.program_id == program.id, ProgramPlugin.plugin == name
-                )
-            ).first()
-            if row is None:
-                row = ProgramPlugin(
-                    program_id=program.id,
-                    plugin=name,
-                    settings=dict(portal.registry.info(name).settings_defaults),
-                )
-                db.session.add(row)
-            row.enabled = not off
-            db.session.flush()
-            portal.registry.call_one(
-                name, "portalis_plugin_toggled", program_id=program.id, enabled=row.enabled
-            )
+            allowed: Any = None if all_tiers else KEEP
+            if tier_names:
+                by_name = {
+                    t.name.lower(): t.id
+                    for t in db.session.scalars(select(Tier).where(Tier.program_id == program.id))
+                }
+                unknown = [t for t in tier_names if t.lower() not in by_name]
+                if unknown:
+                    raise click.ClickException(
+                        f"no tier {', '.join(unknown)} in {program_slug} "
+                        f"(tiers: {', '.join(sorted(by_name))})"
+                    )
+                allowed = [by_name[t.lower()] for t in tier_names]
+            try:
+                set_plugin(program, name, enabled=not off, allowed_tiers=allowed, actor="cli")
+            except PluginToggleError as exc:
+                db.session.rollback()
+                raise click.ClickException(str(exc)) from exc
             db.session.commit()
+        drain(app)
         click.echo(f"{name} {'disabled' if off else 'enabled'} for {slug}/{program_slug}")
+
+    @app.cli.group("plugin")
+    def plugin_group() -> None:
+        """Write a new plugin."""
+
+    @plugin_group.command("new")
+    @click.argument("name")
+    @click.option(
+        "--path",
+        "parent",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Folder to create the plugin's folder NAME in.",
+    )
+    def plugin_new(name: str, parent: Path) -> None:
+        """Generate an installable plugin NAME in the documented shape (with a first
+        migration, partner and vendor pages, a widget, a metric, translations and tests)."""
+        from .scaffold import ScaffoldError, generate, next_steps
+
+        try:
+            target = generate(name, parent)
+        except ScaffoldError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(next_steps(target.resolve(), name))
 
     @app.cli.group("tiers")
     def tiers() -> None:
@@ -262,6 +320,49 @@ def each_tenant(app: Flask, slug: str | None) -> Iterator[tuple[int, str]]:
             yield tid, tslug
             db.session.remove()
     drain(app)
+
+
+def plugin_states(app: Flask, slug: str | None = None) -> list[tuple[str, str, str, str, str]]:
+    """``(tenant, program, plugin, "on"|"off", tiers)`` for every program of every tenant (or
+    one) and every installed plugin; ``tiers`` is ``all`` or the allowed tiers' names."""
+    from .models import Program, ProgramPlugin, Tenant, Tier
+
+    portal = app.extensions["portalis"]
+    installed = [p.info.name for p in portal.registry.optional]
+    with unscoped("CLI lists plugin enablement across tenants"):
+        q = select(Tenant.id, Tenant.slug).order_by(Tenant.slug)
+        if slug:
+            q = q.where(Tenant.slug == slug)
+        tenants = db.session.execute(q).all()
+    if slug and not tenants:
+        raise click.ClickException(f"no tenant {slug!r}")
+    out = []
+    for tid, tslug in tenants:
+        with tenant_scope(tid):
+            tier_names = dict(db.session.execute(select(Tier.id, Tier.name)).all())
+            rows = {(r.program_id, r.plugin): r for r in db.session.scalars(select(ProgramPlugin))}
+            for program in db.session.scalars(select(Program).order_by(Program.slug)):
+                stored = {n for (pid, n) in rows if pid == program.id}
+                for name in installed + sorted(stored - set(installed)):
+                    row = rows.get((program.id, name))
+                    on = bool(row and row.enabled)
+                    state = "on" if on else "off"
+                    if name not in installed:
+                        state += " (not installed)"
+                    tiers = (
+                        "all"
+                        if row is None or not row.tier_ids
+                        else ", ".join(tier_names.get(t, f"#{t}") for t in row.tier_ids)
+                    )
+                    out.append((tslug, program.slug, name, state, tiers if on else "-"))
+        db.session.remove()
+    return out
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=False)]
+    for line in (header, *rows):
+        click.echo("  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=False)).rstrip())
 
 
 def current_app_commands(app: Flask) -> list[Any]:

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from .db import db
 from .identity.passwords import hash_password
-from .models import Partner, Program, ProgramPlugin, Tenant, Tier, User
+from .models import Partner, Program, Tenant, Tier, User
 from .plugins.contract import DemoSeed
+from .plugins.enablement import in_dependency_order, set_plugin
 from .tenancy import tenant_scope, unscoped
 
 DEMO_PASSWORD = "portalis-demo"  # noqa: S105 - printed on the demo banner on purpose
@@ -144,15 +145,8 @@ def _seed_tenant(tenant: Tenant, spec: DemoTenant, pw_hash: str) -> None:
         tiers[name] = t
     db.session.flush()
     portal = current_app.extensions["portalis"]
-    for plugin in portal.registry.optional:
-        db.session.add(
-            ProgramPlugin(
-                program_id=program.id,
-                plugin=plugin.info.name,
-                enabled=True,
-                settings=dict(plugin.info.settings_defaults),
-            )
-        )
+    for name in in_dependency_order(p.info.name for p in portal.registry.optional):
+        set_plugin(program, name, enabled=True, actor="demo")
     users: dict[str, int] = {}
     for local, name, role in (
         ("admin", "Vera Vendor", "vendor_admin"),

@@ -8,20 +8,21 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from sqlalchemy import func, select
 
-from ... import audit, events
+from ... import audit
 from ...branding import COLOR
 from ...db import db
 from ...i18n import gettext as _
 from ...i18n import ngettext
 from ...models import Partner, Program, ProgramPlugin, Tier
 from ...plugins.contract import resolve_text
+from ...plugins.enablement import KEEP, PluginToggleError, in_dependency_order, set_plugin
 from ...tiers import criteria
 from ...tiers.evaluation import evaluate_program
 from ...uploads import UploadError, store_image
 from ..access import vendor_admin, vendor_staff
 from ..forms import PluginSettingsForm, ProgramBrandingForm, ProgramForm, TierForm
 from ..rendering import page
-from . import bp
+from .blueprint import bp
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -77,16 +78,10 @@ def program_new() -> Any:
             db.session.add(program)
             db.session.flush()
             db.session.add(Tier(program_id=program.id, rank=0, name=_("Registered"), criteria=""))
-            for plugin in g.portal.registry.optional:
-                if plugin.info.enabled_by_default:
-                    db.session.add(
-                        ProgramPlugin(
-                            program_id=program.id,
-                            plugin=plugin.info.name,
-                            enabled=True,
-                            settings=dict(plugin.info.settings_defaults),
-                        )
-                    )
+            defaults = [p.info.name for p in g.portal.registry.optional]
+            for name in in_dependency_order(defaults):
+                if g.portal.registry.info(name).enabled_by_default:
+                    set_plugin(program, name, enabled=True)
             audit.record("program.created", "program", program.id, after={"name": program.name})
             db.session.commit()
             return redirect(url_for("admin.program_detail", program_id=program.id))
@@ -270,6 +265,7 @@ def plugin_settings(program_id: int, name: str) -> Any:
         enabled=row.enabled if row else False, tier_ids=(row.tier_ids or []) if row else []
     )
     form.tier_ids.choices = [(t.id, t.name) for t in tiers]
+    valid_ids = {t.id for t in tiers}
     current_settings = {**dict(info.settings_defaults), **(row.settings if row else {})}
     settings_form = None
     if info.settings_form is not None:
@@ -278,34 +274,22 @@ def plugin_settings(program_id: int, name: str) -> Any:
     if request.method == "POST":
         ok = form.validate_on_submit() and (settings_form is None or settings_form.validate())
         if ok:
-            if row is None:
-                row = ProgramPlugin(program_id=program.id, plugin=name, enabled=False, settings={})
-                db.session.add(row)
-            before = {"enabled": row.enabled, "tier_ids": row.tier_ids, "settings": row.settings}
-            toggled = bool(form.enabled.data) != bool(row.enabled)
-            row.enabled = bool(form.enabled.data)
-            valid_ids = {t.id for t in tiers}
-            chosen = [t for t in (form.tier_ids.data or []) if t in valid_ids]
-            row.tier_ids = chosen or None
-            if settings_form is not None:
-                row.settings = {k: v for k, v in settings_form.data.items() if k != "csrf_token"}
-            db.session.flush()
-            if toggled:
-                g.portal.registry.call_one(
-                    name, "portalis_plugin_toggled", program_id=program.id, enabled=row.enabled
+            try:
+                set_plugin(
+                    program,
+                    name,
+                    enabled=bool(form.enabled.data),
+                    allowed_tiers=[t for t in (form.tier_ids.data or []) if t in valid_ids],
+                    settings=(
+                        {k: v for k, v in settings_form.data.items() if k != "csrf_token"}
+                        if settings_form is not None
+                        else KEEP
+                    ),
                 )
-                events.emit(
-                    "plugin.toggled",
-                    {"plugin": name, "enabled": row.enabled},
-                    program_id=program.id,
-                )
-            audit.record(
-                "program.plugin_updated",
-                "program_plugin",
-                f"{program.id}:{name}",
-                before=before,
-                after={"enabled": row.enabled, "tier_ids": row.tier_ids, "settings": row.settings},
-            )
+            except PluginToggleError as exc:
+                db.session.rollback()
+                flash(_toggle_refused(exc, info.title), "error")
+                return redirect(url_for("admin.plugin_settings", program_id=program.id, name=name))
             db.session.commit()
             flash(
                 _(
@@ -323,6 +307,26 @@ def plugin_settings(program_id: int, name: str) -> Any:
         settings_form=settings_form,
         resolve_text=resolve_text,
         status=422 if request.method == "POST" else 200,
+    )
+
+
+def _toggle_refused(exc: PluginToggleError, title: Any) -> str:
+    """Why the change was refused, in the admin's language."""
+    titles = g.portal.registry.plugins
+
+    def names(plugins: list[str]) -> str:
+        return ", ".join(resolve_text(titles[n].info.title) for n in plugins if n in titles)
+
+    if exc.requires:
+        return _(
+            "%(plugin)s needs %(required)s switched on for this program first.",
+            plugin=resolve_text(title),
+            required=names(exc.requires),
+        )
+    return _(
+        "%(plugin)s is needed by %(dependants)s; switch those off first.",
+        plugin=resolve_text(title),
+        dependants=names(exc.needed_by),
     )
 
 
