@@ -17,10 +17,9 @@ Choose the database with ``PORTALIS_TEST_DB=sqlite`` (default) or ``postgresql``
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,10 +29,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ..tenancy import tenant_scope, unscoped
-
-PG_ADMIN_URL = os.environ.get(
-    "PORTALIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+from .databases import test_database_kind, throwaway_database
 
 __all__ = ["HostClient", "World", "tenant_scope", "unscoped"]
 
@@ -76,28 +72,31 @@ class HostClient(FlaskClient):
 @pytest.fixture(scope="session")
 def portalis_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throwaway database for the whole run (SQLite file, or a new PostgreSQL database)."""
-    kind = os.environ.get("PORTALIS_TEST_DB", "sqlite")
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portalis.db'}"
-        return
-    if kind != "postgresql":
-        raise pytest.UsageError(f"PORTALIS_TEST_DB must be sqlite or postgresql, not {kind!r}")
-    from sqlalchemy import create_engine, text
-
-    name = f"portalis_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        from ..db import db
+        kind = test_database_kind()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    with throwaway_database(
+        kind, directory=tmp_path_factory.mktemp("db"), prefix="portalis"
+    ) as url:
+        try:
+            yield url
+        finally:
+            from ..db import db
 
-        if db.engine is not None:
-            db.engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+            if db.engine is not None:
+                db.engine.dispose()
+
+
+@pytest.fixture
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """The URL of a brand-new, EMPTY database of the same kind as the run's (SQLite file
+    or PostgreSQL database), dropped after the test — for migration tests and anything
+    that needs a database nobody else touches. No tables: run ``upgrade()`` or
+    ``create_all`` yourself. See :func:`portalis.testing.databases.throwaway_database`
+    for one of a fixed kind or outside a fixture."""
+    with throwaway_database(directory=tmp_path, prefix="portalis_fresh") as url:
+        yield url
 
 
 _APPS: dict[tuple[str, ...] | None, Flask] = {}
@@ -135,6 +134,37 @@ def build_app(
     return app
 
 
+def app_for(
+    request: pytest.FixtureRequest,
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Flask:
+    """The app for a test (or a class: any fixture scope): every installed plugin, or only
+    those of the closest ``@pytest.mark.plugins(...)``; built once per plugin set, and the
+    database migrated once per run with every installed plugin."""
+    marker = request.node.get_closest_marker("plugins")
+    key = tuple(sorted(marker.args)) if marker else None
+    app = _APPS.get(key)
+    if app is None:
+        instance = tmp_path_factory.mktemp("instance")
+        app = build_app(database_url, instance, list(key) if key is not None else None)
+        _APPS[key] = app
+    if database_url not in _MIGRATED:
+        # migrate with every installed plugin so all tables exist whatever the plugin set
+        full = _APPS.get(None) or build_app(database_url, tmp_path_factory.mktemp("instance"))
+        _APPS[None] = full
+        with full.app_context():
+            from ..migrate import upgrade
+
+            upgrade()
+        _MIGRATED.add(database_url)
+    from ..db import db
+
+    if db.engine is None or str(db.engine.url) != database_url:
+        db.configure(database_url)
+    return app
+
+
 @pytest.fixture
 def portalis_app(
     request: pytest.FixtureRequest,
@@ -142,45 +172,24 @@ def portalis_app(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Flask:
     """The app under test, built once per plugin set and reused."""
-    marker = request.node.get_closest_marker("plugins")
-    key = tuple(sorted(marker.args)) if marker else None
-    app = _APPS.get(key)
-    if app is None:
-        instance = tmp_path_factory.mktemp("instance")
-        app = build_app(portalis_database_url, instance, list(key) if key is not None else None)
-        _APPS[key] = app
-    if portalis_database_url not in _MIGRATED:
-        # migrate with every installed plugin so all tables exist whatever the plugin set
-        full = _APPS.get(None) or build_app(
-            portalis_database_url, tmp_path_factory.mktemp("instance")
-        )
-        _APPS[None] = full
-        with full.app_context():
-            from ..migrate import upgrade
-
-            upgrade()
-        _MIGRATED.add(portalis_database_url)
-    from ..db import db
-
-    db.configure(portalis_database_url) if db.engine is None or str(
-        db.engine.url
-    ) != portalis_database_url else None
-    return app
+    return app_for(request, portalis_database_url, tmp_path_factory)
 
 
-@pytest.fixture
-def db_session(portalis_app: Flask) -> Iterator[Any]:
-    """Everything the test (and the app during it) commits is rolled back afterwards."""
+@contextmanager
+def rolled_back(app: Flask) -> Iterator[Any]:
+    """Run a block inside one outer transaction that is rolled back at the end (every
+    application commit becomes a SAVEPOINT); yields the session. ``db_session`` is this
+    around one test; the contract kit wraps a whole test class in it."""
     from ..db import db
 
     assert db.engine is not None
     connection = db.engine.connect()
     outer = connection.begin()
     db._factory.configure(bind=connection, join_transaction_mode="create_savepoint")  # noqa: SLF001
-    mail = portalis_app.extensions["portalis_mail_sender"]
+    mail = app.extensions["portalis_mail_sender"]
     if hasattr(mail, "sent"):
         mail.sent.clear()
-    with portalis_app.app_context():
+    with app.app_context():
         try:
             yield db.session
         finally:
@@ -188,6 +197,13 @@ def db_session(portalis_app: Flask) -> Iterator[Any]:
             outer.rollback()
             connection.close()
             db._factory.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")  # noqa: SLF001
+
+
+@pytest.fixture
+def db_session(portalis_app: Flask) -> Iterator[Any]:
+    """Everything the test (and the app during it) commits is rolled back afterwards."""
+    with rolled_back(portalis_app) as session:
+        yield session
 
 
 @dataclass
@@ -321,16 +337,18 @@ TEST_PASSWORD = "correct horse battery"  # noqa: S105 - fixture users only
 _PASSWORD_HASH: dict[str, str] = {}
 
 
-@pytest.fixture
-def world(portalis_app: Flask, db_session: Any) -> World:
-    """Two tenants; the first with partners in two tiers and users in every role."""
-    plugins = list(portalis_app.extensions["portalis"].installed_names())
+def make_world(app: Flask) -> World:
+    """Create (and commit) the two tenants of the ``world`` fixture with ``app``'s plugins
+    enabled for their programs; call inside :func:`rolled_back` (or ``db_session``)."""
+    from ..db import db
+
+    plugins = list(app.extensions["portalis"].installed_names())
     suffix = secrets.token_hex(3)
     main = _make_tenant(f"acme{suffix}", plugins)
     other = _make_tenant(f"globex{suffix}", plugins)
-    db_session.commit()
+    db.session.commit()
     return World(
-        app=portalis_app,
+        app=app,
         tenant=main["tenant"],
         other_tenant=other["tenant"],
         program=main["program"],
@@ -342,39 +360,79 @@ def world(portalis_app: Flask, db_session: Any) -> World:
 
 
 @pytest.fixture
-def client_as(world: World) -> Any:
-    """``client_as(user)`` → a client signed in as ``user`` (or anonymous with None);
-    ``app=`` targets another app built with :func:`build_app` (e.g. with a test plugin)."""
+def world(portalis_app: Flask, db_session: Any) -> World:
+    """Two tenants; the first with partners in two tiers and users in every role."""
+    return make_world(portalis_app)
+
+
+def sign_in(app: Flask, user: Any | None, host: str) -> HostClient:
+    """A test client of ``app`` on ``host``, signed in as ``user`` (anonymous with None):
+    a server-side session row is committed and its token put in the cookie."""
     from ..db import db
-    from ..models import Tenant, UserSession
+
+    app.test_client_class = HostClient
+    client: HostClient = app.test_client()  # type: ignore[assignment]
+    client.host = host
+    if user is None:
+        return client
+    token = secrets.token_urlsafe(16)
+    with tenant_scope(user.tenant_id):
+        from ..models import UserSession
+
+        db.session.add(
+            UserSession(
+                id=hashlib.sha256(token.encode()).hexdigest(),
+                user_id=user.id,
+                tenant_id=user.tenant_id,
+            )
+        )
+        db.session.commit()
+    with client.session_transaction(base_url=f"http://{host}") as sess:
+        sess["sid"] = token
+        sess["_user_id"] = str(user.id)
+        sess["_fresh"] = True
+    return client
+
+
+def client_maker(world: World) -> Any:
+    """The ``client_as`` function for ``world`` (usable outside the fixture)."""
+    from ..db import db
+    from ..models import Tenant
+
+    hosts: dict[int, str] = {
+        world.tenant.id: world.host(),
+        world.other_tenant.id: world.host(world.other_tenant),
+    }
 
     def make(user: Any | None, tenant: Any | None = None, app: Flask | None = None) -> HostClient:
         target = app or world.app
-        target.test_client_class = HostClient
-        client: HostClient = target.test_client()  # type: ignore[assignment]
         if user is None:
-            client.host = world.host(tenant)
-            return client
-        with unscoped("test fixture finds the user's tenant"):
-            t = db.session.get(Tenant, user.tenant_id)
-        client.host = f"{t.slug}.localhost"
-        token = secrets.token_urlsafe(16)
-        with tenant_scope(user.tenant_id):
-            db.session.add(
-                UserSession(
-                    id=hashlib.sha256(token.encode()).hexdigest(),
-                    user_id=user.id,
-                    tenant_id=user.tenant_id,
-                )
-            )
-            db.session.commit()
-        with client.session_transaction(base_url=f"http://{client.host}") as sess:
-            sess["sid"] = token
-            sess["_user_id"] = str(user.id)
-            sess["_fresh"] = True
-        return client
+            return sign_in(target, None, world.host(tenant))
+        host = hosts.get(user.tenant_id)
+        if host is None:
+            with unscoped("test fixture finds the user's tenant"):
+                host = f"{db.session.get(Tenant, user.tenant_id).slug}.localhost"
+        return sign_in(target, user, host)
 
     return make
+
+
+@pytest.fixture
+def client_as(world: World) -> Any:
+    """``client_as(user)`` → a client signed in as ``user`` (or anonymous with None);
+    ``tenant=`` picks the host for an anonymous client (default: the main tenant);
+    ``app=`` targets another app built with :func:`build_app` (e.g. with a test plugin)."""
+    return client_maker(world)
+
+
+@pytest.fixture(name="enable_plugin")
+def enable_plugin_fixture(db_session: Any) -> Any:
+    """``enable_plugin(program, name, enabled=True, allowed_tiers=None)``: switch a plugin
+    on (or off) for a program, optionally only for some tiers (Tier objects, ids or names
+    of the program's tiers); committed. See :func:`portalis.testing.kit.enable_plugin`."""
+    from .kit import enable_plugin
+
+    return enable_plugin
 
 
 @pytest.fixture

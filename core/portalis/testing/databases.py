@@ -1,0 +1,98 @@
+"""Throwaway databases for tests.
+
+* :func:`throwaway_database` — a context manager giving the URL of a brand-new, empty
+  database (a SQLite file, or a PostgreSQL database created on the server named by
+  ``PORTALIS_TEST_PG_URL``) that is dropped again afterwards, whatever happens inside.
+* :func:`test_database_kind` — ``"sqlite"`` or ``"postgresql"``, from ``PORTALIS_TEST_DB``.
+* The pytest fixture ``fresh_database`` (in :mod:`portalis.testing.fixtures`) wraps
+  :func:`throwaway_database` for one test, of the same kind as the test run's database.
+
+Example (a test that needs its own database besides the shared one)::
+
+    def test_upgrade_from_empty(portalis_app, fresh_database):
+        engine = create_engine(fresh_database)   # empty: no tables yet
+        ...
+
+    def test_needs_postgresql_whatever_the_run_uses():
+        with throwaway_database("postgresql", prefix="myplugin_race") as url:
+            ...
+
+``PORTALIS_TEST_PG_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``)
+must name a role that may ``CREATE DATABASE``; the new database lives on the same server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PG_ADMIN_URL = os.environ.get(
+    "PORTALIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+__all__ = ["PG_ADMIN_URL", "test_database_kind", "throwaway_database"]
+
+
+def test_database_kind() -> str:
+    """The database the test run uses: ``PORTALIS_TEST_DB`` = ``sqlite`` (default) or
+    ``postgresql``; anything else is a usage error."""
+    kind = os.environ.get("PORTALIS_TEST_DB", "sqlite")
+    if kind not in ("sqlite", "postgresql"):
+        raise ValueError(f"PORTALIS_TEST_DB must be sqlite or postgresql, not {kind!r}")
+    return kind
+
+
+test_database_kind.__test__ = False  # type: ignore[attr-defined]  # not a test
+
+
+@contextmanager
+def throwaway_database(
+    kind: str | None = None,
+    *,
+    directory: Path | None = None,
+    prefix: str = "portalis_test",
+    connect_timeout: int = 10,
+) -> Iterator[str]:
+    """Yield the URL of a new, empty database; drop it on exit.
+
+    ``kind`` is ``"sqlite"`` or ``"postgresql"`` (default: :func:`test_database_kind`).
+    SQLite: a file ``<prefix>.db`` in ``directory`` (default: a new temporary folder,
+    removed afterwards). PostgreSQL: ``CREATE DATABASE "<prefix>_<random>"`` on the server
+    of ``PG_ADMIN_URL``, dropped ``WITH (FORCE)`` on exit so open connections don't keep it
+    alive. Raises ``sqlalchemy.exc.OperationalError`` if the server can't be reached.
+    """
+    kind = kind or test_database_kind()
+    if kind == "sqlite":
+        own_dir = directory is None
+        folder = Path(tempfile.mkdtemp(prefix=f"{prefix}_")) if directory is None else directory
+        try:
+            yield f"sqlite:///{folder / f'{prefix}.db'}"
+        finally:
+            if own_dir:
+                shutil.rmtree(folder, ignore_errors=True)
+        return
+    if kind != "postgresql":
+        raise ValueError(f"database kind must be sqlite or postgresql, not {kind!r}")
+    from sqlalchemy import create_engine, text
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(
+        PG_ADMIN_URL,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": connect_timeout},
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield admin.url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
