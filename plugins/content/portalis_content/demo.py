@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from portalis import api
 
-from . import service, storage
-from .models import Collection, CollectionItem, Folder, Item, Translation
+from . import access, service, storage
+from .models import Collection, CollectionItem, Download, Folder, Item, Translation
 
 #: A word that appears only inside the Gold pricing PDF (not in its title or description):
 #: search for it as a Gold partner and as a Silver partner to see permissions at work.
@@ -785,7 +785,10 @@ def seed(s: api.DemoSeed) -> None:
     now = api.utcnow()
     rng = s.rng
     admin_id = api.session.scalar(
-        select(api.User.id).where(api.User.role == "vendor_admin").order_by(api.User.id).limit(1)
+        select(api.User.id)
+        .where(api.User.role == api.Role.VENDOR_ADMIN)
+        .order_by(api.User.id)
+        .limit(1)
     )
     partners = list(
         api.session.scalars(
@@ -932,9 +935,6 @@ def _downloads(
     s: api.DemoSeed, items: dict[str, Item], partners: list[Any], now: dt.datetime
 ) -> None:
     """Ninety days of downloads by partner users, of items they may see."""
-    from . import access
-    from .models import Download
-
     rng = s.rng
     users = list(
         api.session.execute(
@@ -952,9 +952,7 @@ def _downloads(
             select(api.Tier.id, api.Tier.rank).where(api.Tier.program_id == s.program_id)
         )
     }
-    ids = [i.id for i in items.values()]
     entries = {e.item.id: e for e in service.entries(list(items.values()), None, now=now)}
-    del ids
     for partner in partners:
         people = by_partner.get(partner.id) or []
         if not people:
@@ -962,15 +960,13 @@ def _downloads(
         viewer = api.Viewer(
             tenant_id=s.tenant_id,
             user_id=people[0][0],
-            role="partner_user",
+            role=api.Role.PARTNER_USER,
             partner_id=partner.id,
             program_id=partner.program_id,
             tier_id=partner.tier_id,
             tier_rank=rank.get(partner.tier_id or 0),
         )
-        visible = list(
-            api.session.scalars(select(Item.id).where(access.visible_clause(viewer, now)))
-        )
+        visible = list(api.session.scalars(access.visible(select(Item.id), viewer, now)))
         activity = 2 + 3 * (rank.get(partner.tier_id or 0) or 0)
         for item_id in visible:
             entry = entries.get(item_id)

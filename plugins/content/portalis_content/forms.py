@@ -22,9 +22,8 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 
 from portalis import api
 
-T = api.Translator("content")
-_ = T.gettext
-_l = T.lazy_gettext
+from .i18n import _, _l
+from .service import DEFAULTS
 
 try:  # WTForms >= 3.3 wants SelectChoice objects instead of tuples
     from wtforms.fields.choices import SelectChoice
@@ -191,7 +190,7 @@ class CollectionForm(ContentForm):
     )
 
 
-class ContentSettingsForm(Form):
+class SettingsForm(Form):
     """Program settings of the content library (stored as JSON by the core)."""
 
     class Meta(_Meta):
@@ -199,7 +198,7 @@ class ContentSettingsForm(Form):
 
     max_upload_mb = IntegerField(
         _l("Largest upload (MB)"),
-        default=20,
+        default=DEFAULTS["max_upload_mb"],
         validators=[NumberRange(min=1, max=2048)],
         description=_l("Files above this size are refused; the portal's own limit still applies."),
     )
@@ -209,10 +208,10 @@ class ContentSettingsForm(Form):
             ("everyone", _l("Everyone in the program")),
             ("hidden", _l("Hidden (vendor staff only)")),
         ],
-        default="everyone",
+        default=DEFAULTS["default_visibility"],
     )
     updated_days = IntegerField(
         _l("Show “New” and “Updated” badges for this many days"),
-        default=30,
+        default=DEFAULTS["updated_days"],
         validators=[NumberRange(min=1, max=365)],
     )

@@ -50,7 +50,7 @@ def extract_version(version_id: int) -> None:
 def sync_schedule() -> None:
     """Items that became published or expired since they were indexed: index them again,
     so the search shows them to partners exactly while they are live."""
-    programs = api.programs_with_plugin(service.PLUGIN)
+    programs = api.programs_with_plugin(service.PLUGIN_NAME)
     if not programs:
         return
     now = api.utcnow()

@@ -5,30 +5,28 @@ version history; each item is visible to the program's partners, chosen tiers, c
 partner companies or nobody, between optional publish and expiry dates. Partners find it
 by browsing or through the portal search (document text included), and PDFs can be
 co-branded with the partner's details on download.
+
+This module only describes the plugin and answers the core's hooks; each hook hands over
+to the module that does the work (README.md lists them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint
-from sqlalchemy import select
 
 from portalis import api
 
-from . import __version__, jobs, metrics
-from .forms import ContentSettingsForm
-from .service import DEFAULTS
-
-T = api.Translator("content")
-_ = T.gettext
-_l = T.lazy_gettext
-
-HERE = Path(__file__).resolve().parent
+from . import __version__, demo, jobs, metrics, service, widgets
+from .forms import SettingsForm
+from .i18n import _, _l
+from .views import bp
 
 PLUGIN = api.PluginInfo(
-    name="content",
+    name=service.PLUGIN_NAME,
     title=_l("Content library"),
     version=__version__,
     description=_l(
@@ -38,24 +36,26 @@ PLUGIN = api.PluginInfo(
     requires_core=">=1.0,<2",
     permissions=(
         api.Permission(
-            "content.manage", _l("Manage the content library"), ("vendor_admin", "channel_manager")
+            "content.manage",
+            _l("Manage the content library"),
+            (api.Role.VENDOR_ADMIN, api.Role.CHANNEL_MANAGER),
         ),
         api.Permission(
-            "content.download", _l("Download library content"), ("partner_admin", "partner_user")
+            "content.download",
+            _l("Download library content"),
+            (api.Role.PARTNER_ADMIN, api.Role.PARTNER_USER),
         ),
     ),
-    settings_form=ContentSettingsForm,
-    settings_defaults=dict(DEFAULTS),
+    settings_form=SettingsForm,
+    settings_defaults=dict(service.DEFAULTS),
     # bundled: its catalogs live in the repository's locales/ with everyone else's
-    migrations_dir=HERE / "migrations",
+    migrations_dir=Path(__file__).resolve().parent / "migrations",
     enabled_by_default=True,
 )
 
 
 @api.hookimpl
 def portalis_blueprints() -> list[Blueprint]:
-    from .views import bp
-
     return [bp]
 
 
@@ -70,11 +70,7 @@ def portalis_nav_items(viewer: api.Viewer) -> list[api.NavItem]:
 
 @api.hookimpl
 def portalis_dashboard_widgets(viewer: api.Viewer) -> list[api.Widget]:
-    if not viewer.is_partner or viewer.partner_id is None:
-        return []
-    from .widget import partner_widget
-
-    widget = partner_widget(viewer)
+    widget = widgets.new_and_updated(viewer)
     return [widget] if widget else []
 
 
@@ -96,23 +92,9 @@ def portalis_periodic_jobs() -> list[api.PeriodicJob]:
 
 @api.hookimpl
 def portalis_demo_data(seed: api.DemoSeed) -> None:
-    from . import demo
-
     demo.seed(seed)
 
 
 @api.hookimpl
-def portalis_search_documents(tenant_id: int) -> Any:
-    from . import service
-    from .models import Item
-
-    batch = 200
-    last = 0
-    while True:
-        items = list(
-            api.session.scalars(select(Item).where(Item.id > last).order_by(Item.id).limit(batch))
-        )
-        if not items:
-            return
-        yield from service.documents(items)
-        last = items[-1].id
+def portalis_search_documents(tenant_id: int) -> Iterator[Any]:
+    return service.all_documents()

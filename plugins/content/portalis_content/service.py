@@ -1,25 +1,26 @@
 """Library operations shared by the views, the jobs and the demo data.
 
 Everything here runs inside the caller's transaction; the caller commits. Files are
-written before the rows that name them, and removed again if the transaction fails
-(:func:`cleanup_on_rollback`), so neither an orphan file nor a row without a file is
-left behind.
+written before the rows that name them and removed again if the transaction rolls back
+(:func:`file_written`); files rows stop naming are removed only once that commits
+(:func:`remove_after_commit`) — both through the core's ``api.on_rollback`` /
+``api.on_commit`` — so neither an orphan file nor a row without a file is left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO, Any
 
 from babel import Locale, UnknownLocaleError
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import delete, func, select
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from portalis import api
 
@@ -27,6 +28,7 @@ from . import storage
 from .extract import extract_text
 from .models import (
     Download,
+    Folder,
     Item,
     ItemPartner,
     ItemTag,
@@ -36,10 +38,7 @@ from .models import (
 )
 
 log = logging.getLogger("portalis.content")
-T = api.Translator("content")
-_ = T.gettext
-
-PLUGIN = "content"
+PLUGIN_NAME = "content"
 DEFAULTS: dict[str, Any] = {
     "max_upload_mb": 20,
     "default_visibility": "everyone",
@@ -53,10 +52,15 @@ def settings_for(program_id: int | None) -> dict[str, Any]:
     if program_id is None:
         return dict(DEFAULTS)
     try:
-        values = api.plugin_settings(PLUGIN, program_id)
+        values = api.plugin_settings(PLUGIN_NAME, program_id)
     except KeyError:
         values = {}
     return {**DEFAULTS, **{k: v for k, v in values.items() if v is not None}}
+
+
+def updated_days(program_id: int | None) -> int:
+    """How long "New" and "Updated" badges show."""
+    return int(settings_for(program_id).get("updated_days") or DEFAULTS["updated_days"])
 
 
 def max_upload_bytes(program_id: int | None) -> int:
@@ -100,6 +104,25 @@ def choose(
         if code in by_lang:
             return by_lang[code]
     return sorted(translations, key=lambda t: t.id)[0]
+
+
+# --- folders ----------------------------------------------------------------------------------
+
+
+def folder_tree() -> list[Folder]:
+    """Every folder of the tenant, in display order (what a viewer sees of them is
+    :mod:`.access`'s business)."""
+    return list(api.session.scalars(select(Folder).order_by(Folder.position, Folder.name)))
+
+
+def folder_path(folder_id: int | None, folders: Sequence[Folder]) -> list[Folder]:
+    """The folder and its parents, outermost first (the breadcrumb)."""
+    by_id = {f.id: f for f in folders}
+    path: list[Folder] = []
+    while folder_id is not None and folder_id in by_id and len(path) < 50:
+        path.insert(0, by_id[folder_id])
+        folder_id = by_id[folder_id].parent_id
+    return path
 
 
 # --- loading in bulk ------------------------------------------------------------------------
@@ -249,38 +272,55 @@ def set_tags(item: Item, tags: Iterable[str]) -> None:
         api.session.add(ItemTag(item_id=item.id, tag=tag))
 
 
-_CLEANUP = "portalis_content_written_files"
+# --- files and the transaction -----------------------------------------------------------
 
 
-def _remember_file(tenant_id: int, name: str) -> None:
-    api.session().info.setdefault(_CLEANUP, []).append((tenant_id, name))
+def _remove_file(tenant_id: int, name: str) -> None:
+    try:
+        storage.remove(tenant_id, name)
+    except OSError:  # pragma: no cover - best effort
+        log.warning("could not remove %s/%s", tenant_id, name)
 
 
-_DELETE = "portalis_content_deleted_files"
+def file_written(tenant_id: int, name: str) -> None:
+    """A file this transaction wrote: a rollback takes it with it (a commit keeps it)."""
+    api.on_rollback(partial(_remove_file, tenant_id, name), key=("content.file", tenant_id, name))
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _files_committed(session: Session) -> None:
-    """Files of deleted items go once the deletion is committed (never before)."""
-    session.info.pop(_CLEANUP, None)
-    for tenant_id, name in session.info.pop(_DELETE, []):
-        try:
-            storage.remove(tenant_id, name)
-        except OSError:  # pragma: no cover - best effort
-            log.warning("could not remove %s/%s", tenant_id, name)
+def remove_after_commit(tenant_id: int, names: Iterable[str]) -> None:
+    """Files no row will name once this transaction commits: removed after the commit,
+    never before (a rollback keeps them)."""
+    for name in names:
+        api.on_commit(partial(_remove_file, tenant_id, name), key=("content.file", tenant_id, name))
 
 
-@sa_event.listens_for(Session, "after_soft_rollback")
-def _files_rolled_back(session: Session, previous: Any) -> None:
-    """A rolled-back transaction takes the files it wrote with it."""
-    if previous.parent is not None:
-        return
-    session.info.pop(_DELETE, None)
-    for tenant_id, name in session.info.pop(_CLEANUP, []):
-        try:
-            storage.remove(tenant_id, name)
-        except OSError:  # pragma: no cover - best effort
-            log.warning("could not remove %s/%s after rollback", tenant_id, name)
+def set_thumbnail(item: Item, fh: IO[bytes]) -> None:
+    """Make ``fh`` the item's thumbnail; raises :class:`storage.UploadRefused`."""
+    name = storage.make_thumbnail(item.tenant_id, fh)
+    file_written(item.tenant_id, name)
+    remove_thumbnail(item)
+    item.thumbnail = name
+
+
+def remove_thumbnail(item: Item) -> None:
+    if item.thumbnail:
+        remove_after_commit(item.tenant_id, [item.thumbnail])
+    item.thumbnail = None
+
+
+def _next_number(translation: Translation) -> int:
+    latest = api.session.scalar(
+        select(func.max(Version.number)).where(Version.translation_id == translation.id)
+    )
+    return (latest or 0) + 1
+
+
+def _make_current(item: Item, translation: Translation, version: Version) -> Version:
+    api.session.add(version)
+    api.session.flush()
+    translation.current_version_id = version.id
+    translation.updated_at = item.updated_at = api.utcnow()
+    return version
 
 
 def add_version(
@@ -295,17 +335,11 @@ def add_version(
 ) -> Version:
     """Store an accepted upload as the translation's new current version."""
     stored = storage.store(item.tenant_id, fh, sniffed.file_type)
-    _remember_file(item.tenant_id, stored.name)
-    number = (
-        api.session.scalar(
-            select(func.max(Version.number)).where(Version.translation_id == translation.id)
-        )
-        or 0
-    ) + 1
+    file_written(item.tenant_id, stored.name)
     version = Version(
         item_id=item.id,
         translation_id=translation.id,
-        number=number,
+        number=_next_number(translation),
         stored_name=stored.name,
         filename=storage.clean_filename(filename, sniffed.file_type, fallback=f"item-{item.id}"),
         file_type=sniffed.file_type,
@@ -317,17 +351,10 @@ def add_version(
         note=note[:200],
         created_by_id=user_id,
     )
-    api.session.add(version)
-    api.session.flush()
-    translation.current_version_id = version.id
-    translation.updated_at = api.utcnow()
-    item.updated_at = api.utcnow()
+    _make_current(item, translation, version)
     if sniffed.file_type in storage.IMAGE_TYPES and not item.thumbnail:
-        try:
-            item.thumbnail = storage.make_thumbnail(item.tenant_id, fh)
-            _remember_file(item.tenant_id, item.thumbnail)
-        except storage.UploadRefused:
-            pass
+        with contextlib.suppress(storage.UploadRefused):  # a picture Pillow can't thumbnail
+            set_thumbnail(item, fh)
     return version
 
 
@@ -336,16 +363,10 @@ def restore_version(old: Version, *, user_id: int | None) -> Version:
     translation = api.session.get(Translation, old.translation_id)
     item = api.session.get(Item, old.item_id)
     assert translation is not None and item is not None
-    number = (
-        api.session.scalar(
-            select(func.max(Version.number)).where(Version.translation_id == translation.id)
-        )
-        or 0
-    ) + 1
     version = Version(
         item_id=old.item_id,
         translation_id=old.translation_id,
-        number=number,
+        number=_next_number(translation),
         stored_name=old.stored_name,  # files are immutable: both versions share it
         filename=old.filename,
         file_type=old.file_type,
@@ -359,12 +380,7 @@ def restore_version(old: Version, *, user_id: int | None) -> Version:
         restored_from=old.number,
         created_by_id=user_id,
     )
-    api.session.add(version)
-    api.session.flush()
-    translation.current_version_id = version.id
-    translation.updated_at = api.utcnow()
-    item.updated_at = api.utcnow()
-    return version
+    return _make_current(item, translation, version)
 
 
 def extract_now(version: Version) -> None:
@@ -411,9 +427,41 @@ def delete_item(item: Item) -> None:
     api.search_delete([doc_id(item.id, lang) for lang in langs])
     if item.thumbnail:
         names.add(item.thumbnail)
-    api.session().info.setdefault(_DELETE, []).extend((item.tenant_id, n) for n in names)
+    remove_after_commit(item.tenant_id, sorted(names))
     api.session.delete(item)
     api.session.flush()
+
+
+def delete_translation(item: Item, translation: Translation) -> None:
+    """Remove one language of an item: its versions, its search entry, and (after the
+    commit) the files no other language of the item shares. The caller makes sure it
+    isn't the last language."""
+    api.search_delete([doc_id(item.id, translation.language)])
+    mine = set(
+        api.session.scalars(
+            select(Version.stored_name).where(Version.translation_id == translation.id)
+        )
+    )
+    shared = set(
+        api.session.scalars(
+            select(Version.stored_name).where(
+                Version.item_id == item.id, Version.translation_id != translation.id
+            )
+        )
+    )
+    remove_after_commit(item.tenant_id, sorted(mine - shared))
+    api.session.execute(delete(Version).where(Version.translation_id == translation.id))
+    api.session.delete(translation)
+    if item.default_language == translation.language:
+        other = api.session.scalars(
+            select(Translation.language).where(
+                Translation.item_id == item.id, Translation.id != translation.id
+            )
+        ).first()
+        item.default_language = other or item.default_language
+    item.updated_at = api.utcnow()
+    api.session.flush()
+    index_items([item.id])
 
 
 # --- search ---------------------------------------------------------------------------------
@@ -486,7 +534,7 @@ def documents(items: Sequence[Item], now: dt.datetime | None = None) -> Iterator
             yield api.SearchDocument(
                 tenant_id=item.tenant_id,
                 doc_id=doc_id(item.id, tr.language),
-                plugin=PLUGIN,
+                plugin=PLUGIN_NAME,
                 program_id=item.program_id,
                 tier_ids=tier_ids,
                 partner_ids=partner_ids,
@@ -510,3 +558,17 @@ def index_items(item_ids: Iterable[int]) -> int:
     docs = list(documents(items))
     api.search_index(docs)
     return len(docs)
+
+
+def all_documents(batch: int = 200) -> Iterator[Any]:
+    """Every search document of the current tenant's library, read in batches (for
+    ``portalis search reindex``)."""
+    last = 0
+    while True:
+        items = list(
+            api.session.scalars(select(Item).where(Item.id > last).order_by(Item.id).limit(batch))
+        )
+        if not items:
+            return
+        yield from documents(items)
+        last = items[-1].id

@@ -27,9 +27,7 @@ from typing import IO
 
 from flask import current_app
 
-from portalis import api
-
-_ = api.Translator("content").gettext
+from .i18n import _
 
 CHUNK = 1024 * 1024
 #: ZIP bomb limits for Office documents.

@@ -1,22 +1,22 @@
-"""Vendor pages of the content library (``/content/manage``): items, languages, versions,
+"""Pages for the vendor's staff (``/content/manage``): items, languages, versions,
 visibility with a live audience count, co-branding zones, folders, collections and the
-download report. Vendor staff manage content; deleting is for vendor admins.
+download report. Vendor staff manage content; deleting is for vendor admins. Records are
+looked up through :mod:`portalis_content.access` (its get-or-404 helpers).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
-from flask import flash, redirect, request, send_file, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import get_timezone
 from sqlalchemy import delete, func, select
 
 from portalis import api
 
-from . import access, cobrand, service, storage
-from .forms import (
+from .. import access, cobrand, responses, service, storage
+from ..forms import (
     CollectionForm,
     EditItemForm,
     FolderForm,
@@ -26,7 +26,8 @@ from .forms import (
     choices,
     visibility_choices,
 )
-from .models import (
+from ..i18n import _, ngettext
+from ..models import (
     VISIBILITIES,
     Collection,
     CollectionItem,
@@ -36,10 +37,8 @@ from .models import (
     Translation,
     Version,
 )
-from .views import _check_id, _file_response, bp, folder_tree
+from .blueprint import bp
 
-T = api.Translator("content")
-_ = T.gettext
 ADMIN_PER_PAGE = 50
 
 
@@ -49,14 +48,6 @@ ADMIN_PER_PAGE = 50
 def _user_id() -> int | None:
     user = api.current_user()
     return user.id if user else None
-
-
-def _item(item_id: int) -> Item:
-    _check_id(item_id)
-    it = api.session.get(Item, item_id)
-    if it is None:
-        api.not_found()
-    return it  # type: ignore[return-value]
 
 
 def _programs() -> list[Any]:
@@ -119,7 +110,7 @@ def _setup_access(form: Any, program_id: int | None = None) -> int | None:
         )
     )
     form.partner_ids.choices = [(p.id, p.name) for p in partners]
-    form.folder_id.choices = choices([(0, _("Top level")), *_folder_choices(folder_tree())])
+    form.folder_id.choices = choices([(0, _("Top level")), *_folder_choices(service.folder_tree())])
     form.visibility.choices = visibility_choices()
     return pid
 
@@ -194,14 +185,10 @@ def _thumbnail(form: Any, it: Item) -> bool:
         form.thumbnail.errors = [_("The thumbnail must be smaller than 5 MB.")]
         return False
     try:
-        name = storage.make_thumbnail(it.tenant_id, upload.stream)
+        service.set_thumbnail(it, upload.stream)
     except storage.UploadRefused as exc:
         form.thumbnail.errors = [str(exc)]
         return False
-    service._remember_file(it.tenant_id, name)
-    if it.thumbnail:
-        api.session().info.setdefault(service._DELETE, []).append((it.tenant_id, it.thumbnail))
-    it.thumbnail = name
     return True
 
 
@@ -256,7 +243,7 @@ def manage() -> Any:
     now = api.utcnow()
     q = (request.args.get("q") or "").strip()[:100]
     status = request.args.get("status") or ""
-    folder_id = request.args.get("folder", 0, type=int) or 0
+    folder_id = api.valid_id(request.args.get("folder")) or 0
     page_no = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
     stmt = select(Item)
     if q:
@@ -305,9 +292,9 @@ def manage() -> Any:
             select(api.Tier).where(api.Tier.id.in_({t for ts in tiers.values() for t in ts}))
         )
     }
-    folders = folder_tree()
+    folders = service.folder_tree()
     return api.page(
-        "content/admin/list.html",
+        "content/vendor/list.html",
         tier_names={i: [tier_names[t] for t in ts if t in tier_names] for i, ts in tiers.items()},
         partner_counts={i: len(ps) for i, ps in partners.items()},
         entries=service.entries(items, api.current_locale(), now=now),
@@ -331,15 +318,8 @@ def manage() -> Any:
 
 
 def _int_list(name: str) -> list[int]:
-    out = []
-    for raw in request.args.getlist(name)[:5000]:
-        try:
-            value = int(raw)
-        except ValueError:
-            continue
-        if 0 < value <= access.MAX_ID:
-            out.append(value)
-    return out
+    ids = (api.valid_id(raw) for raw in request.args.getlist(name)[:5000])
+    return [i for i in ids if i is not None]
 
 
 def _date_arg(name: str) -> dt.date | None:
@@ -355,7 +335,7 @@ def audience() -> Any:
     """How many partner users would see an item with the settings in the form — the
     number shown live while the vendor edits visibility."""
     programs = [p.id for p in _programs()]
-    pid = request.args.get("program_id", type=int)
+    pid = api.valid_id(request.args.get("program_id"))
     if pid not in programs:
         pid = programs[0] if programs else None
     visibility = request.args.get("visibility") or "everyone"
@@ -365,7 +345,7 @@ def audience() -> Any:
         pid, visibility, _int_list("tier_ids"), _int_list("partner_ids")
     )
     return api.render_block(
-        "content/admin/_audience.html",
+        "content/_audience.html",
         "audience",
         users=users,
         companies=companies,
@@ -393,7 +373,7 @@ def new_item() -> Any:
         form.program_id.data = pid
         form.language.data = service.base_language(api.current_locale())
         form.visibility.data = service.settings_for(pid).get("default_visibility") or "everyone"
-        form.folder_id.data = request.args.get("folder", 0, type=int) or 0
+        form.folder_id.data = api.valid_id(request.args.get("folder")) or 0
     status = 200
     if request.method == "POST":
         status = 422
@@ -441,7 +421,7 @@ def new_item() -> Any:
             else:
                 status = err
     return api.page(
-        "content/admin/new.html",
+        "content/vendor/new.html",
         form=form,
         kind=kind,
         status=status,
@@ -458,10 +438,10 @@ def new_item() -> Any:
 # --- one item ----------------------------------------------------------------------------
 
 
-@bp.route("/manage/items/<int:item_id>")
+@bp.route("/manage/items/<id:item_id>")
 @api.vendor_staff
 def manage_item(item_id: int) -> Any:
-    it = _item(item_id)
+    it = access.get_or_404(Item, item_id)
     now = api.utcnow()
     translations = sorted(
         api.session.scalars(select(Translation).where(Translation.item_id == it.id)),
@@ -527,7 +507,7 @@ def manage_item(item_id: int) -> Any:
             )
         ).all()
     )
-    folders = folder_tree()
+    folders = service.folder_tree()
     entry = service.entries([it], api.current_locale(), now=now)[0]
     sample_partners = list(
         api.session.scalars(
@@ -538,7 +518,7 @@ def manage_item(item_id: int) -> Any:
         )
     )
     return api.page(
-        "content/admin/item.html",
+        "content/vendor/item.html",
         item=it,
         entry=entry,
         item_status=_status(it, now),
@@ -567,10 +547,10 @@ def manage_item(item_id: int) -> Any:
     )
 
 
-@bp.route("/manage/items/<int:item_id>/edit", methods=["GET", "POST"])
+@bp.route("/manage/items/<id:item_id>/edit", methods=["GET", "POST"])
 @api.vendor_staff
 def edit_item(item_id: int) -> Any:
-    it = _item(item_id)
+    it = access.get_or_404(Item, item_id)
     form = EditItemForm()
     langs = list(
         api.session.scalars(select(Translation.language).where(Translation.item_id == it.id))
@@ -598,11 +578,8 @@ def edit_item(item_id: int) -> Any:
             _apply_access(form, it)
             if form.default_language.data in langs:
                 it.default_language = form.default_language.data
-            if form.remove_thumbnail.data and it.thumbnail:
-                api.session().info.setdefault(service._DELETE, []).append(
-                    (it.tenant_id, it.thumbnail)
-                )
-                it.thumbnail = None
+            if form.remove_thumbnail.data:
+                service.remove_thumbnail(it)
             if _thumbnail(form, it):
                 it.updated_at = api.utcnow()
                 service.index_items([it.id])
@@ -624,7 +601,7 @@ def edit_item(item_id: int) -> Any:
         form.partner_ids.data or [],
     )
     return api.page(
-        "content/admin/edit.html",
+        "content/vendor/edit.html",
         form=form,
         item=it,
         entry=service.entries([it], api.current_locale())[0],
@@ -633,10 +610,10 @@ def edit_item(item_id: int) -> Any:
     )
 
 
-@bp.route("/manage/items/<int:item_id>/delete", methods=["POST"])
+@bp.route("/manage/items/<id:item_id>/delete", methods=["POST"])
 @api.vendor_admin
 def delete_item(item_id: int) -> Any:
-    it = _item(item_id)
+    it = access.get_or_404(Item, item_id)
     entry = service.entries([it], api.current_locale())[0]
     api.audit("content.item_deleted", "content_item", str(it.id), before=_snapshot(it))
     service.delete_item(it)
@@ -648,19 +625,10 @@ def delete_item(item_id: int) -> Any:
 # --- translations and versions -----------------------------------------------------------
 
 
-def _translation(it: Item, lang: str) -> Translation:
-    tr = api.session.scalars(
-        select(Translation).where(Translation.item_id == it.id, Translation.language == lang[:16])
-    ).first()
-    if tr is None:
-        api.not_found()
-    return tr  # type: ignore[return-value]
-
-
-@bp.route("/manage/items/<int:item_id>/translations/new", methods=["GET", "POST"])
+@bp.route("/manage/items/<id:item_id>/translations/new", methods=["GET", "POST"])
 @api.vendor_staff
 def new_translation(item_id: int) -> Any:
-    it = _item(item_id)
+    it = access.get_or_404(Item, item_id)
     existing = set(
         api.session.scalars(select(Translation.language).where(Translation.item_id == it.id))
     )
@@ -714,7 +682,7 @@ def new_translation(item_id: int) -> Any:
                     return redirect(url_for("content.manage_item", item_id=it.id))
                 status = err
     return api.page(
-        "content/admin/translation.html",
+        "content/vendor/translation.html",
         form=form,
         item=it,
         translation=None,
@@ -724,11 +692,11 @@ def new_translation(item_id: int) -> Any:
     )
 
 
-@bp.route("/manage/items/<int:item_id>/translations/<lang>", methods=["GET", "POST"])
+@bp.route("/manage/items/<id:item_id>/translations/<lang>", methods=["GET", "POST"])
 @api.vendor_staff
 def edit_translation(item_id: int, lang: str) -> Any:
-    it = _item(item_id)
-    tr = _translation(it, lang)
+    it = access.get_or_404(Item, item_id)
+    tr = access.translation_or_404(it, lang)
     form = TranslationForm(obj=tr if request.method == "GET" else None)
     form.language.choices = _language_choices()
     form.language.data = tr.language
@@ -759,7 +727,7 @@ def edit_translation(item_id: int, lang: str) -> Any:
                 flash(_("Saved."), "success")
                 return redirect(url_for("content.manage_item", item_id=it.id))
     return api.page(
-        "content/admin/translation.html",
+        "content/vendor/translation.html",
         form=form,
         item=it,
         translation=tr,
@@ -769,43 +737,18 @@ def edit_translation(item_id: int, lang: str) -> Any:
     )
 
 
-@bp.route("/manage/items/<int:item_id>/translations/<lang>/delete", methods=["POST"])
+@bp.route("/manage/items/<id:item_id>/translations/<lang>/delete", methods=["POST"])
 @api.vendor_staff
 def delete_translation(item_id: int, lang: str) -> Any:
-    it = _item(item_id)
-    tr = _translation(it, lang)
+    it = access.get_or_404(Item, item_id)
+    tr = access.translation_or_404(it, lang)
     count = api.session.scalar(
         select(func.count(Translation.id)).where(Translation.item_id == it.id)
     )
     if (count or 0) <= 1:
         flash(_("An item needs at least one language. Delete the item instead."), "error")
         return redirect(url_for("content.manage_item", item_id=it.id))
-    api.search_delete([service.doc_id(it.id, tr.language)])
-    mine = set(
-        api.session.scalars(select(Version.stored_name).where(Version.translation_id == tr.id))
-    )
-    shared = set(
-        api.session.scalars(
-            select(Version.stored_name).where(
-                Version.item_id == it.id, Version.translation_id != tr.id
-            )
-        )
-    )
-    api.session().info.setdefault(service._DELETE, []).extend(
-        (it.tenant_id, name) for name in mine - shared
-    )
-    api.session.execute(delete(Version).where(Version.translation_id == tr.id))
-    api.session.delete(tr)
-    if it.default_language == tr.language:
-        other = api.session.scalars(
-            select(Translation.language).where(
-                Translation.item_id == it.id, Translation.id != tr.id
-            )
-        ).first()
-        it.default_language = other or it.default_language
-    it.updated_at = api.utcnow()
-    api.session.flush()
-    service.index_items([it.id])
+    service.delete_translation(it, tr)
     api.audit("content.translation_deleted", "content_item", str(it.id), before={"language": lang})
     api.session.commit()
     flash(
@@ -814,13 +757,13 @@ def delete_translation(item_id: int, lang: str) -> Any:
     return redirect(url_for("content.manage_item", item_id=it.id))
 
 
-@bp.route("/manage/items/<int:item_id>/versions/new", methods=["GET", "POST"])
+@bp.route("/manage/items/<id:item_id>/versions/new", methods=["GET", "POST"])
 @api.vendor_staff
 def new_version(item_id: int) -> Any:
-    it = _item(item_id)
+    it = access.get_or_404(Item, item_id)
     if it.kind != "file":
         api.not_found()
-    tr = _translation(it, request.args.get("lang") or it.default_language)
+    tr = access.translation_or_404(it, request.args.get("lang") or it.default_language)
     form = VersionForm()
     status = 200
     if request.method == "POST":
@@ -854,7 +797,7 @@ def new_version(item_id: int) -> Any:
                 return redirect(url_for("content.manage_item", item_id=it.id))
             status = err
     return api.page(
-        "content/admin/version.html",
+        "content/vendor/version.html",
         form=form,
         item=it,
         translation=tr,
@@ -864,18 +807,10 @@ def new_version(item_id: int) -> Any:
     )
 
 
-def _version(version_id: int) -> Version:
-    _check_id(version_id)
-    v = api.session.get(Version, version_id)
-    if v is None:
-        api.not_found()
-    return v  # type: ignore[return-value]
-
-
-@bp.route("/manage/versions/<int:version_id>/restore", methods=["POST"])
+@bp.route("/manage/versions/<id:version_id>/restore", methods=["POST"])
 @api.vendor_staff
 def restore_version(version_id: int) -> Any:
-    old = _version(version_id)
+    old = access.get_or_404(Version, version_id)
     tr = api.session.get(Translation, old.translation_id)
     if tr is None or tr.current_version_id == old.id:
         flash(_("That version is already the current one."), "info")
@@ -897,20 +832,20 @@ def restore_version(version_id: int) -> Any:
     return redirect(url_for("content.manage_item", item_id=old.item_id))
 
 
-@bp.route("/manage/versions/<int:version_id>/file")
+@bp.route("/manage/versions/<id:version_id>/file")
 @api.vendor_staff
 def version_file(version_id: int) -> Any:
     """Any version's file for vendor staff (not counted as a partner download)."""
-    return _file_response(_version(version_id), attachment=True)
+    return responses.version_file(access.get_or_404(Version, version_id), attachment=True)
 
 
 # --- co-branding -------------------------------------------------------------------------
 
 
-@bp.route("/manage/items/<int:item_id>/zones", methods=["POST"])
+@bp.route("/manage/items/<id:item_id>/zones", methods=["POST"])
 @api.vendor_staff
 def save_zones(item_id: int) -> Any:
-    it = _item(item_id)
+    it = access.get_or_404(Item, item_id)
     if request.form.get("preset") == "footer":
         zones = [*cobrand.clean_zones(it.cobrand_zones or []), cobrand.footer_band()]
     else:
@@ -943,7 +878,7 @@ def save_zones(item_id: int) -> Any:
     )
     api.session.commit()
     flash(
-        T.ngettext(
+        ngettext(
             "%(num)s co-branding zone saved.",
             "%(num)s co-branding zones saved.",
             len(it.cobrand_zones),
@@ -953,35 +888,22 @@ def save_zones(item_id: int) -> Any:
     return redirect(url_for("content.manage_item", item_id=it.id) + "#cobrand")
 
 
-@bp.route("/manage/items/<int:item_id>/cobrand-preview")
+@bp.route("/manage/items/<id:item_id>/cobrand-preview")
 @api.vendor_staff
 def cobrand_preview(item_id: int) -> Any:
     """The co-branded PDF as one partner would get it (not counted as a download)."""
-    it = _item(item_id)
+    it = access.get_or_404(Item, item_id)
     entry = service.entries([it], api.current_locale())[0]
     version = entry.version
-    partner_id = request.args.get("partner_id", type=int)
-    partner = (
-        api.session.get(api.Partner, partner_id)
-        if partner_id and 0 < partner_id <= access.MAX_ID
-        else None
-    )
+    partner_id = api.valid_id(request.args.get("partner_id"))
+    partner = api.session.get(api.Partner, partner_id) if partner_id else None
     if version is None or version.file_type != "pdf" or partner is None:
         api.not_found()
     path = storage.path_of(version.tenant_id, version.stored_name)  # type: ignore[union-attr]
     if path is None:
         api.not_found()
     data = cobrand.cobrand_pdf(path, it.cobrand_zones or [], cobrand.stamp_for(partner))  # type: ignore[arg-type]
-    resp = send_file(
-        io.BytesIO(data),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=version.filename,  # type: ignore[union-attr]
-        max_age=0,
-    )
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return responses.pdf_attachment(data, version.filename)  # type: ignore[union-attr]
 
 
 # --- folders -----------------------------------------------------------------------------
@@ -990,7 +912,7 @@ def cobrand_preview(item_id: int) -> Any:
 @bp.route("/manage/folders", methods=["GET", "POST"])
 @api.vendor_staff
 def folders() -> Any:
-    tree = folder_tree()
+    tree = service.folder_tree()
     form = FolderForm()
     form.parent_id.choices = choices([(0, _("Top level")), *_folder_choices(tree)])
     status = 200
@@ -1022,7 +944,7 @@ def folders() -> Any:
         ).all()
     )
     return api.page(
-        "content/admin/folders.html",
+        "content/vendor/folders.html",
         form=form,
         rows=_folder_choices(tree),
         by_id={f.id: f for f in tree},
@@ -1032,19 +954,11 @@ def folders() -> Any:
     )
 
 
-def _folder(folder_id: int) -> Folder:
-    _check_id(folder_id)
-    f = api.session.get(Folder, folder_id)
-    if f is None:
-        api.not_found()
-    return f  # type: ignore[return-value]
-
-
-@bp.route("/manage/folders/<int:folder_id>", methods=["GET", "POST"])
+@bp.route("/manage/folders/<id:folder_id>", methods=["GET", "POST"])
 @api.vendor_staff
 def edit_folder(folder_id: int) -> Any:
-    folder = _folder(folder_id)
-    tree = folder_tree()
+    folder = access.get_or_404(Folder, folder_id)
+    tree = service.folder_tree()
     form = FolderForm(obj=folder if request.method == "GET" else None)
     # a folder can't move into itself or below itself
     below = {folder.id}
@@ -1077,13 +991,13 @@ def edit_folder(folder_id: int) -> Any:
             api.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("content.folders"))
-    return api.page("content/admin/folder.html", form=form, folder=folder, status=status)
+    return api.page("content/vendor/folder.html", form=form, folder=folder, status=status)
 
 
-@bp.route("/manage/folders/<int:folder_id>/delete", methods=["POST"])
+@bp.route("/manage/folders/<id:folder_id>/delete", methods=["POST"])
 @api.vendor_staff
 def delete_folder(folder_id: int) -> Any:
-    folder = _folder(folder_id)
+    folder = access.get_or_404(Folder, folder_id)
     busy = api.session.scalar(
         select(func.count(Item.id)).where(Item.folder_id == folder.id)
     ) or api.session.scalar(select(func.count(Folder.id)).where(Folder.parent_id == folder.id))
@@ -1116,7 +1030,7 @@ def collections() -> Any:
         .group_by(Collection.id)
         .order_by(Collection.position, Collection.title)
     ).all()
-    return api.page("content/admin/collections.html", rows=rows)
+    return api.page("content/vendor/collections.html", rows=rows)
 
 
 def _save_collection(form: CollectionForm, coll: Collection) -> None:
@@ -1152,16 +1066,13 @@ def new_collection() -> Any:
             api.session.commit()
             flash(_("Collection “%(title)s” created.", title=coll.title), "success")
             return redirect(url_for("content.collections"))
-    return api.page("content/admin/collection.html", form=form, collection=None, status=status)
+    return api.page("content/vendor/collection.html", form=form, collection=None, status=status)
 
 
-@bp.route("/manage/collections/<int:collection_id>", methods=["GET", "POST"])
+@bp.route("/manage/collections/<id:collection_id>", methods=["GET", "POST"])
 @api.vendor_staff
 def edit_collection(collection_id: int) -> Any:
-    _check_id(collection_id)
-    coll = api.session.get(Collection, collection_id)
-    if coll is None:
-        api.not_found()
+    coll = access.get_or_404(Collection, collection_id)
     form = CollectionForm(obj=coll if request.method == "GET" else None)
     form.item_ids.choices = _item_choices()
     if request.method == "GET":
@@ -1186,16 +1097,13 @@ def edit_collection(collection_id: int) -> Any:
             api.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("content.collections"))
-    return api.page("content/admin/collection.html", form=form, collection=coll, status=status)
+    return api.page("content/vendor/collection.html", form=form, collection=coll, status=status)
 
 
-@bp.route("/manage/collections/<int:collection_id>/delete", methods=["POST"])
+@bp.route("/manage/collections/<id:collection_id>/delete", methods=["POST"])
 @api.vendor_staff
 def delete_collection(collection_id: int) -> Any:
-    _check_id(collection_id)
-    coll = api.session.get(Collection, collection_id)
-    if coll is None:
-        api.not_found()
+    coll = access.get_or_404(Collection, collection_id)
     api.audit(
         "content.collection_deleted",
         "content_collection",
@@ -1268,7 +1176,7 @@ def report() -> Any:
         or 0
     )
     return api.page(
-        "content/admin/report.html",
+        "content/vendor/report.html",
         top=[(titles.get(r[0]), r[1], r[2], r[3]) for r in top if r[0] in titles],
         by_partner=by_partner,
         totals=totals,

@@ -1,0 +1,286 @@
+"""Pages partners (and vendor staff) use: the library, folders, collections, an item, and
+its download, preview, thumbnail and link.
+
+What the viewer may see is decided by :mod:`portalis_content.access`, on every request: a
+partner who isn't (or is no longer) entitled gets the same 404 as for an unknown id. The
+core gates the blueprint per program and tier; nothing here checks enablement.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, request
+from sqlalchemy import select
+
+from portalis import api
+
+from .. import access, cobrand, responses, service, storage
+from ..markup import render_markdown
+from ..models import Item, Translation, Version
+from .blueprint import bp
+
+PER_PAGE = 24
+TYPE_FILTERS = {
+    "document": ("pdf", "docx"),
+    "presentation": ("pptx",),
+    "spreadsheet": ("xlsx",),
+    "image": ("png", "jpeg", "gif", "webp"),
+    "video": ("mp4", "webm"),
+}
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _entries(items: list[Item]) -> list[service.Entry]:
+    viewer = api.current_viewer()
+    return service.entries(
+        items,
+        api.current_locale(),
+        user_id=viewer.user_id,
+        updated_days=service.updated_days(viewer.program_id),
+    )
+
+
+def _lang_arg() -> str | None:
+    raw = (request.args.get("lang") or "").strip()
+    return raw[:16] if raw.replace("_", "").replace("-", "").isalnum() else None
+
+
+def _visible_entry(item_id: int, kind: str | None = None) -> tuple[Item, service.Entry]:
+    """The item (404 unless the viewer may open it, and of ``kind`` if given) and its
+    entry in the viewer's language, or in ``?lang=``."""
+    it = access.visible_item(item_id)
+    if kind is not None and it.kind != kind:
+        api.not_found()
+    lang = _lang_arg()
+    viewer = api.current_viewer()
+    entry = service.entries(
+        [it],
+        api.current_locale(),
+        user_id=viewer.user_id,
+        updated_days=service.updated_days(viewer.program_id),
+        lang_override={it.id: lang} if lang else None,
+    )[0]
+    return it, entry
+
+
+def _cobranded(it: Item, version: Version | None) -> bool:
+    return bool(it.cobrandable and version is not None and version.file_type == "pdf")
+
+
+def _library_page(**ctx: Any) -> Any:
+    return api.page(
+        "content/partner/library.html",
+        products=sorted(
+            api.session.scalars(
+                access.visible(select(Item.product).where(Item.product != "").distinct())
+            )
+        ),
+        languages=service.language_codes(),
+        autonym=service.autonym,
+        **ctx,
+    )
+
+
+# --- library -----------------------------------------------------------------------------
+
+
+@bp.route("/")
+@api.login_required
+def library() -> Any:
+    folders = service.folder_tree()
+    counts = access.folder_counts(folders)
+    kind = request.args.get("type") or ""
+    if kind not in (*TYPE_FILTERS, "link", "page"):
+        kind = ""
+    product = (request.args.get("product") or "").strip()[:100]
+    lang = _lang_arg() or ""
+    filters = {"kind": kind, "product": product, "lang": lang, "counts": counts}
+    base = access.visible(select(Item))
+    if kind or product or lang:
+        stmt = base
+        if kind in ("link", "page"):
+            stmt = stmt.where(Item.kind == kind)
+        elif kind:
+            stmt = stmt.where(
+                Item.id.in_(
+                    select(Version.item_id)
+                    .join(Translation, Translation.current_version_id == Version.id)
+                    .where(Version.file_type.in_(TYPE_FILTERS[kind]))
+                )
+            )
+        if product:
+            stmt = stmt.where(Item.product == product)
+        if lang:
+            stmt = stmt.where(
+                Item.id.in_(select(Translation.item_id).where(Translation.language == lang))
+            )
+        items = list(api.session.scalars(stmt.order_by(Item.updated_at.desc()).limit(200)))
+        return _library_page(
+            filtered=True,
+            results=_entries(items),
+            folders=[],
+            collections=[],
+            recent=[],
+            loose=[],
+            **filters,
+        )
+    recent_items = list(
+        api.session.scalars(base.order_by(Item.updated_at.desc(), Item.id.desc()).limit(6))
+    )
+    loose_items = list(
+        api.session.scalars(
+            base.where(Item.folder_id.is_(None)).order_by(Item.updated_at.desc()).limit(PER_PAGE)
+        )
+    )
+    # one decoration pass for both lists: the page's statement count stays flat
+    both = list({i.id: i for i in recent_items + loose_items}.values())
+    by_id = {e.item.id: e for e in _entries(both)}
+    return _library_page(
+        filtered=False,
+        results=[],
+        folders=[f for f in folders if f.parent_id is None and counts.get(f.id)],
+        collections=access.visible_collections(),
+        recent=[by_id[i.id] for i in recent_items if by_id[i.id].is_new or by_id[i.id].is_updated],
+        loose=[by_id[i.id] for i in loose_items],
+        **filters,
+    )
+
+
+@bp.route("/folders/<id:folder_id>")
+@api.login_required
+def folder(folder_id: int) -> Any:
+    folders = service.folder_tree()
+    counts = access.folder_counts(folders)
+    current = access.visible_folder(folder_id, folders, counts)
+    items = list(
+        api.session.scalars(
+            access.visible(select(Item).where(Item.folder_id == folder_id)).order_by(
+                Item.updated_at.desc(), Item.id.desc()
+            )
+        )
+    )
+    return api.page(
+        "content/partner/folder.html",
+        folder=current,
+        path=service.folder_path(current.parent_id, folders),
+        subfolders=[
+            f for f in folders if f.parent_id == folder_id and access.folder_shown(f, counts)
+        ],
+        counts=counts,
+        entries=_entries(items),
+        autonym=service.autonym,
+    )
+
+
+@bp.route("/collections/<id:collection_id>")
+@api.login_required
+def collection(collection_id: int) -> Any:
+    coll, items = access.visible_collection(collection_id)
+    return api.page(
+        "content/partner/collection.html",
+        collection=coll,
+        entries=_entries(items),
+        autonym=service.autonym,
+    )
+
+
+# --- one item ----------------------------------------------------------------------------
+
+
+@bp.route("/items/<id:item_id>")
+@api.login_required
+def item(item_id: int) -> Any:
+    it, entry = _visible_entry(item_id)
+    viewer = api.current_viewer()
+    tenant = api.current_tenant()
+    partner = None
+    if viewer.is_partner and viewer.partner_id:
+        partner = api.session.get(api.Partner, viewer.partner_id)
+    return api.page(
+        "content/partner/item.html",
+        entry=entry,
+        item=it,
+        path=service.folder_path(it.folder_id, service.folder_tree()),
+        body_html=render_markdown(entry.translation.body)
+        if entry.translation and it.kind == "page"
+        else None,
+        autonym=service.autonym,
+        partner=partner,
+        tenant_name=tenant.name if tenant else "",
+        cobranded=_cobranded(it, entry.version),
+        previewable=bool(entry.version and entry.version.file_type in storage.PREVIEWABLE),
+    )
+
+
+@bp.route("/items/<id:item_id>/download")
+@api.login_required
+def download(item_id: int) -> Any:
+    it, entry = _visible_entry(item_id, "file")
+    version = entry.version
+    if version is None:
+        api.not_found()
+    assert version is not None
+    viewer = api.current_viewer()
+    if _cobranded(it, version) and viewer.is_partner and viewer.partner_id is not None:
+        partner = api.session.get(api.Partner, viewer.partner_id)
+        path = storage.path_of(version.tenant_id, version.stored_name)
+        if partner is None or path is None:
+            api.not_found()
+        data = cobrand.cobrand_pdf(path, it.cobrand_zones, cobrand.stamp_for(partner))  # type: ignore[arg-type]
+        service.record_download(it, entry.translation, version, cobranded=True)
+        api.session.commit()
+        return responses.pdf_attachment(data, version.filename)
+    service.record_download(it, entry.translation, version, cobranded=False)
+    api.session.commit()
+    return responses.version_file(version, attachment=True)
+
+
+@bp.route("/items/<id:item_id>/preview")
+@api.login_required
+def preview(item_id: int) -> Any:
+    """Inline view for PDFs, images and videos. Not counted as a download; co-branded
+    items preview unbranded."""
+    _it, entry = _visible_entry(item_id)
+    version = entry.version
+    if version is None or version.file_type not in storage.PREVIEWABLE:
+        api.not_found()
+    assert version is not None
+    resp = responses.version_file(version, attachment=False)
+    if version.file_type == "pdf":
+        # the browser's PDF viewer doesn't run in a sandboxed document
+        resp.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    else:
+        resp.headers["Content-Security-Policy"] = (
+            "default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'self'; sandbox"
+        )
+    resp.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return resp
+
+
+@bp.route("/items/<id:item_id>/thumbnail")
+@api.login_required
+def thumbnail(item_id: int) -> Any:
+    it = access.visible_item(item_id)
+    if not it.thumbnail:
+        api.not_found()
+    return responses.thumbnail(it.tenant_id, it.thumbnail)  # type: ignore[arg-type]
+
+
+@bp.route("/items/<id:item_id>/open")
+@api.login_required
+def open_link(item_id: int) -> Any:
+    """Follow a link item (counted like a download)."""
+    it, entry = _visible_entry(item_id, "link")
+    if entry.translation is None:
+        api.not_found()
+    url = entry.translation.url  # type: ignore[union-attr]
+    if not url.lower().startswith(("https://", "http://")):
+        api.not_found()
+    service.record_download(it, entry.translation, None, cobranded=False)
+    api.session.commit()
+    resp = redirect(url, code=303)
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
