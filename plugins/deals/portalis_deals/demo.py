@@ -26,7 +26,6 @@ from .models import (
     Deal,
     DealExtensionRequest,
     DealProtection,
-    DealTransition,
 )
 
 CUSTOMERS = (
@@ -284,20 +283,15 @@ def _deal(
 
 
 def _t(
-    deal: Deal, event: str, frm: str | None, to: str, actor: Any, at: dt.datetime, reason: str = ""
+    deal: Deal,
+    event: str,
+    frm: str | None,
+    to: str,
+    actor: api.User | None,
+    at: dt.datetime,
+    reason: str = "",
 ) -> None:
-    api.session.add(
-        DealTransition(
-            deal_id=deal.id,
-            event=event,
-            from_status=frm,
-            to_status=to,
-            reason=reason,
-            actor_user_id=actor.id if actor is not None else None,
-            actor_label=actor.name if actor is not None else "system",
-            created_at=at,
-        )
-    )
+    service.record_transition(deal, event, actor, frm, reason, at=at, to_status=to)
 
 
 def _history(

@@ -170,7 +170,7 @@ def _actor_label(actor: api.User | None) -> str:
     return actor.name if actor is not None else "system"
 
 
-def _record(
+def record_transition(
     deal: Deal,
     event: str,
     actor: api.User | None,
@@ -178,12 +178,15 @@ def _record(
     reason: str = "",
     *,
     at: dt.datetime | None = None,
+    to_status: str | None = None,
 ) -> DealTransition:
+    """A line on the deal's timeline: ``event`` by ``actor`` (None: the system), from
+    ``from_status`` to ``to_status`` (default: the deal's status now)."""
     tr = DealTransition(
         deal_id=deal.id,
         event=event,
         from_status=from_status,
-        to_status=deal.status,
+        to_status=to_status or deal.status,
         reason=reason or "",
         actor_user_id=actor.id if actor is not None else None,
         actor_label=_actor_label(actor),
@@ -318,7 +321,7 @@ def create_draft(
     apply_fields(deal, data)
     api.session.add(deal)
     api.session.flush()
-    _record(deal, "created", actor, None)
+    record_transition(deal, "created", actor, None)
     api.audit("deal.created", "deal", deal.id, after=deal.snapshot())
     return deal
 
@@ -355,7 +358,9 @@ def submit(deal: Deal, actor: api.User, *, now: dt.datetime | None = None) -> li
     deal.sla_breached_at = None
     api.session.flush()
     found = detect_conflicts(deal)
-    _record(deal, "resubmitted" if action == "resubmit" else "submitted", actor, before, at=now)
+    record_transition(
+        deal, "resubmitted" if action == "resubmit" else "submitted", actor, before, at=now
+    )
     api.audit(
         f"deal.{action}ted", "deal", deal.id, before={"status": before}, after=deal.snapshot()
     )
@@ -528,7 +533,7 @@ def start_review(deal: Deal, actor: api.User) -> None:
     before = deal.status
     deal.status = UNDER_REVIEW
     deal.reviewer_id = actor.id
-    _record(deal, "review_started", actor, before)
+    record_transition(deal, "review_started", actor, before)
     api.audit(
         "deal.review_started",
         "deal",
@@ -593,7 +598,7 @@ def approve(
     deal.expiry_reminder_sent_at = None
     # a "different customer" justification may discuss the other registration: it goes to
     # the audit log only, never onto the timeline the partner reads
-    _record(deal, "approved", actor, before, "" if distinct_customer else reason, at=now)
+    record_transition(deal, "approved", actor, before, "" if distinct_customer else reason, at=now)
     after = deal.snapshot()
     if distinct_customer:
         after["distinct_customer_reason"] = reason.strip()
@@ -654,7 +659,7 @@ def _flag_protected_elsewhere(deal: Deal, actor: api.User, keys: list[str]) -> A
     if deal.status == SUBMITTED:
         deal.status = UNDER_REVIEW
         deal.reviewer_id = actor.id
-    _record(deal, "conflict_flagged", actor, before)
+    record_transition(deal, "conflict_flagged", actor, before)
     api.audit(
         "deal.approval_blocked",
         "deal",
@@ -684,7 +689,7 @@ def _decide(deal: Deal, actor: api.User, to: str, event: str, reason: str) -> No
     deal.decided_at = api.utcnow() if to == REJECTED else deal.decided_at
     deal.reviewer_id = actor.id
     deal.sla_due_at = None
-    _record(deal, event, actor, before, reason)
+    record_transition(deal, event, actor, before, reason)
     api.audit(
         f"deal.{event}",
         "deal",
@@ -716,7 +721,7 @@ def withdraw(deal: Deal, actor: api.User, reason: str = "") -> None:
     deal.status = WITHDRAWN
     deal.sla_due_at = None
     deal.closed_at = api.utcnow()
-    _record(deal, "withdrawn", actor, before, reason.strip())
+    record_transition(deal, "withdrawn", actor, before, reason.strip())
     api.audit(
         "deal.withdrawn", "deal", deal.id, before={"status": before}, after={"status": deal.status}
     )
@@ -732,7 +737,7 @@ def close(deal: Deal, actor: api.User, outcome: str, reason: str = "") -> None:
     before = deal.status
     deal.status = outcome
     deal.closed_at = api.utcnow()
-    _record(deal, outcome, actor, before, reason.strip())
+    record_transition(deal, outcome, actor, before, reason.strip())
     api.audit(f"deal.{outcome}", "deal", deal.id, before={"status": before}, after=deal.snapshot())
     _emit(f"deal.{outcome}", deal, actor)
     _left_active(deal)
@@ -744,7 +749,7 @@ def expire(deal: Deal, *, now: dt.datetime | None = None) -> None:
     before = deal.status
     deal.status = EXPIRED
     deal.closed_at = now or api.utcnow()
-    _record(deal, "expired", None, before, at=deal.closed_at)
+    record_transition(deal, "expired", None, before, at=deal.closed_at)
     api.audit(
         "deal.expired",
         "deal",
@@ -821,7 +826,7 @@ def request_extension(
     )
     api.session.add(req)
     api.session.flush()
-    _record(deal, "extension_requested", actor, deal.status, reason)
+    record_transition(deal, "extension_requested", actor, deal.status, reason)
     api.audit(
         "deal.extension_requested",
         "deal",
@@ -854,7 +859,7 @@ def decide_extension(
         deal.protected_until = dt.datetime.combine(req.requested_until, end_time, tzinfo=dt.UTC)
         deal.extension_count += 1
         deal.expiry_reminder_sent_at = None
-        _record(deal, "extension_granted", actor, deal.status, reason, at=now)
+        record_transition(deal, "extension_granted", actor, deal.status, reason, at=now)
         api.audit(
             "deal.extension_granted",
             "deal",
@@ -863,7 +868,7 @@ def decide_extension(
             after={"protected_until": deal.protected_until.isoformat()},
         )
     else:
-        _record(deal, "extension_denied", actor, deal.status, reason, at=now)
+        record_transition(deal, "extension_denied", actor, deal.status, reason, at=now)
         api.audit("deal.extension_denied", "deal", deal.id, after={"reason": reason})
     _emit("deal.extension_" + ("granted" if grant else "denied"), deal, actor)
     notify.extension_decided(deal, req)
