@@ -28,3 +28,21 @@ class Role(enum.StrEnum):
 
 VENDOR_ROLES: frozenset[Role] = frozenset({Role.VENDOR_ADMIN, Role.CHANNEL_MANAGER})
 PARTNER_ROLES: frozenset[Role] = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_USER})
+
+
+def role_label(role: str) -> str:
+    """The role's name in the current language ("Channel manager", "Kanalmanager" …)."""
+    from .i18n import gettext as _
+
+    labels = {
+        Role.VENDOR_ADMIN: _("Vendor admin"),
+        Role.CHANNEL_MANAGER: _("Channel manager"),
+        Role.PARTNER_ADMIN: _("Partner admin"),
+        Role.PARTNER_USER: _("Partner user"),
+    }
+    return labels.get(role, str(role))  # type: ignore[call-overload]
+
+
+def role_choices(*roles: Role) -> list[tuple[str, str]]:
+    """``(value, label)`` pairs for a role picker offering ``roles`` in this order."""
+    return [(r.value, role_label(r)) for r in roles]

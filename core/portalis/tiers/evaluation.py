@@ -13,6 +13,7 @@ from sqlalchemy import select
 from .. import audit, events, mail
 from ..db import db, utcnow
 from ..models import Partner, Program, Tier, TierChange, User
+from ..roles import Role
 from . import criteria
 
 
@@ -148,7 +149,7 @@ def apply_change(
 def _notify(partner: Partner, target: Tier | None) -> None:
     admins = db.session.scalars(
         select(User).where(
-            User.partner_id == partner.id, User.role == "partner_admin", User.active.is_(True)
+            User.partner_id == partner.id, User.role == Role.PARTNER_ADMIN, User.active.is_(True)
         )
     ).all()
     program = db.session.get(Program, partner.program_id)

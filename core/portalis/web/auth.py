@@ -15,6 +15,7 @@ from ..identity import sessions
 from ..identity.passwords import hash_password, needs_rehash, verify_password
 from ..identity.tokens import consume_token, make_token, peek_token
 from ..models import User
+from ..roles import Role
 from .forms import AcceptInviteForm, ForgotForm, LoginForm, NewPasswordForm
 from .ratelimit import account_key, limiter
 from .rendering import page
@@ -180,7 +181,7 @@ def apply() -> Any:
             user = User(
                 email=email,
                 name=form.name.data.strip(),
-                role="partner_admin",
+                role=Role.PARTNER_ADMIN,
                 partner_id=partner.id,
                 password_hash=None,
                 locale=None,

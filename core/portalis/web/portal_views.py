@@ -13,6 +13,7 @@ from ..i18n import gettext as _
 from ..identity.tokens import make_token
 from ..models import Partner, Program, Tier, TierChange, User
 from ..portal import flatten
+from ..roles import Role, role_choices
 from ..tiers import criteria
 from ..tiers.evaluation import program_metrics
 from .access import login_required, partner_admin, partner_member
@@ -138,7 +139,7 @@ def team() -> Any:
 
 def _invite_form() -> InviteForm:
     form = InviteForm()
-    form.role.choices = [("partner_user", _("Partner user")), ("partner_admin", _("Partner admin"))]
+    form.role.choices = role_choices(Role.PARTNER_USER, Role.PARTNER_ADMIN)
     return form
 
 

@@ -11,6 +11,7 @@ from ... import audit, events
 from ...db import db
 from ...i18n import gettext as _
 from ...models import Partner, Program, Tier, TierChange, User
+from ...roles import Role, role_choices
 from ...tiers.evaluation import apply_change
 from ..access import vendor_staff
 from ..forms import InviteForm, PartnerForm, TierOverrideForm
@@ -136,10 +137,7 @@ def partner_detail(partner_id: int) -> Any:
     override = TierOverrideForm(tier_id=partner.tier_id, locked=partner.tier_locked)
     override.tier_id.choices = [(t.id, t.name) for t in status["tiers"]]
     invite = InviteForm()
-    invite.role.choices = [
-        ("partner_admin", _("Partner admin")),
-        ("partner_user", _("Partner user")),
-    ]
+    invite.role.choices = role_choices(Role.PARTNER_ADMIN, Role.PARTNER_USER)
     program = db.session.get(Program, partner.program_id)
     return page(
         "admin/partner_detail.html",
@@ -229,7 +227,7 @@ def partner_status(partner_id: int) -> Any:
 def partner_invite(partner_id: int) -> Any:
     partner = get_partner(partner_id)
     form = InviteForm()
-    form.role.choices = [("partner_admin", "partner_admin"), ("partner_user", "partner_user")]
+    form.role.choices = role_choices(Role.PARTNER_ADMIN, Role.PARTNER_USER)
     if form.validate_on_submit():
         if invite_user(form.email.data, form.name.data, form.role.data, partner.id) is None:
             flash(_("Someone with this e-mail already has an account."), "error")

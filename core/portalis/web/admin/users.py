@@ -12,6 +12,7 @@ from ...db import db
 from ...i18n import gettext as _
 from ...identity.sessions import end_all
 from ...models import User
+from ...roles import Role, role_choices
 from ..access import vendor_admin
 from ..forms import InviteForm
 from ..portal_views import invite_user
@@ -21,10 +22,7 @@ from .blueprint import bp
 
 def _form() -> InviteForm:
     form = InviteForm()
-    form.role.choices = [
-        ("channel_manager", _("Channel manager")),
-        ("vendor_admin", _("Vendor admin")),
-    ]
+    form.role.choices = role_choices(Role.CHANNEL_MANAGER, Role.VENDOR_ADMIN)
     return form
 
 
