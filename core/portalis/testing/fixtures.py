@@ -38,6 +38,8 @@ class HostClient(FlaskClient):
     """A test client that talks to one tenant host (the tenant comes from the host)."""
 
     host = "localhost"
+    #: a CSRF token valid for this client's session (set by ``sign_in``), or None
+    csrf_token: str | None = None
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("base_url", f"http://{self.host}")
@@ -367,30 +369,38 @@ def world(portalis_app: Flask, db_session: Any) -> World:
 
 def sign_in(app: Flask, user: Any | None, host: str) -> HostClient:
     """A test client of ``app`` on ``host``, signed in as ``user`` (anonymous with None):
-    a server-side session row is committed and its token put in the cookie."""
+    a server-side session row is committed and its token put in the cookie. The client's
+    session also holds a CSRF secret, so ``client.csrf_token`` is valid for its POSTs
+    without loading a form first."""
+    from itsdangerous import URLSafeTimedSerializer
+
     from ..db import db
 
     app.test_client_class = HostClient
     client: HostClient = app.test_client()  # type: ignore[assignment]
     client.host = host
-    if user is None:
-        return client
+    raw = secrets.token_hex(20)
+    secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    client.csrf_token = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
     token = secrets.token_urlsafe(16)
-    with tenant_scope(user.tenant_id):
-        from ..models import UserSession
+    if user is not None:
+        with tenant_scope(user.tenant_id):
+            from ..models import UserSession
 
-        db.session.add(
-            UserSession(
-                id=hashlib.sha256(token.encode()).hexdigest(),
-                user_id=user.id,
-                tenant_id=user.tenant_id,
+            db.session.add(
+                UserSession(
+                    id=hashlib.sha256(token.encode()).hexdigest(),
+                    user_id=user.id,
+                    tenant_id=user.tenant_id,
+                )
             )
-        )
-        db.session.commit()
+            db.session.commit()
     with client.session_transaction(base_url=f"http://{host}") as sess:
-        sess["sid"] = token
-        sess["_user_id"] = str(user.id)
-        sess["_fresh"] = True
+        sess["csrf_token"] = raw
+        if user is not None:
+            sess["sid"] = token
+            sess["_user_id"] = str(user.id)
+            sess["_fresh"] = True
     return client
 
 
@@ -439,6 +449,26 @@ def enable_plugin_fixture(db_session: Any) -> Any:
 def mailbox(portalis_app: Flask) -> list[Any]:
     """Mails delivered during the test (``email.message.EmailMessage`` objects)."""
     return portalis_app.extensions["portalis_mail_sender"].sent  # type: ignore[no-any-return]
+
+
+class _ContractModule(pytest.Module):
+    """A plugin's ``tests/test_contract.py``, imported under a name of its own: every plugin
+    has a file of that name, and several plugins' tests in one run must not clash."""
+
+    def _getobj(self) -> Any:
+        option = self.config.option
+        mode = getattr(option, "importmode", None)
+        option.importmode = "importlib"
+        try:
+            return super()._getobj()
+        finally:
+            option.importmode = mode
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> Any:
+    if module_path.name == "test_contract.py":
+        return _ContractModule.from_parent(parent, path=module_path)
+    return None
 
 
 def pytest_configure(config: pytest.Config) -> None:

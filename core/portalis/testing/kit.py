@@ -401,7 +401,8 @@ def send(client: Any, method: str, url: str) -> Any:
     """GET ``url``, or POST it like a browser form (valid CSRF token, plausible fields)."""
     if method == "GET":
         return client.get(url)
-    return client.post(url, data={"csrf_token": client.csrf("/login"), **POST_FIELDS})
+    token = getattr(client, "csrf_token", None) or client.csrf("/login")
+    return client.post(url, data={"csrf_token": token, **POST_FIELDS})
 
 
 _TOKENS = re.compile(
@@ -470,17 +471,19 @@ def walk(
     values: dict[str, Any],
     methods: Iterable[str] = ("GET", "POST"),
 ) -> WalkReport:
-    """Request every rule with each of ``methods`` it allows, as each actor; a fresh
-    client per request (a POST can't sign the actor out for the rest)."""
+    """Request every rule with each of ``methods`` it allows, as each actor: the GETs with
+    one client per actor, each POST with a fresh one (a POST can't sign the actor out or
+    change their session for the rest)."""
     report = WalkReport()
     rules = list(rules)
     for actor in actors:
         unknown = None
+        reader = client_as(actor.user, tenant=actor.tenant)
         for rule in rules:
             url = route_url(rule, values)
             blueprint = rule.endpoint.split(".", 1)[0]
             for method in sorted((rule.methods or set()) & set(methods)):
-                client = client_as(actor.user, tenant=actor.tenant)
+                client = reader if method == "GET" else client_as(actor.user, tenant=actor.tenant)
                 resp = send(client, method, url)
                 report.requests += 1
                 if resp.status_code >= 500:
@@ -492,7 +495,7 @@ def walk(
                     report.problems.append(f"{actor.label}: {method} {url} shows {leaked[:3]}")
                 if blueprint in actor.not_entitled:
                     if unknown is None:
-                        unknown = unknown_page(client_as(actor.user, tenant=actor.tenant))
+                        unknown = unknown_page(reader)
                     why = differs_from_unknown(resp, unknown)
                     if why:
                         report.problems.append(
