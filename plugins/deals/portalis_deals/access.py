@@ -21,6 +21,7 @@ from sqlalchemy import Select, false, func, or_, select
 
 from portalis import api
 
+from . import service
 from .models import DRAFT, Deal
 
 #: The permission that widens a partner user's view from their own deals to the company's.
@@ -51,10 +52,8 @@ def visible(stmt: S, viewer: api.Viewer, *, mine: bool = False) -> S:
 
 def _deal_or_404(deal_id: int, viewer: api.Viewer, *, lock: bool) -> Deal:
     stmt = visible(select(Deal).where(Deal.id == deal_id), viewer)
-    if lock:
-        # row-locked for the rest of the transaction, re-read: every decision sees the
-        # status as it is now, so two people clicking at once can't both act
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    if lock:  # every decision re-reads the status under the lock (see service.lock)
+        stmt = service.for_update(stmt)
     deal = api.session.scalars(stmt).first()
     if deal is None:
         api.not_found()

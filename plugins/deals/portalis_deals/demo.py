@@ -127,8 +127,8 @@ def seed(demo: api.DemoSeed) -> None:
     users = api.session.scalars(
         select(api.User).where(api.User.id.in_(list(demo.users.values())))
     ).all()
-    manager = next((u for u in users if u.role == "channel_manager"), None) or next(
-        u for u in users if u.role == "vendor_admin"
+    manager = next((u for u in users if u.role == api.Role.CHANNEL_MANAGER), None) or next(
+        u for u in users if u.role == api.Role.VENDOR_ADMIN
     )
     now = api.utcnow().replace(minute=0, second=0, microsecond=0)
     rng = demo.rng
@@ -143,8 +143,8 @@ def seed(demo: api.DemoSeed) -> None:
     for index, partner_id in enumerate(partner_ids):
         partner = partners[partner_id]
         staff = people[partner_id]
-        admin = next((u for u in staff if u.role == "partner_admin"), staff[0])
-        sales = next((u for u in staff if u.role == "partner_user"), admin)
+        admin = next((u for u in staff if u.role == api.Role.PARTNER_ADMIN), staff[0])
+        sales = next((u for u in staff if u.role == api.Role.PARTNER_USER), admin)
         scale = SCALE[min(index, len(SCALE) - 1)]
         discount = service.decimal_pct(api.tier_benefit(partner.tier_id, "deal_discount_pct", 0))
         scenarios = SCENARIOS if index < 3 else SCENARIOS[2:9] + SCENARIOS[11:]
@@ -184,7 +184,7 @@ def seed(demo: api.DemoSeed) -> None:
             (second, 1, SUBMITTED, "Priya Patel"),
         ):
             staff = people[partner.id]
-            owner = next((u for u in staff if u.role == "partner_user"), staff[0])
+            owner = next((u for u in staff if u.role == api.Role.PARTNER_USER), staff[0])
             deal = _deal(
                 partner,
                 owner,

@@ -20,9 +20,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import Select, case, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portalis import api
@@ -50,6 +50,7 @@ from .models import (
 )
 
 PLUGIN_NAME = "deals"
+S = TypeVar("S", bound=Select)  # type: ignore[type-arg]
 RULE_ALREADY_PROTECTED = "already_protected"
 
 #: action → statuses it may start from
@@ -215,12 +216,12 @@ def lock(deal_id: int) -> Deal | None:
     """The deal, row-locked for the rest of the transaction (PostgreSQL; SQLite locks the
     whole database on write anyway). Every decision re-reads the status under this lock,
     so two reviewers clicking at once can't both decide."""
-    return api.session.scalars(
-        select(Deal)
-        .where(Deal.id == deal_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    return api.session.scalars(for_update(select(Deal).where(Deal.id == deal_id))).first()
+
+
+def for_update(stmt: S) -> S:
+    """``stmt`` locking the rows it reads and re-reading them even if already loaded."""
+    return stmt.with_for_update().execution_options(populate_existing=True)
 
 
 def customer_keys(deal: Deal, *, names: bool = True) -> list[str]:
