@@ -75,6 +75,7 @@ from typing import Any
 
 import pytest
 from flask import g, url_for
+from werkzeug.exceptions import HTTPException
 
 from ..db import db
 from ..models import Partner, User
@@ -262,7 +263,7 @@ def _plugin_links(app: Any, page: str, host: str, plugin: str) -> list[str]:
             continue
         try:
             endpoint, _args = adapter.match(path.split("?", 1)[0], method="GET")
-        except Exception:  # noqa: BLE001 - not a route (or not a GET one): not ours
+        except HTTPException:  # not a route (or not a GET one): not the plugin's
             continue
         owner = app.extensions.get("portalis_blueprint_plugins", {}).get(
             str(endpoint).split(".", 1)[0]
@@ -306,15 +307,16 @@ def _search_probe(scene: ContractScene) -> tuple[str, str, set[str]] | None:
     ]
     visible.sort(key=lambda d: (d.language != "en", d.doc_id))
     texts = [f"{d.title} {d.body}".lower() for d in docs]
-    best: tuple[int, str, str] | None = None
+    best: tuple[int, int, str, str] | None = None
     for d in visible:
-        for word in set(re.findall(r"[^\W\d_]{5,}", d.title)):
-            n = sum(word.lower() in t for t in texts)
-            if best is None or n < best[0]:
-                best = (n, word, d.url)
+        for word in set(re.findall(r"\b[^\W\d_]{5,}\b", d.title)):
+            # the rarest word among the plugin's documents (then the longest)
+            key = (sum(word.lower() in t for t in texts), -len(word), word, d.url)
+            if best is None or key < best:
+                best = key
     if best is None:
         return ("", "", urls)
-    return best[1], best[2], urls
+    return best[2], best[3], urls
 
 
 def check_disabled(scene: ContractScene) -> None:
