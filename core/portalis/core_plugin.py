@@ -53,6 +53,9 @@ def portalis_nav_items(viewer: Viewer) -> list[NavItem]:
             items += [
                 NavItem(_("Users"), "admin.users", icon="users", order=30, section="admin"),
                 NavItem(
+                    _("Roles & permissions"), "admin.roles", icon="key", order=35, section="admin"
+                ),
+                NavItem(
                     _("Settings"), "admin.settings", icon="settings", order=40, section="admin"
                 ),
                 NavItem(_("Audit log"), "admin.audit_log", icon="list", order=50, section="admin"),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from .context import Viewer
 from .db import db
 from .models import Partner, ProgramPlugin, Tier, User
-from .plugins.contract import Event, MetricDefinition, PeriodicJob, Permission
+from .plugins.contract import Event, MetricDefinition, PeriodicJob, Permission, PluginInfo
 from .plugins.registry import CORE_PLUGIN_NAME, PluginRegistry
 from .roles import Role
 
@@ -47,6 +47,18 @@ class Portal:
 
     def permissions(self) -> list[Permission]:
         return [perm for p in self.registry.plugins.values() for perm in p.info.permissions]
+
+    def permission(self, name: str) -> Permission | None:
+        """The declared permission called ``name`` (None when no installed plugin declares it)."""
+        return next((perm for perm in self.permissions() if perm.name == name), None)
+
+    def permissions_by_plugin(self) -> list[tuple[PluginInfo, list[Permission]]]:
+        """Installed plugins that declare permissions, in name order, with those permissions."""
+        return [
+            (p.info, list(p.info.permissions))
+            for _name, p in sorted(self.registry.plugins.items())
+            if p.info.permissions
+        ]
 
     # enablement -----------------------------------------------------------------------------
     def enabled_plugins_for_program(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, g, redirect, request, url_for
+from sqlalchemy import select
 
+from ..db import db
+from ..models import RolePermission
+from ..plugins.contract import Permission
 from ..roles import PARTNER_ROLES, VENDOR_ROLES, Role
+from ..tenancy import current_tenant_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,18 +50,51 @@ partner_member = roles_required(*PARTNER_ROLES)
 partner_admin = roles_required(Role.PARTNER_ADMIN)
 
 
+def role_overrides() -> dict[tuple[str, str], bool]:
+    """This tenant's changes to the default roles: ``{(permission, role): granted}``.
+
+    Read once per request (one query) and kept in ``g`` under the tenant's id, so a grant
+    changed by a vendor admin applies from the next request on, without a restart."""
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        return {}
+    cache: dict[int, dict[tuple[str, str], bool]] = g.setdefault("_role_overrides", {})
+    if tenant_id not in cache:
+        rows = db.session.execute(
+            select(RolePermission.permission, RolePermission.role, RolePermission.granted)
+        ).all()
+        cache[tenant_id] = {(perm, role): granted for perm, role, granted in rows}
+    return cache[tenant_id]
+
+
+def forget_role_overrides() -> None:
+    """Drop the request's cached overrides (after they were changed in this request)."""
+    g.pop("_role_overrides", None)
+
+
+def role_holds(
+    perm: Permission, role: str, overrides: Mapping[tuple[str, str], bool] | None = None
+) -> bool:
+    """Whether ``role`` holds ``perm`` in this tenant: its override, else the default."""
+    if overrides is None:
+        overrides = role_overrides()
+    granted = overrides.get((perm.name, str(role)))
+    return role in perm.default_roles if granted is None else granted
+
+
 def has_permission(name: str) -> bool:
     """Whether the signed-in user's role holds a plugin-declared permission.
 
-    Permissions are declared in ``PluginInfo.permissions`` with the roles that get them;
-    an undeclared permission is never granted (fail closed)."""
+    Permissions are declared in ``PluginInfo.permissions`` with the roles that get them by
+    default; a vendor admin may grant or revoke them per role for the tenant ("Roles &
+    permissions"). An undeclared permission is never granted (fail closed)."""
     user = g.get("user")
     if user is None:
         return False
-    for perm in g.portal.permissions():
-        if perm.name == name:
-            return user.role in perm.default_roles
-    return False
+    perm = g.portal.permission(name)
+    if perm is None:
+        return False
+    return role_holds(perm, user.role)
 
 
 def permission_required(name: str) -> Callable[[F], F]:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import audit_log, overview, partners, programs, settings, users  # noqa: E402,F401
+from . import audit_log, overview, partners, programs, roles, settings, users  # noqa: E402,F401
