@@ -1,38 +1,17 @@
 """Migrations: empty → head works, and the models match the migrated schema."""
 
-import uuid
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 
 from portalis.db import Base
 from portalis.migrate import distributions, owned_tables, upgrade, version_table
 
 
-@pytest.fixture
-def empty_database(portalis_database_url, tmp_path):
-    """A brand-new empty database of the same kind as the test run's."""
-    if portalis_database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    base, _ = portalis_database_url.rsplit("/", 1)
-    name = f"portalis_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def test_upgrade_from_empty_creates_every_table_and_matches_the_models(
-    portalis_app, empty_database
+    portalis_app, fresh_database
 ):
+    empty_database = fresh_database  # the portalis.testing fixture: new, empty, dropped after
     with portalis_app.app_context():
         old = portalis_app.config["DATABASE_URL"]
         portalis_app.config["DATABASE_URL"] = empty_database

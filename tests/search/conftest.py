@@ -9,48 +9,38 @@ CI must prove all three engines.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from portalis.search import DatabaseBackend, SearchDocument, WhooshBackend
+from portalis.testing.databases import PG_ADMIN_URL, throwaway_database
 
-PG_ADMIN_URL = os.environ.get(
-    "PORTALIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 BACKENDS = ["whoosh", "sqlite-fts5", "postgresql"]
 
 
 @pytest.fixture(scope="session")
 def pg_engine() -> Iterator[Engine]:
     """An engine on a fresh database, dropped after the session."""
-    name = f"portalis_search_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(
-        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
+    databases = throwaway_database("postgresql", prefix="portalis_search_test", connect_timeout=3)
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = databases.__enter__()
     except OperationalError as exc:
-        admin.dispose()
         reason = f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.orig}"
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
-    engine = create_engine(admin.url.set(database=name))
+    engine = create_engine(url)
     try:
         yield engine
     finally:
         engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        databases.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
