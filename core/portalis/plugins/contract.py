@@ -41,7 +41,15 @@ class PluginInfo:
 
 @dataclass(frozen=True)
 class Permission:
-    """A named permission a plugin adds; granted to roles by default, vendors may change."""
+    """A named permission a plugin adds, held by ``default_roles`` unless a tenant changes it.
+
+    Vendor admins grant or revoke it per role for their tenant on the "Roles & permissions"
+    page (stored as overrides in ``role_permissions``; a change applies from the next
+    request). Check it with ``api.has_permission(name)`` or guard a view with
+    ``api.permission_required(name)``; a name no installed plugin declares is never granted.
+    ``name`` is ``<plugin>.<action>`` (``deals.export``); ``label`` may be a lazy callable so
+    it translates in the plugin's message domain.
+    """
 
     name: str
     label: str | Callable[[], str]
