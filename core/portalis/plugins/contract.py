@@ -48,7 +48,9 @@ class Permission:
     request). Check it with ``api.has_permission(name)`` or guard a view with
     ``api.permission_required(name)``; a name no installed plugin declares is never granted.
     ``name`` is ``<plugin>.<action>`` (``deals.export``); ``label`` may be a lazy callable so
-    it translates in the plugin's message domain.
+    it translates in the plugin's message domain. Any role may be granted any permission, so
+    a permission-guarded view still limits records to what the viewer may see: a partner
+    user granted a vendor-side permission must see only their own company's records.
     """
 
     name: str
