@@ -49,7 +49,7 @@ def _holders(perm: Permission, overrides: dict[tuple[str, str], bool]) -> list[s
 
 def _groups(overrides: dict[tuple[str, str], bool]) -> list[dict[str, Any]]:
     """Plugins with their permissions and, per role, the effective and default grant."""
-    groups = []
+    groups: list[dict[str, Any]] = []
     by_plugin: list[tuple[PluginInfo, list[Permission]]] = g.portal.permissions_by_plugin()
     enabled = g.portal.enabled_plugins_anywhere() if by_plugin else frozenset()
     for info, perms in by_plugin:
@@ -150,7 +150,7 @@ def roles() -> Any:
             for name, roles_wanted in wanted.items():
                 perm = declared[name]
                 old = _holders(perm, overrides)
-                new = [r.value for r in ROLES if r.value in roles_wanted]
+                new: list[str] = [r.value for r in ROLES if r.value in roles_wanted]
                 if old != new:
                     before[name], after[name] = old, new
                     _store(perm, roles_wanted, existing.get(name, {}))
