@@ -9,8 +9,14 @@
    rendered in the tenant's brand.
 5. :func:`plugin_gate` — 404, like an unknown URL, unless the viewer may use the plugin that
    owns the route (before CSRF, so a POST to a hidden plugin reveals nothing).
-6. The view; then :func:`security_headers`, and :func:`teardown` ends the session and the
-   tenant scope.
+6. The view; then :func:`finish_transaction` commits the request's transaction if the
+   response is a success (< 400) and rolls it back otherwise, :func:`security_headers`,
+   and :func:`teardown` ends the session and the tenant scope.
+
+Views therefore never need to commit: whatever a view writes is kept exactly when the
+visitor is told it worked. A view may still commit earlier (e.g. before sending a
+redirect to a page that must see the row); an exception or an error response (a form
+answered with 422, a 404) leaves nothing half-written.
 
 :func:`install` wires all of it into an app; ``app.py`` only builds the app.
 """
@@ -46,6 +52,7 @@ def install(app: Flask) -> None:
     ]
     app.teardown_request(teardown)
     app.after_request(security_headers)
+    app.after_request(finish_transaction)
     if app.config.get("COUNT_SQL"):
         install_sql_counter(app)
 
@@ -164,6 +171,17 @@ def install_sql_counter(app: Flask) -> None:
     def _report(resp: Any) -> Any:
         resp.headers["X-SQL-Statements"] = str(g.get("sql_statements", 0))
         return resp
+
+
+def finish_transaction(resp: Any) -> Any:
+    """Commit what a successful request wrote; roll back after an error response."""
+    session = db.session()
+    if session.in_transaction():
+        if resp.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+    return resp
 
 
 def security_headers(resp: Any) -> Any:
