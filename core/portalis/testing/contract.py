@@ -75,6 +75,7 @@ from typing import Any
 
 import pytest
 from flask import g, url_for
+from sqlalchemy import Connection
 from werkzeug.exceptions import HTTPException
 
 from ..db import db
@@ -429,6 +430,9 @@ class PluginContract:
         """Each test's changes (tiers, switching off, locales) are undone after it."""
         db.session.remove()
         connection = db.session.get_bind()
+        assert isinstance(connection, Connection), (
+            "contract_scene binds the session to one connection"
+        )
         savepoint = connection.begin_nested()
         try:
             yield

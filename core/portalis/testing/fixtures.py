@@ -1,17 +1,52 @@
-"""Pytest fixtures for Portalis and its plugins (installed as the ``portalis`` pytest plugin).
+"""Pytest fixtures for Portalis and its plugins (installed as the ``portalis`` pytest plugin,
+entry point ``pytest11``), so a plugin's tests need no conftest of their own.
 
-Plugin authors get, without any conftest of their own:
-
+Fixtures
+--------
 * ``portalis_app`` — an app with every installed plugin, or only those named by
-  ``@pytest.mark.plugins("deals")``; mail is kept in memory, jobs run at once.
+  ``@pytest.mark.plugins("deals")``; mail is kept in memory, jobs run at once, no
+  scheduler. Built once per plugin set; the database is migrated once per run.
+* ``portalis_database_url`` (session) — the run's throwaway database:
+  ``PORTALIS_TEST_DB=sqlite`` (default, a file) or ``postgresql`` (a new database on
+  ``PORTALIS_TEST_PG_URL``, dropped at the end).
 * ``db_session`` — each test runs inside a transaction rolled back afterwards (a
   ``SAVEPOINT`` per application commit), so tests never see each other's rows.
-* ``world`` — a tenant with a program, four tiers (Registered < Silver < Gold < Platinum),
-  every plugin enabled, two partners and users in every role, plus a second tenant.
-* ``client_as(user)`` — a test client signed in as that user, on that tenant's host.
-* ``tenant_scope`` — re-exported so tests can run code as a tenant.
+* ``world`` — two tenants (``world.tenant`` and ``world.other_tenant``), each with a
+  program (``world.program``), tiers ``registered < silver < gold < platinum``
+  (``world.tiers``), every plugin enabled, partners ``gold`` and ``silver``
+  (``world.partners``) and users ``vendor_admin``, ``channel_manager``, ``gold_admin``,
+  ``gold_user``, ``silver_admin``, ``silver_user`` (``world.users``; password
+  ``TEST_PASSWORD``). ``world.other`` holds the same keys for the second tenant.
+* ``client_as(user, tenant=None, app=None)`` — a test client signed in as ``user`` on its
+  tenant's host (``None`` = anonymous, on ``tenant``'s host). ``client.post_form(path,
+  data)`` posts like a browser (with the CSRF token); ``client.csrf_token`` is a valid
+  token for the client's session; ``app=`` targets another app built with
+  :func:`build_app` (for instance with a throwaway plugin in ``extra_plugins``).
+* ``enable_plugin(program, name, enabled=True, allowed_tiers=None)`` — switch a plugin on
+  or off for a program, for every tier or only ``allowed_tiers`` (Tier objects, ids or
+  names); committed. Also a plain function in :mod:`portalis.testing.kit`.
+* ``fresh_database`` — the URL of a brand-new, EMPTY database of the run's kind, dropped
+  after the test (migration tests, anything needing a database of its own). For one of
+  a fixed kind: :func:`portalis.testing.databases.throwaway_database`.
+* ``mailbox`` — the mails sent during the test (``email.message.EmailMessage``).
+* ``live_portal`` — the seeded demo on a committed SQLite database served in a thread;
+  ``live_portal.url("acme", "/login")``.
+* ``chromium`` — Debian's Chromium driven by Playwright (mark ``@pytest.mark.browser``).
+* ``tenant_scope`` / ``unscoped`` — re-exported to run code as a tenant.
 
-Choose the database with ``PORTALIS_TEST_DB=sqlite`` (default) or ``postgresql``.
+Plain functions (for fixtures of other scopes, or apps of your own)
+-------------------------------------------------------------------
+:func:`build_app` (an app configured for tests, ``extra_plugins=[obj]`` registers plugin
+objects that aren't installed), :func:`app_for`, :func:`rolled_back` (the ``db_session``
+transaction around any block), :func:`make_world`, :func:`sign_in` and
+:func:`client_maker` (the ``client_as`` function for a world).
+
+The contract kit
+----------------
+Every plugin runs the plugin contract on itself with a two-line class — see
+:mod:`portalis.testing.contract`. A file named ``tests/test_contract.py`` is imported
+under a module name of its own (pytest's ``importlib`` mode), so several plugins' contract
+files can run in one pytest session.
 """
 
 from __future__ import annotations
@@ -380,7 +415,7 @@ def sign_in(app: Flask, user: Any | None, host: str) -> HostClient:
     client: HostClient = app.test_client()  # type: ignore[assignment]
     client.host = host
     raw = secrets.token_hex(20)
-    secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    secret: str | bytes = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key or ""
     client.csrf_token = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
     token = secrets.token_urlsafe(16)
     if user is not None:
@@ -421,7 +456,9 @@ def client_maker(world: World) -> Any:
         host = hosts.get(user.tenant_id)
         if host is None:
             with unscoped("test fixture finds the user's tenant"):
-                host = f"{db.session.get(Tenant, user.tenant_id).slug}.localhost"
+                tenant_row = db.session.get(Tenant, user.tenant_id)
+                assert tenant_row is not None
+                host = f"{tenant_row.slug}.localhost"
         return sign_in(target, user, host)
 
     return make
