@@ -101,10 +101,10 @@ class _AccessFields(ContentForm):
             raise ValidationError(_("Choose at least one partner company."))
 
 
-class ItemForm(_AccessFields):
-    """A new item: its first language and its content, plus where and for whom."""
+class TranslationForm(ContentForm):
+    """One language of an item: its title and description, and its file, web address or
+    page text (whichever the item's kind uses)."""
 
-    kind = SelectField(_l("Type"), choices=[], default="file")
     language = SelectField(_l("Language"), choices=[])
     title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(
@@ -123,42 +123,42 @@ class ItemForm(_AccessFields):
         description=_l("Markdown: **bold**, *italic*, # headings, - lists, [links](https://…)."),
     )
 
-    def validate_url(self, field: StringField) -> None:
-        if self.kind.data == "link":
-            if not field.data:
-                raise ValidationError(_("Enter the web address the link opens."))
-            if not field.data.lower().startswith(("https://", "http://")):
-                raise ValidationError(_("Only http:// and https:// addresses are allowed."))
+    #: the item's kind ("file", "link" or "page"): a link needs its address, a page its text
+    item_kind: str | None = None
 
-    def validate_body(self, field: TextAreaField) -> None:
-        if self.kind.data == "page" and not field.data:
-            raise ValidationError(_("Write the page's text."))
+    def kind_of_item(self) -> str | None:
+        return self.item_kind
+
+    def validate_url(self, field: StringField) -> None:
+        if field.data and not field.data.lower().startswith(("https://", "http://")):
+            raise ValidationError(_("Only http:// and https:// addresses are allowed."))
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        # after the fields' own checks: Optional() ends a field's chain when it is empty,
+        # so "required for this kind" can't be a field validator
+        ok = super().validate(extra_validators)
+        kind = self.kind_of_item()
+        if kind == "link" and not self.url.data:
+            self.url.errors = [*self.url.errors, _("Enter the web address the link opens.")]
+            ok = False
+        if kind == "page" and not self.body.data:
+            self.body.errors = [*self.body.errors, _("Write the page's text.")]
+            ok = False
+        return ok
+
+
+class ItemForm(_AccessFields, TranslationForm):
+    """A new item: its first language and its content, plus where and for whom."""
+
+    kind = SelectField(_l("Type"), choices=[], default="file")
+
+    def kind_of_item(self) -> str | None:
+        return str(self.kind.data)
 
 
 class EditItemForm(_AccessFields):
     default_language = SelectField(_l("Default language"), choices=[])
     remove_thumbnail = BooleanField(_l("Remove the thumbnail"))
-
-
-class TranslationForm(ContentForm):
-    language = SelectField(_l("Language"), choices=[])
-    title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(
-        _l("Description"), filters=[clean], validators=[Optional(), Length(max=5000)]
-    )
-    file = FileField(_l("File"))
-    url = StringField(
-        _l("Web address"),
-        filters=[clean],
-        validators=[Optional(), Length(max=2000), URL(require_tld=False)],
-    )
-    body = TextAreaField(
-        _l("Page text"), filters=[clean], validators=[Optional(), Length(max=100_000)]
-    )
-
-    def validate_url(self, field: StringField) -> None:
-        if field.data and not field.data.lower().startswith(("https://", "http://")):
-            raise ValidationError(_("Only http:// and https:// addresses are allowed."))
 
 
 class VersionForm(ContentForm):

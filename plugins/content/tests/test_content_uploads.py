@@ -161,3 +161,27 @@ def test_preview_is_inline_and_not_a_download(world, client_as, library):
 def test_partner_cannot_upload(world, client_as):
     partner = client_as(world.users["gold_admin"])
     assert partner.get("/content/manage/new").status_code == 404
+
+
+def test_a_new_link_needs_its_web_address_and_a_page_its_text(world, client_as):
+    from portalis_content.models import Item
+
+    vendor = client_as(world.users["vendor_admin"])
+    before = count(Item, world)
+    for kind, message in (
+        ("link", "Enter the web address the link opens."),
+        ("page", "Write the page&#39;s text."),
+    ):
+        resp = vendor.post_form(
+            "/content/manage/new", _form(world, kind=kind), form_page="/content/manage/new"
+        )
+        assert resp.status_code == 422
+        assert message in resp.get_data(as_text=True)
+    assert count(Item, world) == before
+    resp = vendor.post_form(
+        "/content/manage/new",
+        _form(world, kind="link", url="https://example.com/edge"),
+        form_page="/content/manage/new",
+    )
+    assert resp.status_code == 302
+    assert count(Item, world) == before + 1

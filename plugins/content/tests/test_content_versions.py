@@ -164,3 +164,25 @@ def test_removing_a_language_removes_its_files_and_search_entry(world, client_as
         client_as(world.users["gold_user"]).get(f"/content/items/{item}/download").status_code
         == 200
     )
+
+
+def test_a_links_new_language_needs_its_web_address(world, client_as, library):
+    from portalis_content.models import Translation
+
+    item = library("Partner portal tour", kind="link", url="https://example.com/tour")
+    vendor = client_as(world.users["vendor_admin"])
+    page = f"/content/manage/items/{item}/translations/new"
+    resp = vendor.post_form(page, {"language": "de", "title": "Rundgang", "url": ""})
+    assert resp.status_code == 422
+    assert "Enter the web address the link opens." in resp.get_data(as_text=True)
+    resp = vendor.post_form(page, {"language": "de", "title": "Rundgang", "url": "ftp://x.example"})
+    assert resp.status_code == 422
+    assert "Only http:// and https:// addresses are allowed." in resp.get_data(as_text=True)
+    with api.tenant_scope(world.tenant.id):
+        assert api.session.scalars(
+            select(Translation.language).where(Translation.item_id == item)
+        ).all() == ["en"]
+    resp = vendor.post_form(
+        page, {"language": "de", "title": "Rundgang", "url": "https://example.com/de/tour"}
+    )
+    assert resp.status_code == 302

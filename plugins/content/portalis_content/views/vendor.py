@@ -218,10 +218,18 @@ def _snapshot(it: Item) -> dict[str, Any]:
     }
 
 
-def _enqueue_extraction(version: Version | None) -> None:
-    """After the commit: the job must see the committed version."""
+def _extract_later(version: Version | None) -> None:
+    """Extract the new version's text in a job, once this transaction commits (the job
+    must see the committed version)."""
     if version is not None and version.text_status == "pending":
-        api.enqueue("portalis_content.jobs:extract_version", version_id=version.id)
+        api.enqueue_after_commit("portalis_content.jobs:extract_version", version_id=version.id)
+
+
+def _committed(message: str, endpoint: str, **values: Any) -> Any:
+    """Commit the change, confirm it, and go on to ``endpoint`` (post/redirect/get)."""
+    api.session.commit()
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values))
 
 
 def _status(it: Item, now: dt.datetime) -> str:
@@ -412,10 +420,12 @@ def new_item() -> Any:
                     api.audit(
                         "content.item_created", "content_item", str(it.id), after=_snapshot(it)
                     )
-                    api.session.commit()
-                    _enqueue_extraction(version)
-                    flash(_("“%(title)s” was added to the library.", title=tr.title), "success")
-                    return redirect(url_for("content.manage_item", item_id=it.id))
+                    _extract_later(version)
+                    return _committed(
+                        _("“%(title)s” was added to the library.", title=tr.title),
+                        "content.manage_item",
+                        item_id=it.id,
+                    )
                 api.session.rollback()
                 status = 422
             else:
@@ -590,9 +600,11 @@ def edit_item(item_id: int) -> Any:
                     before=before,
                     after=_snapshot(it),
                 )
-                api.session.commit()
-                flash(_("Saved. Partners see the change on their next click."), "success")
-                return redirect(url_for("content.manage_item", item_id=it.id))
+                return _committed(
+                    _("Saved. Partners see the change on their next click."),
+                    "content.manage_item",
+                    item_id=it.id,
+                )
             api.session.rollback()
     users, companies = access.audience(
         form.program_id.data,
@@ -617,9 +629,7 @@ def delete_item(item_id: int) -> Any:
     entry = service.entries([it], api.current_locale())[0]
     api.audit("content.item_deleted", "content_item", str(it.id), before=_snapshot(it))
     service.delete_item(it)
-    api.session.commit()
-    flash(_("“%(title)s” was deleted.", title=entry.title), "success")
-    return redirect(url_for("content.manage"))
+    return _committed(_("“%(title)s” was deleted.", title=entry.title), "content.manage")
 
 
 # --- translations and versions -----------------------------------------------------------
@@ -633,54 +643,47 @@ def new_translation(item_id: int) -> Any:
         api.session.scalars(select(Translation.language).where(Translation.item_id == it.id))
     )
     form = TranslationForm()
+    form.item_kind = it.kind
     form.language.choices = _language_choices(existing)
     status = 200
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            if it.kind == "link" and not form.url.data:
-                form.url.errors = [_("Enter the web address the link opens.")]
-            elif it.kind == "page" and not form.body.data:
-                form.body.errors = [_("Write the page's text.")]
-            else:
-                upload, sniffed, err = _checked_upload(
-                    form, it.program_id, required=it.kind == "file"
+            upload, sniffed, err = _checked_upload(form, it.program_id, required=it.kind == "file")
+            if err is None:
+                tr = Translation(
+                    item_id=it.id,
+                    language=form.language.data,
+                    title=form.title.data,
+                    description=form.description.data or "",
+                    url=form.url.data or "" if it.kind == "link" else "",
+                    body=form.body.data or "" if it.kind == "page" else "",
                 )
-                if err is None:
-                    tr = Translation(
-                        item_id=it.id,
-                        language=form.language.data,
-                        title=form.title.data,
-                        description=form.description.data or "",
-                        url=form.url.data or "" if it.kind == "link" else "",
-                        body=form.body.data or "" if it.kind == "page" else "",
+                api.session.add(tr)
+                api.session.flush()
+                version = None
+                if upload is not None:
+                    version = service.add_version(
+                        it, tr, upload.stream, upload.filename, sniffed, user_id=_user_id()
                     )
-                    api.session.add(tr)
-                    api.session.flush()
-                    version = None
-                    if upload is not None:
-                        version = service.add_version(
-                            it, tr, upload.stream, upload.filename, sniffed, user_id=_user_id()
-                        )
-                    it.updated_at = api.utcnow()
-                    service.index_items([it.id])
-                    api.audit(
-                        "content.translation_added",
-                        "content_item",
-                        str(it.id),
-                        after={"language": tr.language},
-                    )
-                    api.session.commit()
-                    _enqueue_extraction(version)
-                    flash(
-                        _(
-                            "The %(language)s version was added.",
-                            language=service.autonym(tr.language),
-                        ),
-                        "success",
-                    )
-                    return redirect(url_for("content.manage_item", item_id=it.id))
-                status = err
+                it.updated_at = api.utcnow()
+                service.index_items([it.id])
+                api.audit(
+                    "content.translation_added",
+                    "content_item",
+                    str(it.id),
+                    after={"language": tr.language},
+                )
+                _extract_later(version)
+                return _committed(
+                    _(
+                        "The %(language)s version was added.",
+                        language=service.autonym(tr.language),
+                    ),
+                    "content.manage_item",
+                    item_id=it.id,
+                )
+            status = err
     return api.page(
         "content/vendor/translation.html",
         form=form,
@@ -698,34 +701,28 @@ def edit_translation(item_id: int, lang: str) -> Any:
     it = access.get_or_404(Item, item_id)
     tr = access.translation_or_404(it, lang)
     form = TranslationForm(obj=tr if request.method == "GET" else None)
+    form.item_kind = it.kind
     form.language.choices = _language_choices()
     form.language.data = tr.language
     status = 200
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            if it.kind == "link" and not form.url.data:
-                form.url.errors = [_("Enter the web address the link opens.")]
-            elif it.kind == "page" and not form.body.data:
-                form.body.errors = [_("Write the page's text.")]
-            else:
-                tr.title = form.title.data
-                tr.description = form.description.data or ""
-                if it.kind == "link":
-                    tr.url = form.url.data
-                if it.kind == "page":
-                    tr.body = form.body.data
-                tr.updated_at = it.updated_at = api.utcnow()
-                service.index_items([it.id])
-                api.audit(
-                    "content.translation_updated",
-                    "content_item",
-                    str(it.id),
-                    after={"language": tr.language},
-                )
-                api.session.commit()
-                flash(_("Saved."), "success")
-                return redirect(url_for("content.manage_item", item_id=it.id))
+            tr.title = form.title.data
+            tr.description = form.description.data or ""
+            if it.kind == "link":
+                tr.url = form.url.data
+            if it.kind == "page":
+                tr.body = form.body.data
+            tr.updated_at = it.updated_at = api.utcnow()
+            service.index_items([it.id])
+            api.audit(
+                "content.translation_updated",
+                "content_item",
+                str(it.id),
+                after={"language": tr.language},
+            )
+            return _committed(_("Saved."), "content.manage_item", item_id=it.id)
     return api.page(
         "content/vendor/translation.html",
         form=form,
@@ -750,11 +747,11 @@ def delete_translation(item_id: int, lang: str) -> Any:
         return redirect(url_for("content.manage_item", item_id=it.id))
     service.delete_translation(it, tr)
     api.audit("content.translation_deleted", "content_item", str(it.id), before={"language": lang})
-    api.session.commit()
-    flash(
-        _("The %(language)s version was removed.", language=service.autonym(tr.language)), "success"
+    return _committed(
+        _("The %(language)s version was removed.", language=service.autonym(tr.language)),
+        "content.manage_item",
+        item_id=it.id,
     )
-    return redirect(url_for("content.manage_item", item_id=it.id))
 
 
 @bp.route("/manage/items/<id:item_id>/versions/new", methods=["GET", "POST"])
@@ -791,10 +788,12 @@ def new_version(item_id: int) -> Any:
                         "sha256": version.sha256,
                     },
                 )
-                api.session.commit()
-                _enqueue_extraction(version)
-                flash(_("Version %(n)s is now the one partners get.", n=version.number), "success")
-                return redirect(url_for("content.manage_item", item_id=it.id))
+                _extract_later(version)
+                return _committed(
+                    _("Version %(n)s is now the one partners get.", n=version.number),
+                    "content.manage_item",
+                    item_id=it.id,
+                )
             status = err
     return api.page(
         "content/vendor/version.html",
@@ -823,13 +822,12 @@ def restore_version(version_id: int) -> Any:
         str(old.item_id),
         after={"language": tr.language, "restored": old.number, "version": version.number},
     )
-    api.session.commit()
-    _enqueue_extraction(version)
-    flash(
+    _extract_later(version)
+    return _committed(
         _("Version %(old)s was restored as version %(n)s.", old=old.number, n=version.number),
-        "success",
+        "content.manage_item",
+        item_id=old.item_id,
     )
-    return redirect(url_for("content.manage_item", item_id=old.item_id))
 
 
 @bp.route("/manage/versions/<id:version_id>/file")
@@ -933,9 +931,7 @@ def folders() -> Any:
                 str(folder.id),
                 after={"name": folder.name},
             )
-            api.session.commit()
-            flash(_("Folder “%(name)s” created.", name=folder.name), "success")
-            return redirect(url_for("content.folders"))
+            return _committed(_("Folder “%(name)s” created.", name=folder.name), "content.folders")
     counts = dict(
         api.session.execute(
             select(Item.folder_id, func.count(Item.id))
@@ -988,9 +984,7 @@ def edit_folder(folder_id: int) -> Any:
                 str(folder.id),
                 after={"name": folder.name},
             )
-            api.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("content.folders"))
+            return _committed(_("Saved."), "content.folders")
     return api.page("content/vendor/folder.html", form=form, folder=folder, status=status)
 
 
@@ -1008,9 +1002,7 @@ def delete_folder(folder_id: int) -> Any:
         "content.folder_deleted", "content_folder", str(folder.id), before={"name": folder.name}
     )
     api.session.delete(folder)
-    api.session.commit()
-    flash(_("Folder deleted."), "success")
-    return redirect(url_for("content.folders"))
+    return _committed(_("Folder deleted."), "content.folders")
 
 
 # --- collections -------------------------------------------------------------------------
@@ -1063,9 +1055,9 @@ def new_collection() -> Any:
                 str(coll.id),
                 after={"title": coll.title},
             )
-            api.session.commit()
-            flash(_("Collection “%(title)s” created.", title=coll.title), "success")
-            return redirect(url_for("content.collections"))
+            return _committed(
+                _("Collection “%(title)s” created.", title=coll.title), "content.collections"
+            )
     return api.page("content/vendor/collection.html", form=form, collection=None, status=status)
 
 
@@ -1094,9 +1086,7 @@ def edit_collection(collection_id: int) -> Any:
                 str(coll.id),
                 after={"title": coll.title},
             )  # type: ignore[union-attr]
-            api.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("content.collections"))
+            return _committed(_("Saved."), "content.collections")
     return api.page("content/vendor/collection.html", form=form, collection=coll, status=status)
 
 
@@ -1111,9 +1101,7 @@ def delete_collection(collection_id: int) -> Any:
         before={"title": coll.title},
     )  # type: ignore[union-attr]
     api.session.delete(coll)
-    api.session.commit()
-    flash(_("Collection deleted."), "success")
-    return redirect(url_for("content.collections"))
+    return _committed(_("Collection deleted."), "content.collections")
 
 
 # --- report ------------------------------------------------------------------------------
