@@ -202,7 +202,7 @@ def translation_or_404(item: Item, language: str) -> Translation:
     return tr  # type: ignore[return-value]
 
 
-PARTNER_ROLES = (api.Role.PARTNER_ADMIN, api.Role.PARTNER_USER)
+PARTNER_ROLES = tuple(role for role in api.Role if role.is_partner)
 
 
 def audience(
