@@ -90,7 +90,7 @@ def _partner_users(
         )
         .group_by(User.partner_id)
     ).all()
-    return {pid: float(n) for pid, n in rows}
+    return {pid: float(n) for pid, n in rows if pid is not None}
 
 
 def _active_users_90d(
@@ -102,7 +102,7 @@ def _active_users_90d(
         .where(User.partner_id.in_(partner_ids), User.active.is_(True), User.last_login_at >= since)
         .group_by(User.partner_id)
     ).all()
-    return {pid: float(n) for pid, n in rows}
+    return {pid: float(n) for pid, n in rows if pid is not None}
 
 
 def _months_in_program(

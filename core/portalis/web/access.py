@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import abort, g, redirect, request, url_for
 from sqlalchemy import select
@@ -16,6 +16,11 @@ from ..roles import PARTNER_ROLES, VENDOR_ROLES, Role
 from ..tenancy import current_tenant_id
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def not_found() -> NoReturn:
+    """Answer 404 — also for records that exist but aren't the viewer's."""
+    abort(404)
 
 
 def login_required(view: F) -> F:

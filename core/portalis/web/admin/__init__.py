@@ -1,7 +1,6 @@
 """The vendor's administration pages (vendor admins and channel managers)."""
 
-from flask import Blueprint
+from . import audit_log, overview, partners, programs, roles, settings, users  # noqa: F401 - routes
+from .blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from . import audit_log, overview, partners, programs, roles, settings, users  # noqa: E402,F401
+__all__ = ["bp"]
