@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
 from sqlalchemy import select
 
 from .db import db
@@ -368,10 +366,3 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
 def current_app_commands(app: Flask) -> list[Any]:
     portal = app.extensions["portalis"]
     return [c for cmds in portal.registry.call_all("portalis_cli_commands") for c in cmds]
-
-
-def main() -> None:
-    from .app import create_app
-
-    group = FlaskGroup(create_app=lambda: create_app(), add_default_commands=True)
-    sys.exit(group.main(prog_name="portalis"))

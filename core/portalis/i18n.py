@@ -299,6 +299,4 @@ def jinja_helpers() -> dict[str, Callable[..., Any]]:
     def _p(ctx: Any, c: str, message: str, **kwargs: Any) -> str:
         return Translator(template_domain(ctx.name)).pgettext(c, message, **kwargs)
 
-    from .roles import role_label
-
-    return {"_": _t, "gettext": _t, "ngettext": _n, "pgettext": _p, "role_name": role_label}
+    return {"_": _t, "gettext": _t, "ngettext": _n, "pgettext": _p}

@@ -15,6 +15,7 @@ from .. import branding
 from ..i18n import current_locale, locale_direction, locale_display_name, localized, money
 from ..plugins.contract import NavItem, resolve_text
 from ..portal import flatten
+from ..roles import role_label
 
 
 def nav_items() -> dict[str, list[NavItem]]:
@@ -116,6 +117,7 @@ def register(app: Flask) -> None:
             "percent": percent,
             "format_dt": format_dt,
             "format_d": format_d,
+            "role_name": role_label,
         }
     )
 
