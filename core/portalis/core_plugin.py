@@ -71,7 +71,7 @@ def portalis_nav_items(viewer: Viewer) -> list[NavItem]:
 def portalis_dashboard_widgets(viewer: Viewer) -> list[Widget]:
     if not viewer.is_partner:
         return []
-    from .web.portal_views import tier_status
+    from .tiers.status import tier_status
     from .web.rendering import render
 
     partner = g.user.partner

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from ... import audit, events
 from ...db import db
 from ...i18n import gettext as _
+from ...identity.invitations import invite_user
 from ...models import Partner, Program, Tier, TierChange, User
 from ...roles import Role, role_choices
 from ...tiers.evaluation import apply_change
+from ...tiers.status import tier_status
 from ..access import vendor_staff
 from ..forms import InviteForm, PartnerForm, TierOverrideForm
-from ..portal_views import invite_user, tier_status
 from ..rendering import page
 from .blueprint import bp
 

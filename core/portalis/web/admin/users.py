@@ -10,12 +10,12 @@ from sqlalchemy import select
 from ... import audit
 from ...db import db
 from ...i18n import gettext as _
+from ...identity.invitations import invite_user
 from ...identity.sessions import end_all
 from ...models import User
 from ...roles import Role, role_choices
 from ..access import vendor_admin
 from ..forms import InviteForm
-from ..portal_views import invite_user
 from ..rendering import page
 from .blueprint import bp
 

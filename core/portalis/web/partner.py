@@ -7,15 +7,14 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from sqlalchemy import select
 
-from .. import audit, events, mail
+from .. import audit
 from ..db import db
 from ..i18n import gettext as _
-from ..identity.tokens import make_token
-from ..models import Partner, Program, Tier, TierChange, User
+from ..identity.invitations import invite_user
+from ..models import Program, TierChange, User
 from ..portal import flatten
 from ..roles import Role, role_choices
-from ..tiers import criteria
-from ..tiers.evaluation import program_metrics
+from ..tiers.status import tier_status
 from .access import login_required, partner_admin, partner_member
 from .forms import InviteForm, ProfileForm
 from .rendering import page
@@ -38,30 +37,6 @@ def dashboard() -> Any:
     widgets = flatten(g.portal.collect("portalis_dashboard_widgets", g.viewer))
     widgets.sort(key=lambda w: (not w.needs_action, w.order))
     return page("portal/dashboard.html", widgets=widgets, partner=g.user.partner)
-
-
-def tier_status(partner: Partner) -> dict[str, Any]:
-    """Current tier, progress on each criterion of the next tier, and the history."""
-    tiers = db.session.scalars(
-        select(Tier).where(Tier.program_id == partner.program_id).order_by(Tier.rank)
-    ).all()
-    current = next((t for t in tiers if t.id == partner.tier_id), None)
-    higher = [t for t in tiers if current is None or t.rank > current.rank]
-    nxt = higher[0] if higher else None
-    needed = {
-        c.metric for t in (current, nxt) if t is not None for c in criteria.conditions(t.criteria)
-    }
-    metrics = program_metrics(partner.program_id, [partner.id], only=needed)[partner.id]
-    labels = {m.name: m for _p, m in g.portal.metric_definitions()}
-    return {
-        "tiers": tiers,
-        "current": current,
-        "next": nxt,
-        "current_progress": criteria.progress(current.criteria, metrics) if current else [],
-        "next_progress": criteria.progress(nxt.criteria, metrics) if nxt else [],
-        "metrics": metrics,
-        "metric_defs": labels,
-    }
 
 
 @bp.route("/tier")
@@ -141,29 +116,6 @@ def _invite_form() -> InviteForm:
     form = InviteForm()
     form.role.choices = role_choices(Role.PARTNER_USER, Role.PARTNER_ADMIN)
     return form
-
-
-def invite_user(email: str, name: str, role: str, partner_id: int | None) -> User | None:
-    """Create an invited user and mail a single-use link; None when the e-mail is taken."""
-    email = email.strip().lower()
-    exists = db.session.scalars(select(User.id).where(User.email == email)).first()
-    if exists is not None:
-        return None
-    user = User(
-        email=email, name=name.strip(), role=role, partner_id=partner_id, password_hash=None
-    )
-    db.session.add(user)
-    db.session.flush()
-    link = url_for("auth.accept_invite", token=make_token(user, "invite"), _external=True)
-    mail.send(user.email, "invitation", locale=None, user=user, link=link, inviter=g.get("user"))
-    audit.record(
-        "user.invited",
-        "user",
-        user.id,
-        after={"email": email, "role": role, "partner_id": partner_id},
-    )
-    events.emit("user.invited", {"user_id": user.id, "role": role, "partner_id": partner_id})
-    return user
 
 
 @bp.route("/team/invite", methods=["POST"])
