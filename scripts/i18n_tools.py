@@ -6,8 +6,8 @@ Catalogs live in ``locales/<lang>/LC_MESSAGES/<domain>.po``; templates in
 ``locales/<domain>.pot``.
 
 Repository tooling, not part of the installed ``portalis`` package: the running portal
-only reads compiled catalogs. A plugin outside this repository uses plain ``pybabel``
-(docs/translating.md, "A plugin of your own").
+reads the ``.po`` catalogs themselves and never needs this module. A plugin outside this
+repository uses plain ``pybabel`` (docs/translating.md, "A plugin of your own").
 """
 
 from __future__ import annotations
