@@ -41,7 +41,7 @@ def clean_zones(raw: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for zone in raw:
         try:
-            z = {
+            z: dict[str, Any] = {
                 "page": int(zone.get("page", 0)),
                 "x": float(zone["x"]),
                 "y": float(zone["y"]),

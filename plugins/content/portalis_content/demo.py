@@ -945,7 +945,8 @@ def _downloads(
     )
     by_partner: dict[int, list[tuple[int, str | None]]] = {}
     for uid, pid, loc in users:
-        by_partner.setdefault(pid, []).append((uid, loc))
+        if pid is not None:
+            by_partner.setdefault(pid, []).append((uid, loc))
     rank = {
         tid: r
         for tid, r in api.session.execute(

@@ -274,10 +274,10 @@ def make_thumbnail(tenant_id: int, fh: IO[bytes]) -> str:
             img.load()
             if img.width < 8 or img.height < 8 or max(img.width, img.height) > 12_000:
                 raise UploadRefused(_("The thumbnail must be between 8 and 12,000 pixels wide."))
-            img = img.convert("RGBA")
-            img.thumbnail((THUMB_SIDE, THUMB_SIDE))
+            thumb = img.convert("RGBA")
+            thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
             out = io.BytesIO()
-            img.save(out, format="PNG", optimize=True)
+            thumb.save(out, format="PNG", optimize=True)
     except UploadRefused:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
