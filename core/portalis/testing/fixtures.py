@@ -419,14 +419,16 @@ def sign_in(app: Flask, user: Any | None, host: str) -> HostClient:
     client.csrf_token = URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
     token = secrets.token_urlsafe(16)
     if user is not None:
-        with tenant_scope(user.tenant_id):
+        with unscoped("test fixture reads the user (it may have been expired)"):
+            user_id, tenant_id = user.id, user.tenant_id
+        with tenant_scope(tenant_id):
             from ..models import UserSession
 
             db.session.add(
                 UserSession(
                     id=hashlib.sha256(token.encode()).hexdigest(),
-                    user_id=user.id,
-                    tenant_id=user.tenant_id,
+                    user_id=user_id,
+                    tenant_id=tenant_id,
                 )
             )
             db.session.commit()
@@ -434,7 +436,7 @@ def sign_in(app: Flask, user: Any | None, host: str) -> HostClient:
         sess["csrf_token"] = raw
         if user is not None:
             sess["sid"] = token
-            sess["_user_id"] = str(user.id)
+            sess["_user_id"] = str(user_id)
             sess["_fresh"] = True
     return client
 
@@ -453,10 +455,12 @@ def client_maker(world: World) -> Any:
         target = app or world.app
         if user is None:
             return sign_in(target, None, world.host(tenant))
-        host = hosts.get(user.tenant_id)
+        with unscoped("test fixture reads the user (it may have been expired)"):
+            tenant_id = user.tenant_id
+        host = hosts.get(tenant_id)
         if host is None:
             with unscoped("test fixture finds the user's tenant"):
-                tenant_row = db.session.get(Tenant, user.tenant_id)
+                tenant_row = db.session.get(Tenant, tenant_id)
                 assert tenant_row is not None
                 host = f"{tenant_row.slug}.localhost"
         return sign_in(target, user, host)
