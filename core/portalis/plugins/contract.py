@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..icons import checked
+
 
 @dataclass(frozen=True)
 class PluginInfo:
@@ -60,7 +62,15 @@ class Permission:
 
 @dataclass(frozen=True)
 class NavItem:
-    """A link in the sidebar. ``section`` groups links ("main", "admin")."""
+    """A link in the sidebar. ``section`` groups links ("main", "admin", "account").
+
+    ``icon`` is one of the names in ``portalis.icons.ICONS`` (Lucide icons: "home",
+    "briefcase", "file", "users", "chart-column", …; the list is in the SDK docs and the
+    style guide), drawn before the label in the colour of the text. The label carries the
+    meaning, so the icon is hidden from screen readers. An unknown name is not an error:
+    it is logged once as a warning and the link is shown without an icon (``icon`` is
+    then ``""``).
+    """
 
     label: str
     endpoint: str
@@ -69,6 +79,9 @@ class NavItem:
     order: int = 100
     url_values: Mapping[str, Any] = field(default_factory=dict)
     badge: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "icon", checked(self.icon))
 
 
 @dataclass(frozen=True)
