@@ -7,6 +7,18 @@
   partner's own business until submitted.
 * Anyone else sees nothing.
 
+It also says who may *do* what, from the permissions the plugin declares (a vendor admin
+may grant or revoke them per role, on "Roles & permissions"):
+
+* ``deals.register`` — register a deal, edit, submit, withdraw or delete it, ask for an
+  extension, report the outcome, and the live "may already exist" hint. Partner roles
+  only: granted to vendor staff it opens nothing (the vendor registers on a partner's
+  behalf from the review pages). Without it a partner user's deals are read-only.
+* ``deals.review`` — every page under ``/deals/review`` but the export. Vendor staff only:
+  granted to a partner role it opens nothing.
+* ``deals.export`` — the CSV export: vendor staff from the review queue (every submitted
+  registration), a partner role from its deal list (exactly the rows of that list).
+
 The core has already limited every query to the current tenant; this module limits it
 to the viewer. A registration the viewer may not see answers 404, exactly like an id
 that doesn't exist.
@@ -14,7 +26,8 @@ that doesn't exist.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import g
 from sqlalchemy import Select, false, func, or_, select
@@ -24,10 +37,61 @@ from portalis import api
 from . import service
 from .models import DRAFT, Deal
 
+#: Register deals and act on them (partner roles).
+REGISTER = "deals.register"
 #: The permission that widens a partner user's view from their own deals to the company's.
 VIEW_COMPANY = "deals.view_company"
+#: The review pages (vendor staff).
+REVIEW = "deals.review"
+#: The CSV export (vendor staff: the review queue's; partner roles: their list's).
+EXPORT = "deals.export"
 
 S = TypeVar("S", bound=Select)  # type: ignore[type-arg]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --- who may do what (nav items, widgets, buttons and the view guards below agree) -------
+
+
+def partner_lists(viewer: api.Viewer) -> bool:
+    """Whether the viewer has a deal list: every member of a partner company."""
+    return viewer.is_partner and viewer.partner_id is not None
+
+
+def registers(viewer: api.Viewer) -> bool:
+    """Whether the viewer may register deals and change their own (``deals.register``)."""
+    return partner_lists(viewer) and api.has_permission(REGISTER)
+
+
+def reviews(viewer: api.Viewer) -> bool:
+    """Whether the viewer may open the review pages (``deals.review``, vendor staff only)."""
+    return viewer.is_vendor_staff and api.has_permission(REVIEW)
+
+
+def exports(viewer: api.Viewer) -> bool:
+    """Whether the viewer may download the CSV export of what they see (``deals.export``)."""
+    return (viewer.is_vendor_staff or partner_lists(viewer)) and api.has_permission(EXPORT)
+
+
+def partner_registers(view: F) -> F:
+    """View guard: a partner member holding ``deals.register``; anyone else gets 404."""
+    return api.partner_member(api.permission_required(REGISTER)(view))
+
+
+def vendor_reviews(view: F) -> F:
+    """View guard: vendor staff holding ``deals.review``; anyone else (a partner role
+    granted the permission included) gets 404."""
+    return api.vendor_staff(api.permission_required(REVIEW)(view))
+
+
+def vendor_exports(view: F) -> F:
+    """View guard: vendor staff holding ``deals.export``."""
+    return api.vendor_staff(api.permission_required(EXPORT)(view))
+
+
+def partner_exports(view: F) -> F:
+    """View guard: a partner member whose role was granted ``deals.export``."""
+    return api.partner_member(api.permission_required(EXPORT)(view))
 
 
 def sees_company(viewer: api.Viewer) -> bool:

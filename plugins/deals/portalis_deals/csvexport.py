@@ -9,6 +9,7 @@ apostrophe, which spreadsheets show as text and never evaluate.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -21,6 +22,11 @@ def safe_cell(value: Any) -> str:
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
+
+
+def utc_text(value: dt.datetime | None) -> str:
+    """A timestamp as ``YYYY-MM-DD HH:MM:SS`` in UTC (the header says so), or ``""``."""
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
 def rows_to_csv(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:

@@ -16,7 +16,7 @@ from flask import Blueprint
 
 from portalis import api
 
-from . import __version__, demo, jobs, metrics, widgets
+from . import __version__, access, demo, jobs, metrics, widgets
 from .forms import DealsSettingsForm
 from .i18n import _, _l
 from .service import DEFAULTS
@@ -30,22 +30,26 @@ PLUGIN = api.PluginInfo(
         "partners and protect approved deals for a set time."
     ),
     requires_core=">=1.0,<2",
+    # What each permission opens is written down in the README ("Permissions"). A grant
+    # never widens which registrations a viewer sees: that is access.visible's business.
     permissions=(
         api.Permission(
-            "deals.register",
-            _l("Register deals"),
+            access.REGISTER,
+            _l("Register and update deals (partner roles only)"),
             (api.Role.PARTNER_ADMIN, api.Role.PARTNER_USER),
         ),
         api.Permission(
-            "deals.view_company", _l("See all of the company's deals"), (api.Role.PARTNER_ADMIN,)
+            access.VIEW_COMPANY,
+            _l("See all of the company's deals"),
+            (api.Role.PARTNER_ADMIN,),
         ),
         api.Permission(
-            "deals.review",
-            _l("Review deal registrations"),
+            access.REVIEW,
+            _l("Review deal registrations (vendor staff only)"),
             (api.Role.VENDOR_ADMIN, api.Role.CHANNEL_MANAGER),
         ),
         api.Permission(
-            "deals.export",
+            access.EXPORT,
             _l("Export deal registrations"),
             (api.Role.VENDOR_ADMIN, api.Role.CHANNEL_MANAGER),
         ),
@@ -67,10 +71,11 @@ def portalis_blueprints() -> list[Blueprint]:
 
 @api.hookimpl
 def portalis_nav_items(viewer: api.Viewer) -> list[api.NavItem]:
-    if viewer.is_partner and viewer.partner_id is not None:
+    # the same checks as the pages they lead to: no link to a page that answers 404
+    if access.partner_lists(viewer):
         waiting = widgets.partner_waiting(viewer)
         label, endpoint, order = _("Deals"), "deals.my_deals", 20
-    elif viewer.is_vendor_staff:
+    elif access.reviews(viewer):
         waiting = widgets.vendor_waiting()
         label, endpoint, order = _("Deal review"), "deals.review_queue", 15
     else:
@@ -81,9 +86,9 @@ def portalis_nav_items(viewer: api.Viewer) -> list[api.NavItem]:
 
 @api.hookimpl
 def portalis_dashboard_widgets(viewer: api.Viewer) -> list[api.Widget]:
-    if viewer.is_partner and viewer.partner_id is not None:
+    if access.partner_lists(viewer):
         return [widgets.partner_widget(viewer)]
-    if viewer.is_vendor_staff:
+    if access.reviews(viewer):
         return [widgets.vendor_widget()]
     return []
 

@@ -45,7 +45,11 @@ def partner_widget(viewer: api.Viewer) -> api.Widget:
         .limit(5)
     ).all()
     html = api.render(
-        "deals/widgets/partner.html", counts=access.status_counts(viewer), todo=todo, now=now
+        "deals/widgets/partner.html",
+        counts=access.status_counts(viewer),
+        todo=todo,
+        can_register=access.registers(viewer),
+        now=now,
     )
     return api.Widget(
         title=_("Deal registrations"), html=html, order=10, needs_action=bool(todo), width=1

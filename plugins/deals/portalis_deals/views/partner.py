@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from portalis import api
 
-from .. import access, service
+from .. import access, csvexport, service
 from ..forms import (
     DealForm,
     ExtensionForm,
@@ -24,7 +24,7 @@ from ..forms import (
 )
 from ..i18n import _
 from ..models import ACTIVE_STATUSES, APPROVED, OPEN_STATUSES, RETURNED, STATUSES, Deal
-from .blueprint import bp, signed_in_user
+from .blueprint import bp, csv_download, signed_in_user
 
 PER_PAGE = 25
 
@@ -37,10 +37,10 @@ def _page_no() -> int:
 # --- lists -------------------------------------------------------------------------------
 
 
-@bp.route("/")
-@api.partner_member
-def my_deals() -> Any:
-    viewer = api.current_viewer()
+def _list_query(viewer: api.Viewer) -> dict[str, Any]:
+    """The deal list's scope and filters from the query string, and its two statements
+    (the rows and their count), limited to what ``viewer`` may see: the list and its CSV
+    export show the same registrations."""
     is_admin = access.sees_company(viewer)
     # who sees the whole company looks after it by default; "mine" narrows it down
     scope = "company" if is_admin and request.args.get("scope") != "mine" else "mine"
@@ -49,9 +49,6 @@ def my_deals() -> Any:
     if status not in (*STATUSES, "action", "active", "waiting"):
         status = ""
     q = clean_line(request.args.get("q") or "")[:100]
-    page_no = _page_no()
-
-    counts = access.status_counts(viewer, mine=mine)
     owner = aliased(api.User)
     stmt = access.visible(
         select(Deal, owner.name).outerjoin(owner, owner.id == Deal.owner_id), viewer, mine=mine
@@ -71,14 +68,29 @@ def my_deals() -> Any:
     for cond in filters:
         stmt = stmt.where(cond)
         count_stmt = count_stmt.where(cond)
-    total = int(api.session.scalar(count_stmt) or 0)
+    order = (func.coalesce(Deal.submitted_at, Deal.created_at).desc(), Deal.id.desc())
+    return {
+        "is_admin": is_admin,
+        "scope": scope,
+        "mine": mine,
+        "status": status,
+        "q": q,
+        "stmt": stmt.order_by(*order),
+        "count_stmt": count_stmt,
+    }
+
+
+@bp.route("/")
+@api.partner_member
+def my_deals() -> Any:
+    viewer = api.current_viewer()
+    lst = _list_query(viewer)
+    page_no = _page_no()
+    counts = access.status_counts(viewer, mine=lst["mine"])
+    total = int(api.session.scalar(lst["count_stmt"]) or 0)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     page_no = min(page_no, pages)
-    rows = api.session.execute(
-        stmt.order_by(func.coalesce(Deal.submitted_at, Deal.created_at).desc(), Deal.id.desc())
-        .limit(PER_PAGE)
-        .offset((page_no - 1) * PER_PAGE)
-    ).all()
+    rows = api.session.execute(lst["stmt"].limit(PER_PAGE).offset((page_no - 1) * PER_PAGE)).all()
     return api.page(
         "deals/partner/list.html",
         partial="results",
@@ -87,12 +99,50 @@ def my_deals() -> Any:
         total=total,
         pages=pages,
         page_no=page_no,
-        scope=scope,
-        status_filter=status,
-        q=q,
-        is_admin=is_admin,
+        scope=lst["scope"],
+        status_filter=lst["status"],
+        q=lst["q"],
+        is_admin=lst["is_admin"],
+        can_register=access.registers(viewer),
+        can_export=access.exports(viewer),
         now=api.utcnow(),
     )
+
+
+@bp.route("/export.csv")
+@access.partner_exports
+def export() -> Any:
+    """The deal list as CSV, for a partner role a vendor admin granted ``deals.export``:
+    exactly the registrations (and filters) of the viewer's list, nothing more."""
+    viewer = api.current_viewer()
+    lst = _list_query(viewer)
+    header = [
+        _("ID"), _("Customer"), _("Domain"), _("Country"), _("Contact"), _("Contact e-mail"),
+        _("Products"), _("Amount"), _("Currency"), _("Expected close date"), _("Status"),
+        _("Submitted (UTC)"), _("Decided (UTC)"), _("Protected until (UTC)"), _("Discount %"),
+        _("Owner"),
+    ]  # fmt: skip
+
+    def rows(result: Any) -> Any:
+        iso = csvexport.utc_text
+        for deal, owner_name in result:
+            yield [
+                deal.id, deal.customer_name, deal.customer_domain, deal.country,
+                deal.contact_name, deal.contact_email, deal.products, deal.amount, deal.currency,
+                deal.expected_close_date.isoformat() if deal.expected_close_date else "",
+                service.status_label(deal.status), iso(deal.submitted_at), iso(deal.decided_at),
+                iso(deal.protected_until), deal.discount_pct if deal.discount_pct is not None else "",
+                owner_name or _("Company admins"),
+            ]  # fmt: skip
+
+    api.audit(
+        "deal.exported",
+        "deal",
+        None,
+        after={"scope": lst["scope"], "status": lst["status"], "q": lst["q"]},
+    )
+    api.session.commit()
+    return csv_download(header, lst["stmt"], rows)
 
 
 # --- register / edit ---------------------------------------------------------------------
@@ -153,7 +203,7 @@ def _deal_form(form: DealForm, program: api.Program, deal: Deal | None) -> Any:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@api.partner_member
+@access.partner_registers
 def register() -> Any:
     program_id = api.current_viewer().program_id
     program = api.session.get(api.Program, program_id) if program_id is not None else None
@@ -162,7 +212,7 @@ def register() -> Any:
 
 
 @bp.route("/<id:registration_id>/edit", methods=["GET", "POST"])
-@api.partner_member
+@access.partner_registers
 def edit(registration_id: int) -> Any:
     deal = access.partner_deal_or_404(registration_id, lock=request.method == "POST")
     if not service.can(deal, "edit"):
@@ -179,20 +229,22 @@ def edit(registration_id: int) -> Any:
 @api.rate_limit("120 per minute")  # the hint must not become a way to probe the customer list
 def check() -> Any:
     """htmx, on the partner's form and the vendor's on-behalf form: while the customer is
-    typed in, say whether a registration may already exist.
+    typed in, say whether a registration may already exist. It goes with those forms, so
+    it needs what they need: ``deals.register`` for a partner, ``deals.review`` for
+    vendor staff; anyone else gets 404.
 
     To a partner this never names the other partner, deal, status or how many there are;
     it only says that one may exist. Vendor staff see the matches.
     """
     viewer = api.current_viewer()
-    matches: list[Any] = []
-    if viewer.is_vendor_staff or viewer.partner_id is not None:
-        matches = service.possible_conflicts(
-            clean_line(request.args.get("customer_name") or "")[:200],
-            clean_line(request.args.get("customer_website") or "")[:255],
-            clean_line(request.args.get("contact_email") or "")[:254],
-            exclude_id=api.valid_id(request.args.get("deal_id")),
-        )
+    if not (access.registers(viewer) or access.reviews(viewer)):
+        api.not_found()
+    matches = service.possible_conflicts(
+        clean_line(request.args.get("customer_name") or "")[:200],
+        clean_line(request.args.get("customer_website") or "")[:255],
+        clean_line(request.args.get("contact_email") or "")[:254],
+        exclude_id=api.valid_id(request.args.get("deal_id")),
+    )
     if viewer.is_vendor_staff:
         partner_ids = {row.partner_id for _m, row in matches}
         partner_names = (
@@ -216,6 +268,8 @@ def check() -> Any:
 
 
 def _detail(deal: Deal, *, status: int = 200, **forms: Any) -> Any:
+    # without deals.register the deal is read-only: no form for an action that would 404
+    may_act = access.registers(api.current_viewer())
     return api.page(
         "deals/partner/detail.html",
         deal=deal,
@@ -223,7 +277,8 @@ def _detail(deal: Deal, *, status: int = 200, **forms: Any) -> Any:
         country_name=country_name,
         extensions=service.extension_requests(deal),
         names=service.user_names((deal.owner_id, deal.created_by_id, deal.registered_on_behalf_by)),
-        can=lambda action: service.can(deal, action),
+        can=lambda action: may_act and service.can(deal, action),
+        may_act=may_act,
         ext_problem=service.extension_problem(deal) if deal.status == APPROVED else None,
         ext_form=forms.get("ext_form") or ExtensionForm(),
         withdraw_form=forms.get("withdraw_form") or ReasonForm(),
@@ -246,7 +301,7 @@ def detail(registration_id: int) -> Any:
 
 
 @bp.route("/<id:registration_id>/withdraw", methods=["POST"])
-@api.partner_member
+@access.partner_registers
 def withdraw(registration_id: int) -> Any:
     deal = access.partner_deal_or_404(registration_id, lock=True)
     form = ReasonForm()
@@ -266,7 +321,7 @@ def withdraw(registration_id: int) -> Any:
 
 
 @bp.route("/<id:registration_id>/delete", methods=["POST"])
-@api.partner_member
+@access.partner_registers
 def delete(registration_id: int) -> Any:
     deal = access.partner_deal_or_404(registration_id, lock=True)
     ReasonForm().validate()  # CSRF is checked app-wide; nothing else to validate
@@ -280,7 +335,7 @@ def delete(registration_id: int) -> Any:
 
 
 @bp.route("/<id:registration_id>/extension", methods=["POST"])
-@api.partner_member
+@access.partner_registers
 def request_extension(registration_id: int) -> Any:
     deal = access.partner_deal_or_404(registration_id, lock=True)
     form = ExtensionForm()
@@ -302,7 +357,7 @@ def request_extension(registration_id: int) -> Any:
 
 
 @bp.route("/<id:registration_id>/outcome", methods=["POST"])
-@api.partner_member
+@access.partner_registers
 def outcome(registration_id: int) -> Any:
     deal = access.partner_deal_or_404(registration_id, lock=True)
     form = OutcomeForm()

@@ -1,13 +1,16 @@
 """Vendor pages (``/deals/review``): the review queue with bulk decisions and CSV export,
 a registration side by side with its conflicts and the decisions on it, extension
-requests, the pipeline, and registering a deal on a partner's behalf."""
+requests, the pipeline, and registering a deal on a partner's behalf.
+
+Every page needs vendor staff holding ``deals.review`` (``access.vendor_reviews``), the
+export vendor staff holding ``deals.export``; a partner role granted either gets 404."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from flask import Response, flash, redirect, request, stream_with_context, url_for
+from flask import flash, redirect, request, url_for
 from sqlalchemy import case, func, or_, select
 
 from portalis import api
@@ -25,7 +28,7 @@ from ..forms import (
 )
 from ..i18n import _, ngettext
 from ..models import APPROVED, OPEN_STATUSES, Deal, DealExtensionRequest
-from .blueprint import bp, signed_in_user
+from .blueprint import bp, csv_download, signed_in_user
 
 BULK_LIMIT = 200
 
@@ -34,7 +37,7 @@ BULK_LIMIT = 200
 
 
 @bp.route("/review", endpoint="review_queue")
-@api.vendor_staff
+@access.vendor_reviews
 def queue() -> Any:
     filters = review_queue.QueueFilters.from_args(request.args)
     now = api.utcnow()
@@ -47,17 +50,18 @@ def queue() -> Any:
         tiers=review_queue.tier_filter_options(),
         ages=review_queue.AGES,
         bulk_form=BulkForm(),
+        can_export=access.exports(api.current_viewer()),
         now=now,
     )
 
 
 @bp.route("/review/export.csv")
-@api.vendor_staff
+@access.vendor_exports
 def review_export() -> Any:
+    """The review queue as CSV, with the queue's filters (every submitted registration of
+    the tenant the filters select; drafts never)."""
     filters = review_queue.QueueFilters.from_args(request.args)
     now = api.utcnow()
-    tenant_id = api.current_tenant_id()
-    assert tenant_id is not None
     header = [
         _("ID"), _("Partner"), _("Tier"), _("Customer"), _("Domain"), _("Country"),
         _("Contact"), _("Contact e-mail"), _("Products"), _("Amount"), _("Currency"),
@@ -65,40 +69,30 @@ def review_export() -> Any:
         _("Protected until (UTC)"), _("Discount %"), _("Conflicts"),
     ]  # fmt: skip
     col, desc = review_queue.SORTS[filters.sort]
-    stmt = review_queue.base(filters, now).order_by(col.desc() if desc else col.asc(), Deal.id)
+    stmt = access.visible(review_queue.base(filters, now), api.current_viewer()).order_by(
+        col.desc() if desc else col.asc(), Deal.id
+    )
 
-    def iso(value: dt.datetime | None) -> str:
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if value else ""
-
-    def rows() -> Any:
-        with api.tenant_scope(tenant_id):
-            result = api.session.execute(stmt.execution_options(yield_per=1000))
-            for deal, partner_name, tier in result:
-                yield [
-                    deal.id, partner_name, tier.name if tier else "", deal.customer_name,
-                    deal.customer_domain, deal.country, deal.contact_name, deal.contact_email,
-                    deal.products, deal.amount, deal.currency,
-                    deal.expected_close_date.isoformat() if deal.expected_close_date else "",
-                    service.status_label(deal.status), iso(deal.submitted_at), iso(deal.decided_at),
-                    iso(deal.protected_until), deal.discount_pct if deal.discount_pct is not None else "",
-                    deal.conflict_count,
-                ]  # fmt: skip
+    def rows(result: Any) -> Any:
+        iso = csvexport.utc_text
+        for deal, partner_name, tier in result:
+            yield [
+                deal.id, partner_name, tier.name if tier else "", deal.customer_name,
+                deal.customer_domain, deal.country, deal.contact_name, deal.contact_email,
+                deal.products, deal.amount, deal.currency,
+                deal.expected_close_date.isoformat() if deal.expected_close_date else "",
+                service.status_label(deal.status), iso(deal.submitted_at), iso(deal.decided_at),
+                iso(deal.protected_until), deal.discount_pct if deal.discount_pct is not None else "",
+                deal.conflict_count,
+            ]  # fmt: skip
 
     api.audit("deal.exported", "deal", None, after=filters.args())
     api.session.commit()
-    filename = f"deal-registrations-{now:%Y%m%d-%H%M}.csv"
-    return Response(
-        stream_with_context(csvexport.rows_to_csv(header, rows())),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(header, stmt, rows)
 
 
 @bp.route("/review/bulk", methods=["POST"])
-@api.vendor_staff
+@access.vendor_reviews
 def review_bulk() -> Any:
     form = BulkForm()
     back = request.form.get("next") or ""
@@ -221,7 +215,7 @@ def _detail(deal: Deal, *, status: int = 200, **forms: Any) -> Any:
 
 
 @bp.route("/review/<id:registration_id>")
-@api.vendor_staff
+@access.vendor_reviews
 def review_detail(registration_id: int) -> Any:
     return _detail(access.vendor_deal_or_404(registration_id))
 
@@ -288,37 +282,37 @@ def _decide(registration_id: int, action: str) -> Any:
 
 
 @bp.route("/review/<id:registration_id>/start", methods=["POST"])
-@api.vendor_staff
+@access.vendor_reviews
 def review_start(registration_id: int) -> Any:
     return _decide(registration_id, "start")
 
 
 @bp.route("/review/<id:registration_id>/approve", methods=["POST"])
-@api.vendor_staff
+@access.vendor_reviews
 def review_approve(registration_id: int) -> Any:
     return _decide(registration_id, "approve")
 
 
 @bp.route("/review/<id:registration_id>/reject", methods=["POST"])
-@api.vendor_staff
+@access.vendor_reviews
 def review_reject(registration_id: int) -> Any:
     return _decide(registration_id, "reject")
 
 
 @bp.route("/review/<id:registration_id>/return", methods=["POST"])
-@api.vendor_staff
+@access.vendor_reviews
 def review_return(registration_id: int) -> Any:
     return _decide(registration_id, "return")
 
 
 @bp.route("/review/<id:registration_id>/outcome", methods=["POST"])
-@api.vendor_staff
+@access.vendor_reviews
 def review_outcome(registration_id: int) -> Any:
     return _decide(registration_id, "outcome")
 
 
 @bp.route("/review/<id:registration_id>/extensions/<id:extension_request_id>", methods=["POST"])
-@api.vendor_staff
+@access.vendor_reviews
 def review_extension(registration_id: int, extension_request_id: int) -> Any:
     deal = access.vendor_deal_or_404(registration_id, lock=True)
     req = api.session.scalars(
@@ -356,7 +350,7 @@ def review_extension(registration_id: int, extension_request_id: int) -> Any:
 
 
 @bp.route("/review/pipeline")
-@api.vendor_staff
+@access.vendor_reviews
 def pipeline() -> Any:
     now = api.utcnow()
     year_ago = now - dt.timedelta(days=365)
@@ -480,14 +474,14 @@ def _partner_users(partner_id: int | None) -> list[Any]:
 
 
 @bp.route("/review/partner-users")
-@api.vendor_staff
+@access.vendor_reviews
 def partner_users() -> Any:
     partner_id = api.valid_id(request.args.get("partner_id"))
     return api.render("deals/vendor/_owner_options.html", users=_partner_users(partner_id))
 
 
 @bp.route("/review/new", methods=["GET", "POST"])
-@api.vendor_staff
+@access.vendor_reviews
 def register_on_behalf() -> Any:
     user = signed_in_user()
     tenant = api.current_tenant()
