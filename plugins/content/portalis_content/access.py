@@ -16,13 +16,30 @@ copied earlier. Vendor staff see everything of their tenant (the core scopes eve
 to the tenant), empty folders and collections included.
 
 Records a viewer may not see answer the same 404 as an unknown id.
+
+It also says who may *do* what, from the two permissions the plugin declares (a vendor
+admin grants or revokes them per role on "Roles & permissions"; the README's
+"Permissions" says why each is shaped as it is):
+
+* ``content.manage`` — every page under ``/content/manage`` (items, languages, versions,
+  audience, co-branding zones and preview, folders, collections, report). Vendor staff
+  only: ticked for a partner role it opens nothing, because a grant never widens which
+  records a viewer sees and partners never get the vendor's library.
+* ``content.download`` — a file's download (co-branded PDFs included), its inline preview
+  and following a link, of an item the viewer may see. Without it a partner still browses
+  the library and reads pages and descriptions; the buttons give way to a note. Vendor
+  staff who manage the library get its files anyway (from the manage pages), so
+  ``content.manage`` opens these routes to them too.
+
+Nav items, widgets, buttons and the view guards all ask the functions below.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import wraps
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, exists, false, func, or_, select, true
@@ -31,7 +48,13 @@ from portalis import api
 
 from .models import Collection, CollectionItem, Folder, Item, ItemPartner, ItemTier, Translation
 
+#: The vendor's pages under ``/content/manage`` (vendor staff only).
+MANAGE = "content.manage"
+#: Downloads, previews and links of the items a viewer may see.
+DOWNLOAD = "content.download"
+
 R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
 S = TypeVar("S", bound=Select)  # type: ignore[type-arg]
 #: How deep folders nest at most when counts are rolled up (a guard against a cycle).
 MAX_DEPTH = 50
@@ -39,6 +62,45 @@ MAX_DEPTH = 50
 
 def _viewer(viewer: api.Viewer | None) -> api.Viewer:
     return viewer if viewer is not None else api.current_viewer()
+
+
+# --- who may do what (nav items, widgets, buttons and the view guards agree) -------------
+
+
+def manages(viewer: api.Viewer | None = None) -> bool:
+    """Whether the viewer may open the vendor's pages (vendor staff holding
+    ``content.manage``)."""
+    return _viewer(viewer).is_vendor_staff and api.has_permission(MANAGE)
+
+
+def downloads(viewer: api.Viewer | None = None) -> bool:
+    """Whether the viewer may download, preview and open the items they may see
+    (``content.download``, or managing the library)."""
+    return api.has_permission(DOWNLOAD) or manages(viewer)
+
+
+def manager_required(view: F) -> F:
+    """View guard for the vendor's pages: vendor staff holding ``content.manage``; anyone
+    else gets 404 (anonymous visitors are sent to sign in)."""
+    return api.vendor_staff(api.permission_required(MANAGE)(view))
+
+
+def admin_manager_required(view: F) -> F:
+    """View guard for deleting items: a vendor admin holding ``content.manage``."""
+    return api.vendor_admin(api.permission_required(MANAGE)(view))
+
+
+def download_required(view: F) -> F:
+    """View guard for files and links: :func:`downloads`, else 404 (as for an unknown
+    item; the item page itself stays open)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not downloads():
+            api.not_found()
+        return view(*args, **kwargs)
+
+    return api.login_required(wrapper)  # type: ignore[return-value]
 
 
 # --- items -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from flask import Blueprint
 
 from portalis import api
 
-from . import __version__, demo, jobs, metrics, service, widgets
+from . import __version__, access, demo, jobs, metrics, service, widgets
 from .forms import SettingsForm
 from .i18n import _, _l
 from .views import bp
@@ -34,14 +34,16 @@ PLUGIN = api.PluginInfo(
         "visibility by tier or company, search inside documents and co-branded PDFs."
     ),
     requires_core=">=1.0,<2",
+    # What each permission opens is written down in the README ("Permissions"). A grant
+    # never widens which items a viewer sees: that is access.visible's business.
     permissions=(
         api.Permission(
-            "content.manage",
-            _l("Manage the content library"),
+            access.MANAGE,
+            _l("Manage the content library (vendor staff only)"),
             (api.Role.VENDOR_ADMIN, api.Role.CHANNEL_MANAGER),
         ),
         api.Permission(
-            "content.download",
+            access.DOWNLOAD,
             _l("Download library content"),
             (api.Role.PARTNER_ADMIN, api.Role.PARTNER_USER),
         ),
@@ -61,9 +63,11 @@ def portalis_blueprints() -> list[Blueprint]:
 
 @api.hookimpl
 def portalis_nav_items(viewer: api.Viewer) -> list[api.NavItem]:
+    # the same checks as the pages they lead to: no link to a page that answers 404
+    # (partners browse the library with or without content.download)
     if viewer.is_partner:
         return [api.NavItem(_("Content library"), "content.library", icon="file", order=30)]
-    if viewer.is_vendor_staff:
+    if access.manages(viewer):
         return [api.NavItem(_("Content"), "content.manage", icon="file", order=25)]
     return []
 

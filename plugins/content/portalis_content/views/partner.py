@@ -2,7 +2,10 @@
 its download, preview, thumbnail and link.
 
 What the viewer may see is decided by :mod:`portalis_content.access`, on every request: a
-partner who isn't (or is no longer) entitled gets the same 404 as for an unknown id. The
+partner who isn't (or is no longer) entitled gets the same 404 as for an unknown id. So is
+what they may do: the pages are open to every signed-in viewer (for the items they may
+see); the file and link routes need ``content.download`` (:func:`access.download_required`)
+and answer 404 without it, while the item page shows a note instead of the buttons. The
 core gates the blueprint per program and tier; nothing here checks enablement.
 """
 
@@ -66,12 +69,18 @@ def _visible_entry(item_id: int, kind: str | None = None) -> tuple[Item, service
     return it, entry
 
 
+def _page(template: str, **ctx: Any) -> Any:
+    """A library page; vendor staff who manage the library get links to the manage pages
+    (``can_manage``), and nobody else."""
+    return api.page(template, can_manage=access.manages(), **ctx)
+
+
 def _cobranded(it: Item, version: Version | None) -> bool:
     return bool(it.cobrandable and version is not None and version.file_type == "pdf")
 
 
 def _library_page(**ctx: Any) -> Any:
-    return api.page(
+    return _page(
         "content/partner/library.html",
         products=sorted(
             api.session.scalars(
@@ -162,7 +171,7 @@ def folder(folder_id: int) -> Any:
             )
         )
     )
-    return api.page(
+    return _page(
         "content/partner/folder.html",
         folder=current,
         path=service.folder_path(current.parent_id, folders),
@@ -179,7 +188,7 @@ def folder(folder_id: int) -> Any:
 @api.login_required
 def collection(collection_id: int) -> Any:
     coll, items = access.visible_collection(collection_id)
-    return api.page(
+    return _page(
         "content/partner/collection.html",
         collection=coll,
         entries=_entries(items),
@@ -199,7 +208,7 @@ def item(item_id: int) -> Any:
     partner = None
     if viewer.is_partner and viewer.partner_id:
         partner = api.session.get(api.Partner, viewer.partner_id)
-    return api.page(
+    return _page(
         "content/partner/item.html",
         entry=entry,
         item=it,
@@ -212,11 +221,12 @@ def item(item_id: int) -> Any:
         tenant_name=tenant.name if tenant else "",
         cobranded=_cobranded(it, entry.version),
         previewable=bool(entry.version and entry.version.file_type in storage.PREVIEWABLE),
+        can_download=access.downloads(viewer),
     )
 
 
 @bp.route("/items/<id:item_id>/download")
-@api.login_required
+@access.download_required
 def download(item_id: int) -> Any:
     it, entry = _visible_entry(item_id, "file")
     version = entry.version
@@ -239,7 +249,7 @@ def download(item_id: int) -> Any:
 
 
 @bp.route("/items/<id:item_id>/preview")
-@api.login_required
+@access.download_required
 def preview(item_id: int) -> Any:
     """Inline view for PDFs, images and videos. Not counted as a download; co-branded
     items preview unbranded."""
@@ -270,7 +280,7 @@ def thumbnail(item_id: int) -> Any:
 
 
 @bp.route("/items/<id:item_id>/open")
-@api.login_required
+@access.download_required
 def open_link(item_id: int) -> Any:
     """Follow a link item (counted like a download)."""
     it, entry = _visible_entry(item_id, "link")

@@ -1,7 +1,9 @@
 """Pages for the vendor's staff (``/content/manage``): items, languages, versions,
 visibility with a live audience count, co-branding zones, folders, collections and the
-download report. Vendor staff manage content; deleting is for vendor admins. Records are
-looked up through :mod:`portalis_content.access` (its get-or-404 helpers).
+download report. Every page is for vendor staff holding ``content.manage``
+(:func:`portalis_content.access.manager_required`); deleting an item is for vendor admins
+holding it. Records are looked up through :mod:`portalis_content.access` (its get-or-404
+helpers).
 """
 
 from __future__ import annotations
@@ -246,7 +248,7 @@ def _status(it: Item, now: dt.datetime) -> str:
 
 
 @bp.route("/manage/")
-@api.vendor_staff
+@access.manager_required
 def manage() -> Any:
     now = api.utcnow()
     q = (request.args.get("q") or "").strip()[:100]
@@ -338,7 +340,7 @@ def _date_arg(name: str) -> dt.date | None:
 
 
 @bp.route("/manage/audience")
-@api.vendor_staff
+@access.manager_required
 def audience() -> Any:
     """How many partner users would see an item with the settings in the form — the
     number shown live while the vendor edits visibility."""
@@ -367,7 +369,7 @@ def audience() -> Any:
 
 
 @bp.route("/manage/new", methods=["GET", "POST"])
-@api.vendor_staff
+@access.manager_required
 def new_item() -> Any:
     kind = request.values.get("kind") or "file"
     if kind not in ("file", "link", "page"):
@@ -449,7 +451,7 @@ def new_item() -> Any:
 
 
 @bp.route("/manage/items/<id:item_id>")
-@api.vendor_staff
+@access.manager_required
 def manage_item(item_id: int) -> Any:
     it = access.get_or_404(Item, item_id)
     now = api.utcnow()
@@ -558,7 +560,7 @@ def manage_item(item_id: int) -> Any:
 
 
 @bp.route("/manage/items/<id:item_id>/edit", methods=["GET", "POST"])
-@api.vendor_staff
+@access.manager_required
 def edit_item(item_id: int) -> Any:
     it = access.get_or_404(Item, item_id)
     form = EditItemForm()
@@ -623,7 +625,7 @@ def edit_item(item_id: int) -> Any:
 
 
 @bp.route("/manage/items/<id:item_id>/delete", methods=["POST"])
-@api.vendor_admin
+@access.admin_manager_required
 def delete_item(item_id: int) -> Any:
     it = access.get_or_404(Item, item_id)
     entry = service.entries([it], api.current_locale())[0]
@@ -636,7 +638,7 @@ def delete_item(item_id: int) -> Any:
 
 
 @bp.route("/manage/items/<id:item_id>/translations/new", methods=["GET", "POST"])
-@api.vendor_staff
+@access.manager_required
 def new_translation(item_id: int) -> Any:
     it = access.get_or_404(Item, item_id)
     existing = set(
@@ -696,7 +698,7 @@ def new_translation(item_id: int) -> Any:
 
 
 @bp.route("/manage/items/<id:item_id>/translations/<lang>", methods=["GET", "POST"])
-@api.vendor_staff
+@access.manager_required
 def edit_translation(item_id: int, lang: str) -> Any:
     it = access.get_or_404(Item, item_id)
     tr = access.translation_or_404(it, lang)
@@ -735,7 +737,7 @@ def edit_translation(item_id: int, lang: str) -> Any:
 
 
 @bp.route("/manage/items/<id:item_id>/translations/<lang>/delete", methods=["POST"])
-@api.vendor_staff
+@access.manager_required
 def delete_translation(item_id: int, lang: str) -> Any:
     it = access.get_or_404(Item, item_id)
     tr = access.translation_or_404(it, lang)
@@ -755,7 +757,7 @@ def delete_translation(item_id: int, lang: str) -> Any:
 
 
 @bp.route("/manage/items/<id:item_id>/versions/new", methods=["GET", "POST"])
-@api.vendor_staff
+@access.manager_required
 def new_version(item_id: int) -> Any:
     it = access.get_or_404(Item, item_id)
     if it.kind != "file":
@@ -807,7 +809,7 @@ def new_version(item_id: int) -> Any:
 
 
 @bp.route("/manage/versions/<id:version_id>/restore", methods=["POST"])
-@api.vendor_staff
+@access.manager_required
 def restore_version(version_id: int) -> Any:
     old = access.get_or_404(Version, version_id)
     tr = api.session.get(Translation, old.translation_id)
@@ -831,7 +833,7 @@ def restore_version(version_id: int) -> Any:
 
 
 @bp.route("/manage/versions/<id:version_id>/file")
-@api.vendor_staff
+@access.manager_required
 def version_file(version_id: int) -> Any:
     """Any version's file for vendor staff (not counted as a partner download)."""
     return responses.version_file(access.get_or_404(Version, version_id), attachment=True)
@@ -841,7 +843,7 @@ def version_file(version_id: int) -> Any:
 
 
 @bp.route("/manage/items/<id:item_id>/zones", methods=["POST"])
-@api.vendor_staff
+@access.manager_required
 def save_zones(item_id: int) -> Any:
     it = access.get_or_404(Item, item_id)
     if request.form.get("preset") == "footer":
@@ -887,7 +889,7 @@ def save_zones(item_id: int) -> Any:
 
 
 @bp.route("/manage/items/<id:item_id>/cobrand-preview")
-@api.vendor_staff
+@access.manager_required
 def cobrand_preview(item_id: int) -> Any:
     """The co-branded PDF as one partner would get it (not counted as a download)."""
     it = access.get_or_404(Item, item_id)
@@ -908,7 +910,7 @@ def cobrand_preview(item_id: int) -> Any:
 
 
 @bp.route("/manage/folders", methods=["GET", "POST"])
-@api.vendor_staff
+@access.manager_required
 def folders() -> Any:
     tree = service.folder_tree()
     form = FolderForm()
@@ -951,7 +953,7 @@ def folders() -> Any:
 
 
 @bp.route("/manage/folders/<id:folder_id>", methods=["GET", "POST"])
-@api.vendor_staff
+@access.manager_required
 def edit_folder(folder_id: int) -> Any:
     folder = access.get_or_404(Folder, folder_id)
     tree = service.folder_tree()
@@ -989,7 +991,7 @@ def edit_folder(folder_id: int) -> Any:
 
 
 @bp.route("/manage/folders/<id:folder_id>/delete", methods=["POST"])
-@api.vendor_staff
+@access.manager_required
 def delete_folder(folder_id: int) -> Any:
     folder = access.get_or_404(Folder, folder_id)
     busy = api.session.scalar(
@@ -1014,7 +1016,7 @@ def _item_choices() -> list[Any]:
 
 
 @bp.route("/manage/collections", methods=["GET"])
-@api.vendor_staff
+@access.manager_required
 def collections() -> Any:
     rows = api.session.execute(
         select(Collection, func.count(CollectionItem.id))
@@ -1038,7 +1040,7 @@ def _save_collection(form: CollectionForm, coll: Collection) -> None:
 
 
 @bp.route("/manage/collections/new", methods=["GET", "POST"])
-@api.vendor_staff
+@access.manager_required
 def new_collection() -> Any:
     form = CollectionForm()
     form.item_ids.choices = _item_choices()
@@ -1062,7 +1064,7 @@ def new_collection() -> Any:
 
 
 @bp.route("/manage/collections/<id:collection_id>", methods=["GET", "POST"])
-@api.vendor_staff
+@access.manager_required
 def edit_collection(collection_id: int) -> Any:
     coll = access.get_or_404(Collection, collection_id)
     form = CollectionForm(obj=coll if request.method == "GET" else None)
@@ -1091,7 +1093,7 @@ def edit_collection(collection_id: int) -> Any:
 
 
 @bp.route("/manage/collections/<id:collection_id>/delete", methods=["POST"])
-@api.vendor_staff
+@access.manager_required
 def delete_collection(collection_id: int) -> Any:
     coll = access.get_or_404(Collection, collection_id)
     api.audit(
@@ -1108,7 +1110,7 @@ def delete_collection(collection_id: int) -> Any:
 
 
 @bp.route("/manage/report")
-@api.vendor_staff
+@access.manager_required
 def report() -> Any:
     now = api.utcnow()
     days = request.args.get("days", 90, type=int)
