@@ -431,3 +431,26 @@ def test_the_periodic_job_runs_once_per_tenant_in_its_scope(world, enable_plugin
         assert [(e.object_id, e.after) for e in counted] == [
             (str(program.id), {"partners": partners})
         ]
+
+
+def test_the_docs_name_the_current_hook_api_version_and_its_changes():
+    from portalis import HOOK_API_VERSION
+
+    assert f"Hook API version: **{HOOK_API_VERSION}**" in DOC
+    assert re.search(rf"^### {re.escape(HOOK_API_VERSION)} ", section("## Changes"), re.M)
+    changes = (ROOT / "docs" / "changes.md").read_text(encoding="utf-8")
+    assert f"hook API {HOOK_API_VERSION}" in changes
+
+
+def test_the_bundled_plugins_and_the_scaffold_accept_the_current_hook_api(scaffold):
+    from packaging.specifiers import SpecifierSet
+
+    from portalis import HOOK_API_VERSION
+
+    plugin_files = [
+        *ROOT.glob("plugins/*/portalis_*/plugin.py"),
+        scaffold / "portalis_hello/plugin.py",
+    ]
+    for path in plugin_files:
+        spec = re.search(r'requires_core="([^"]+)"', path.read_text(encoding="utf-8"))
+        assert spec and HOOK_API_VERSION in SpecifierSet(spec.group(1)), path

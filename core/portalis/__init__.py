@@ -6,6 +6,8 @@ for tests). Everything else is internal and may change between minor releases.
 
 __version__ = "0.1.0"
 
-#: Version of the hook contract (``portalis.plugins.hookspecs``). Bumped on any
-#: backwards-incompatible change to a hookspec; plugins declare the range they support.
-HOOK_API_VERSION = "1.0"
+#: Version of the hook contract (``portalis.plugins.hookspecs`` and ``portalis.api``): the
+#: major number changes on a backwards-incompatible change, the minor number when names or
+#: fields are added. Plugins declare the range they support (``PluginInfo.requires_core``).
+#: 1.1 added on_commit, on_rollback, Role, valid_id and tenant_request_context to the API.
+HOOK_API_VERSION = "1.1"
