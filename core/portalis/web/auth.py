@@ -14,36 +14,44 @@ from ..i18n import gettext as _
 from ..identity import sessions
 from ..identity.passwords import hash_password, needs_rehash, verify_password
 from ..identity.tokens import consume_token, make_token, peek_token
+from ..jobs import enqueue_after_commit
 from ..models import User
 from ..roles import Role
 from .forms import AcceptInviteForm, ForgotForm, LoginForm, NewPasswordForm
-from .ratelimit import account_key, limiter
+from .ratelimit import SignInThrottle, forget_failures_for, limiter, remember_device
+from .redirects import safe_next
 from .rendering import page
 
 bp = Blueprint("auth", __name__)
 
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths: no open redirects."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+__all__ = ["bp", "safe_next", "send_reset_link"]
 
 
 def _login_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
+def _paused_message() -> str:
+    return _(
+        "Too many failed sign-ins. For your security, signing in is paused for up to "
+        '15 minutes. Try again later, or choose a new password with "Forgot your password?".'
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=account_key)
 def login() -> Any:
+    """Sign in. Failures are limited per account, per address and per trusted browser
+    (see :mod:`portalis.web.ratelimit`); a correct password costs nothing."""
     if g.user is not None:
-        return redirect(url_for("portal.home"))
+        return redirect(safe_next(request.args.get("next"), url_for("portal.home")))
     form = LoginForm()
     error = None
+    status = 200
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        throttle = SignInThrottle(email)
+        if throttle.blocked():
+            return page("auth/login.html", form=form, error=_paused_message(), status=429)
         user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
         ok = verify_password(user.password_hash if user else None, form.password.data)
         if (
@@ -59,12 +67,17 @@ def login() -> Any:
             user.last_login_at = utcnow()
             audit.record("user.login", "user", user.id, actor_label=user.email)
             db.session.commit()
-            return redirect(safe_next(request.args.get("next"), url_for("portal.home")))
+            resp = redirect(safe_next(request.args.get("next"), url_for("portal.home")))
+            remember_device(resp, throttle.succeeded())
+            return resp
+        throttle.failed()
         # one message whatever failed, so the form doesn't reveal which accounts exist
         error = _("The e-mail or password is incorrect.")
+        status = 401
     elif request.method == "POST":
         error = _("Please fill in your e-mail and password.")
-    return page("auth/login.html", form=form, error=error, status=401 if error else 200)
+        status = 401
+    return page("auth/login.html", form=form, error=error, status=status)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -82,15 +95,14 @@ def logout() -> Any:
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def forgot() -> Any:
+    """Ask for a password link. The request itself never looks the address up: a job
+    does, after the response (see :func:`send_reset_link`), so a known and an unknown
+    address cost the same time and the same statements."""
     form = ForgotForm()
     if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
-        if user is not None and user.active and user.password_hash is not None:
-            link = url_for("auth.reset", token=make_token(user, "reset"), _external=True)
-            mail.send(user.email, "password_reset", locale=user.locale, user=user, link=link)
-            audit.record("user.password_reset_requested", "user", user.id, actor_label=user.email)
-            db.session.commit()
+        enqueue_after_commit(
+            send_reset_link, email=form.email.data.strip().lower(), ip=request.remote_addr
+        )
         # same answer whether or not the account exists
         return page(
             "auth/message.html",
@@ -100,6 +112,22 @@ def forgot() -> Any:
             ),
         )
     return page("auth/forgot.html", form=form)
+
+
+def send_reset_link(email: str, ip: str | None = None) -> None:
+    """Job: mail a password link to ``email`` if it names an active account of the
+    current tenant that has a password; otherwise do nothing (nobody is told)."""
+    from .tenant_context import tenant_request_context
+
+    user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
+    if user is None or not user.active or user.password_hash is None:
+        return
+    with tenant_request_context():
+        link = url_for("auth.reset", token=make_token(user, "reset"), _external=True)
+        mail.send(user.email, "password_reset", locale=user.locale, user=user, link=link)
+    entry = audit.record("user.password_reset_requested", "user", user.id, actor_label=user.email)
+    entry.ip = ip
+    db.session.commit()
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -120,6 +148,7 @@ def reset(token: str) -> Any:
         sessions.end_all(user)
         audit.record("user.password_reset", "user", user.id, actor_label=user.email)
         db.session.commit()
+        forget_failures_for(user.email)  # the owner proved who they are: lift a pause
         flash(_("Your password was changed. Please sign in."), "success")
         return redirect(url_for("auth.login"))
     return page("auth/reset.html", form=form)
