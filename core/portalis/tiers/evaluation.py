@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from .. import audit, events, mail
 from ..db import db, utcnow
+from ..identity.sessions import end_sessions
 from ..models import Partner, Program, Tier, TierChange, User
 from ..roles import Role
 from . import criteria
@@ -111,9 +112,24 @@ def apply_change(
     reason: str = "",
     actor_user_id: int | None = None,
 ) -> TierChange:
-    """Move one partner, in the caller's transaction: history, audit, event, e-mail."""
+    """Move one partner, in the caller's transaction: history, audit, event, e-mail.
+
+    A tier of another program moves the partner to that program. A move that can take
+    something away — down a tier, to no tier, or to another program — signs the company's
+    people out (:func:`~portalis.identity.sessions.end_sessions`); a promotion does not."""
     old = partner.tier_id
+    old_tier = db.session.get(Tier, old) if old is not None else None
     partner.tier_id = target.id if target else None
+    moved_program = target is not None and target.program_id != partner.program_id
+    if moved_program:
+        assert target is not None
+        partner.program_id = target.program_id
+    lowered = old_tier is not None and (target is None or target.rank < old_tier.rank)
+    if moved_program or lowered:
+        end_sessions(
+            db.session.scalars(select(User.id).where(User.partner_id == partner.id)),
+            reason="program_changed" if moved_program else "tier_lowered",
+        )
     change = TierChange(
         partner_id=partner.id,
         from_tier_id=old,

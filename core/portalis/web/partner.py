@@ -11,6 +11,7 @@ from .. import audit
 from ..db import db
 from ..i18n import gettext as _
 from ..identity.invitations import invite_user
+from ..identity.sessions import end_sessions
 from ..models import Program, TierChange, User
 from ..portal import flatten
 from ..roles import Role, role_choices
@@ -147,9 +148,7 @@ def team_deactivate(user_id: int) -> Any:
         flash(_("You can't deactivate yourself."), "error")
         return redirect(url_for("portal.team"))
     member.active = False
-    from ..identity.sessions import end_all
-
-    end_all(member)
+    end_sessions([member.id], reason="deactivated")
     audit.record(
         "user.deactivated", "user", member.id, before={"active": True}, after={"active": False}
     )

@@ -11,6 +11,7 @@ from ... import audit, events
 from ...db import db
 from ...i18n import gettext as _
 from ...identity.invitations import invite_user
+from ...identity.sessions import end_sessions
 from ...models import Partner, Program, Tier, TierChange, User
 from ...roles import Role, role_choices
 from ...tiers.evaluation import apply_change
@@ -195,6 +196,12 @@ def partner_status(partner_id: int) -> Any:
         abort(400)
     before = partner.status
     partner.status = new
+    if new == "suspended" and before != "suspended":
+        # its people are signed out now; reactivating the company does not sign them back in
+        end_sessions(
+            db.session.scalars(select(User.id).where(User.partner_id == partner.id)),
+            reason="partner_suspended",
+        )
     audit.record(
         "partner.status_changed",
         "partner",

@@ -11,7 +11,7 @@ from ... import audit
 from ...db import db
 from ...i18n import gettext as _
 from ...identity.invitations import invite_user
-from ...identity.sessions import end_all
+from ...identity.sessions import end_sessions
 from ...models import User
 from ...roles import Role, role_choices
 from ..access import vendor_admin
@@ -56,7 +56,7 @@ def user_toggle(user_id: int) -> Any:
         return redirect(url_for("admin.users"))
     user.active = not user.active
     if not user.active:
-        end_all(user)
+        end_sessions([user.id], reason="deactivated")
     audit.record(
         "user.active_changed",
         "user",
