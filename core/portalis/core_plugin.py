@@ -37,9 +37,10 @@ def portalis_nav_items(viewer: Viewer) -> list[NavItem]:
             items.append(
                 NavItem(_("Team"), "portal.team", icon="users", order=90, section="account")
             )
-        items.append(
-            NavItem(_("Profile"), "portal.profile", icon="user", order=95, section="account")
-        )
+        items += [
+            NavItem(_("Profile"), "portal.profile", icon="user", order=95, section="account"),
+            NavItem(_("Password"), "account.password", icon="key", order=96, section="account"),
+        ]
         return items
     if viewer.is_vendor_staff:
         items = [
@@ -60,9 +61,10 @@ def portalis_nav_items(viewer: Viewer) -> list[NavItem]:
                 ),
                 NavItem(_("Audit log"), "admin.audit_log", icon="list", order=50, section="admin"),
             ]
-        items.append(
-            NavItem(_("Profile"), "portal.profile", icon="user", order=95, section="account")
-        )
+        items += [
+            NavItem(_("Profile"), "portal.profile", icon="user", order=95, section="account"),
+            NavItem(_("Password"), "account.password", icon="key", order=96, section="account"),
+        ]
         return items
     return []
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from flask import request, session
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.elements import ColumnElement
 
 from .. import audit
 from ..db import db, utcnow
@@ -119,7 +120,7 @@ def end_sessions(user_ids: Iterable[int], *, reason: str, except_token: str | No
     ids = sorted({int(u) for u in user_ids})
     if not ids:
         return 0
-    where = [UserSession.user_id.in_(ids)]
+    where: list[ColumnElement[bool]] = [UserSession.user_id.in_(ids)]
     if except_token:
         where.append(UserSession.id != _hash(except_token))
     counts = dict(

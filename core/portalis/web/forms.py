@@ -55,6 +55,24 @@ class NewPasswordForm(PortalForm):
             raise ValidationError(gettext("The two passwords differ."))
 
 
+class ChangePasswordForm(NewPasswordForm):
+    """The signed-in person's own password: the current one, then the new one twice (the
+    same rules as the reset page, plus: not the e-mail address). The view checks the
+    current password; ``sign_out_others`` starts ticked."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=1024)])
+    sign_out_others = BooleanField(_l("Sign out my other sessions"), default=True)
+
+    def __init__(self, *args: object, email: str = "", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.account_email = email
+
+    def validate_password(self, field: PasswordField) -> None:
+        problem = password_problem(field.data or "", self.account_email)
+        if problem:
+            raise ValidationError(gettext(problem))
+
+
 class AcceptInviteForm(NewPasswordForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
 
