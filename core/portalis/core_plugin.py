@@ -79,7 +79,8 @@ def portalis_dashboard_widgets(viewer: Viewer) -> list[Widget]:
     partner = g.user.partner
     status = tier_status(partner)
     html = render("portal/_tier_widget.html", partner=partner, **status)
-    return [Widget(title=_("Your tier"), html=html, order=50)]
+    at_risk = status["review"] is not None and status["review"].state == "at_risk"
+    return [Widget(title=_("Your tier"), html=html, order=50, needs_action=at_risk)]
 
 
 def _partner_users(

@@ -29,14 +29,21 @@ class DemoTenant:
     default_locale: str
     program: str
     partners: tuple[tuple[str, str, str, str], ...]  # name, country, tier, admin email local part
+    #: the program's tier change policy: Acme moves partners automatically, Globex reviews
+    tier_policy: str = "review"
+    tier_grace_days: int = 30
 
 
+#: The demo partners meet exactly the criteria of the tier they are seeded in (a test holds
+#: this: a dry-run evaluation right after seeding moves nobody). The deals plugin's demo
+#: data gives the first partner of a vendor the most won revenue, then falling by position
+#: (see ``portalis_deals.demo.SCALE``); the thresholds sit well between those levels.
 TIERS = (
     ("Registered", 0, "", {"deal_discount_pct": 0, "mdf_allowance": 0}, "#64748b"),
     (
         "Silver",
         1,
-        "approved_deals_12m >= 3",
+        "won_revenue_12m >= 25000 and approved_deals_12m >= 3",
         {"deal_discount_pct": 5, "mdf_allowance": 2000},
         "#94a3b8",
     ),
@@ -50,7 +57,7 @@ TIERS = (
     (
         "Platinum",
         3,
-        "won_revenue_12m >= 1000000 and partner_users >= 3",
+        "won_revenue_12m >= 750000 and partner_users >= 2",
         {"deal_discount_pct": 15, "mdf_allowance": 50000},
         "#7c3aed",
     ),
@@ -73,6 +80,7 @@ TENANTS = (
             ("Sakura Solutions K.K.", "JP", "Silver", "haruto"),
             ("Desert Bloom IT", "AE", "Registered", "omar"),
         ),
+        tier_policy="automatic",
     ),
     DemoTenant(
         "globex",
@@ -85,9 +93,10 @@ TENANTS = (
         (
             ("Initech Solutions", "US", "Platinum", "peter"),
             ("Umbrella Networks", "GB", "Gold", "alice"),
-            ("Hooli Integrators", "ES", "Silver", "sofia"),
-            ("Stark Distribution", "DE", "Registered", "tony"),
+            ("Hooli Integrators", "ES", "Gold", "sofia"),
+            ("Stark Distribution", "DE", "Silver", "tony"),
         ),
+        tier_policy="review",
     ),
 )
 
@@ -128,7 +137,14 @@ def seed() -> list[str]:
 
 def _seed_tenant(tenant: Tenant, spec: DemoTenant, pw_hash: str) -> None:
     domain = f"{spec.slug}.example"
-    program = Program(slug="partners", name=spec.program, currency=tenant.currency, description="")
+    program = Program(
+        slug="partners",
+        name=spec.program,
+        currency=tenant.currency,
+        description="",
+        tier_policy=spec.tier_policy,
+        tier_grace_days=spec.tier_grace_days,
+    )
     db.session.add(program)
     db.session.flush()
     tiers: dict[str, Tier] = {}

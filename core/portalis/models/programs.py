@@ -24,7 +24,18 @@ class Program(TenantScoped, Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     #: Overrides the tenant's logo/accent for this program's partners.
     branding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: What the scheduled tier evaluation does with a change it finds: ``"automatic"``
+    #: applies it, ``"review"`` proposes it and a channel manager approves or rejects it.
+    tier_policy: Mapped[str] = mapped_column(String(16), default="review", server_default="review")
+    #: Days a partner keeps a tier whose criteria it no longer meets ("at risk") before the
+    #: demotion applies (automatic) or is proposed (review). 0 = at once.
+    tier_grace_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    #: When the scheduled evaluation last ran for this program.
+    tiers_evaluated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+TIER_POLICIES = ("automatic", "review")
 
 
 class Tier(TenantScoped, Base):
@@ -85,9 +96,52 @@ class TierChange(TenantScoped, Base):
     partner_id: Mapped[int] = mapped_column(BigId, index=True)
     from_tier_id: Mapped[int | None] = mapped_column(BigId)
     to_tier_id: Mapped[int | None] = mapped_column(BigId)
-    #: "evaluation" or "manual"
+    #: "evaluation" (applied by the evaluation or by approving its proposal) or "manual"
     source: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     actor_user_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TierReview(TenantScoped, Base):
+    """A tier change the evaluation found but has not applied (yet).
+
+    ``state`` is ``"at_risk"`` while a partner that no longer meets its tier's criteria is
+    in its grace period (``due_at``: when the demotion applies or is proposed),
+    ``"proposed"`` while a change waits for a channel manager, and then one of
+    ``"applied"``, ``"rejected"``, ``"cleared"`` (the partner met the criteria again, or
+    the proposal no longer matched what the evaluation finds) or ``"superseded"`` (the
+    tier was changed or pinned by hand). A partner has at most one open review
+    (``at_risk`` or ``proposed``).
+    """
+
+    __tablename__ = "tier_reviews"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "partner_id"], ["partners.tenant_id", "partners.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "program_id"], ["programs.tenant_id", "programs.id"], ondelete="CASCADE"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    program_id: Mapped[int] = mapped_column(BigId, index=True)
+    partner_id: Mapped[int] = mapped_column(BigId, index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    from_tier_id: Mapped[int | None] = mapped_column(BigId)
+    to_tier_id: Mapped[int | None] = mapped_column(BigId)
+    #: The metric values when the evaluation last looked, and the current tier's unmet
+    #: conditions (``["won_revenue_12m >= 250000"]``): why.
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    failed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    due_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    decided_by_id: Mapped[int | None] = mapped_column(BigId)
+
+
+#: The states of a review that is still open (at most one per partner).
+OPEN_REVIEW_STATES = ("at_risk", "proposed")

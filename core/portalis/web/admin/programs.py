@@ -7,24 +7,57 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 from sqlalchemy import func, select
+from wtforms import IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from ... import audit
 from ...branding import COLOR
 from ...db import db
 from ...i18n import gettext as _
+from ...i18n import lazy_gettext as _l
 from ...i18n import ngettext
 from ...models import Partner, Program, ProgramPlugin, Tier
 from ...plugins.contract import resolve_text
 from ...plugins.enablement import KEEP, PluginToggleError, in_dependency_order, set_plugin
-from ...tiers import criteria
+from ...tiers import criteria, evaluation
 from ...tiers.evaluation import evaluate_program
 from ...uploads import UploadError, store_image
 from ..access import vendor_admin, vendor_staff
-from ..forms import PluginSettingsForm, ProgramBrandingForm, ProgramForm, TierForm
+from ..forms import PluginSettingsForm, PortalForm, ProgramBrandingForm, ProgramForm, TierForm
 from ..rendering import page
 from .blueprint import bp
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def _days_in_range(form: Any, field: Any) -> None:
+    """0..365, checked on the integer itself (NumberRange turns a 400-digit number into a
+    float first and fails with OverflowError)."""
+    if field.data is None or not 0 <= field.data <= 365:
+        raise StopValidation(_("Enter a number of days from 0 to 365."))
+
+
+class TierPolicyForm(PortalForm):
+    """What the scheduled tier evaluation does with the changes it finds."""
+
+    tier_policy = SelectField(
+        _l("When the daily evaluation finds a tier change"),
+        choices=[
+            SelectChoice("review", _l("Propose it: a channel manager approves or rejects it")),
+            SelectChoice("automatic", _l("Apply it automatically")),
+        ],
+        default="review",
+    )
+    tier_grace_days = IntegerField(
+        _l("Grace period before a demotion (days)"),
+        validators=[InputRequired(), _days_in_range, NumberRange(min=0, max=365)],
+        default=30,
+    )
+
+
+class NewProgramForm(ProgramForm, TierPolicyForm):
+    """A new program: its name and currency, and its tier change policy."""
 
 
 def localized_names(current: dict[str, str] | None) -> dict[str, str]:
@@ -61,7 +94,7 @@ def programs() -> Any:
 @bp.route("/programs/new", methods=["GET", "POST"])
 @vendor_admin
 def program_new() -> Any:
-    form = ProgramForm(currency=g.tenant.currency)
+    form = NewProgramForm(currency=g.tenant.currency)
     if form.validate_on_submit():
         slug = form.slug.data.strip().lower()
         if not SLUG.match(slug):
@@ -74,6 +107,8 @@ def program_new() -> Any:
                 slug=slug,
                 currency=form.currency.data.upper(),
                 description=form.description.data or "",
+                tier_policy=form.tier_policy.data,
+                tier_grace_days=form.tier_grace_days.data,
             )
             db.session.add(program)
             db.session.flush()
@@ -82,7 +117,16 @@ def program_new() -> Any:
             for name in in_dependency_order(defaults):
                 if g.portal.registry.info(name).enabled_by_default:
                     set_plugin(program, name, enabled=True)
-            audit.record("program.created", "program", program.id, after={"name": program.name})
+            audit.record(
+                "program.created",
+                "program",
+                program.id,
+                after={
+                    "name": program.name,
+                    "tier_policy": program.tier_policy,
+                    "tier_grace_days": program.tier_grace_days,
+                },
+            )
             db.session.commit()
             return redirect(url_for("admin.program_detail", program_id=program.id))
     return page("admin/program_form.html", form=form, status=422 if form.errors else 200)
@@ -110,9 +154,16 @@ def program_detail(program_id: int) -> Any:
     }
     plugins = [(p, enabled.get(p.info.name)) for p in g.portal.registry.optional]
     metric_defs = g.portal.metric_definitions()
+    reviews = evaluation.open_reviews(program.id)
     return page(
         "admin/program_detail.html",
         program=program,
+        policy_form=TierPolicyForm(
+            tier_policy=program.tier_policy, tier_grace_days=program.tier_grace_days
+        ),
+        policy_text=policy_text(program),
+        proposed=sum(1 for r in reviews if r.state == "proposed"),
+        at_risk=sum(1 for r in reviews if r.state == "at_risk"),
         tiers=tiers,
         counts=counts,
         plugins=plugins,
@@ -122,6 +173,42 @@ def program_detail(program_id: int) -> Any:
             brand_accent=(program.branding or {}).get("brand_accent", "")
         ),
     )
+
+
+@bp.route("/programs/<id:program_id>/tier-policy", methods=["POST"])
+@vendor_admin
+def program_tier_policy(program_id: int) -> Any:
+    """The program's tier change policy and grace period (audited)."""
+    program = get_program(program_id)
+    form = TierPolicyForm()
+    back = redirect(url_for("admin.program_detail", program_id=program.id))
+    if not form.validate_on_submit():
+        flash(
+            _("The tier change policy was not saved: %(problem)s", problem=_first_error(form)),
+            "error",
+        )
+        return back
+    before = {"tier_policy": program.tier_policy, "tier_grace_days": program.tier_grace_days}
+    program.tier_policy = form.tier_policy.data
+    program.tier_grace_days = form.tier_grace_days.data
+    audit.record(
+        "program.tier_policy_updated",
+        "program",
+        program.id,
+        before=before,
+        after={"tier_policy": program.tier_policy, "tier_grace_days": program.tier_grace_days},
+    )
+    db.session.commit()
+    flash(_("Tier change policy saved. It applies from the next evaluation."), "success")
+    return back
+
+
+def _first_error(form: PortalForm) -> str:
+    for name, errors in form.errors.items():
+        if errors:
+            label = getattr(form, name).label.text if hasattr(form, name) else name
+            return f"{label}: {errors[0]}"
+    return ""
 
 
 @bp.route("/programs/<id:program_id>/branding", methods=["POST"])
@@ -232,7 +319,7 @@ def tier_edit(program_id: int, tier_id: int | None = None) -> Any:
     )
     if form.validate_on_submit() and _tier_form_save(form, tier, program):
         db.session.commit()
-        flash(_("Tier saved. Partners move only when you run an evaluation."), "success")
+        flash(_saved_tier_message(program), "success")
         return redirect(url_for("admin.program_detail", program_id=program.id))
     metrics = g.portal.metric_definitions()
     return page(
@@ -330,10 +417,65 @@ def _toggle_refused(exc: PluginToggleError, title: Any) -> str:
     )
 
 
+def policy_text(program: Program) -> str:
+    """What the daily evaluation does for this program, in one honest sentence."""
+    days = program.tier_grace_days
+    if program.tier_policy == evaluation.AUTOMATIC:
+        if not days:
+            return _(
+                "Automatic: the daily evaluation applies every change it finds at once, "
+                "promotions and demotions alike."
+            )
+        return ngettext(
+            "Automatic: the daily evaluation applies promotions at once. A partner that no "
+            "longer meets its tier is at risk for %(num)s day and then moves down, unless it "
+            "meets the criteria again before then.",
+            "Automatic: the daily evaluation applies promotions at once. A partner that no "
+            "longer meets its tier is at risk for %(num)s days and then moves down, unless it "
+            "meets the criteria again before then.",
+            days,
+        )
+    if not days:
+        return _(
+            "Review: the daily evaluation moves nobody. It proposes each change it finds, and "
+            "a channel manager approves or rejects each proposal on the tier evaluation page."
+        )
+    return ngettext(
+        "Review: the daily evaluation moves nobody. It proposes promotions at once and "
+        "demotions after %(num)s day at risk; a channel manager approves or rejects each "
+        "proposal on the tier evaluation page.",
+        "Review: the daily evaluation moves nobody. It proposes promotions at once and "
+        "demotions after %(num)s days at risk; a channel manager approves or rejects each "
+        "proposal on the tier evaluation page.",
+        days,
+    )
+
+
+def _saved_tier_message(program: Program) -> str:
+    """What saving criteria really does: nobody moves now; the next daily evaluation acts
+    under the program's policy and grace period."""
+    if program.tier_policy == evaluation.AUTOMATIC:
+        return ngettext(
+            "Tier saved. Nobody moves now: the next daily evaluation applies promotions at "
+            "once and demotions after %(num)s day of grace. Preview who would move on the "
+            "evaluation page.",
+            "Tier saved. Nobody moves now: the next daily evaluation applies promotions at "
+            "once and demotions after %(num)s days of grace. Preview who would move on the "
+            "evaluation page.",
+            program.tier_grace_days,
+        )
+    return _(
+        "Tier saved. Nobody moves now: the next daily evaluation proposes the changes it "
+        "finds, and a channel manager approves or rejects each one."
+    )
+
+
 @bp.route("/programs/<id:program_id>/evaluate", methods=["GET", "POST"])
-@vendor_admin
+@vendor_staff
 def evaluate(program_id: int) -> Any:
-    """GET previews (dry run: who would move and why); POST applies."""
+    """GET: the proposals waiting for approval, the partners at risk, and a preview (dry
+    run: who would move, why, and what the daily evaluation will do). POST applies every
+    change of the preview now."""
     program = get_program(program_id)
     dry = request.method == "GET"
     decisions = evaluate_program(program.id, dry_run=dry, actor_user_id=g.user.id)
@@ -348,7 +490,82 @@ def evaluate(program_id: int) -> Any:
             ),
             "success",
         )
-        return redirect(url_for("admin.program_detail", program_id=program.id))
-    return page(
-        "admin/evaluate.html", program=program, changes=changes, locked=locked, total=len(decisions)
+        return redirect(url_for("admin.evaluate", program_id=program.id))
+    reviews = evaluation.open_reviews(program.id)
+    tiers = {t.id: t for t in db.session.scalars(select(Tier).where(Tier.program_id == program.id))}
+    names = dict(
+        db.session.execute(
+            select(Partner.id, Partner.name).where(
+                Partner.id.in_([r.partner_id for r in reviews] or [0])
+            )
+        ).all()
     )
+    return page(
+        "admin/evaluate.html",
+        program=program,
+        changes=changes,
+        locked=locked,
+        total=len(decisions),
+        proposals=[r for r in reviews if r.state == "proposed"],
+        at_risk=[r for r in reviews if r.state == "at_risk"],
+        tiers=tiers,
+        names=names,
+        policy_text=policy_text(program),
+    )
+
+
+@bp.route("/programs/<id:program_id>/proposals", methods=["POST"])
+@vendor_staff
+def proposals(program_id: int) -> Any:
+    """Approve or reject proposals of the evaluation: one (``review`` = its id) or all
+    (``review`` = "all")."""
+    program = get_program(program_id)
+    action = request.form.get("action", "")
+    chosen = request.form.getlist("review")
+    if "all" in chosen:
+        ids = [r.id for r in evaluation.open_reviews(program.id) if r.state == "proposed"]
+    else:
+        ids = [int(v) for v in chosen if v.isdigit() and len(v) < 19]
+    back = redirect(url_for("admin.evaluate", program_id=program.id))
+    if action == "approve":
+        applied, stale = evaluation.approve(program.id, ids, actor_user_id=g.user.id)
+        db.session.commit()
+        if applied:
+            flash(
+                ngettext(
+                    "%(num)s partner changed tier and was notified.",
+                    "%(num)s partners changed tier; each was notified.",
+                    applied,
+                ),
+                "success",
+            )
+        if stale:
+            flash(
+                ngettext(
+                    "%(num)s proposal was out of date (the tier was changed or pinned by "
+                    "hand since) and was closed without a change.",
+                    "%(num)s proposals were out of date (the tier was changed or pinned by "
+                    "hand since) and were closed without a change.",
+                    stale,
+                ),
+                "warning",
+            )
+        if not applied and not stale:
+            flash(_("Nothing to approve: the proposal was already decided."), "warning")
+        return back
+    if action == "reject":
+        count = evaluation.reject(program.id, ids, actor_user_id=g.user.id)
+        db.session.commit()
+        if count:
+            flash(
+                ngettext(
+                    "%(num)s proposal rejected; the partner keeps its tier.",
+                    "%(num)s proposals rejected; the partners keep their tiers.",
+                    count,
+                ),
+                "success",
+            )
+        else:
+            flash(_("Nothing to reject: the proposal was already decided."), "warning")
+        return back
+    abort(400)
