@@ -74,7 +74,7 @@ def test_every_role_changes_the_password_and_other_sessions_end(world, client_as
     assert 'name="current"' in _text(page)
     assert "checked" in _input(_text(page), "sign_out_others")  # starts ticked
     r = _post(here)
-    assert r.status_code == 302
+    assert r.status_code == 302 and r.headers["Location"].endswith("/profile")
     done = here.get(r.headers["Location"])
     assert "Your password was changed. You are signed out everywhere else." in _text(done)
     assert verify_password(_user(world, user).password_hash, NEW)

@@ -65,7 +65,7 @@ def password() -> Any:
                 valid = False
         if valid:
             _change(user, form.password.data, sign_out_others=bool(form.sign_out_others.data))
-            return redirect(url_for("account.password"))
+            return redirect(url_for("portal.profile"))
     return page("account/password.html", form=form, status=422 if form.errors else 200)
 
 
