@@ -338,9 +338,14 @@ class ExtensionForm(DealsForm):
 
 
 class BulkForm(DealsForm):
+    """A bulk decision in the review queue. The action has no default: the reviewer picks
+    one, and the view refuses a missing, repeated or unknown one (``bulk.parse_action``)."""
+
     action = SelectField(
-        _l("Action"),
-        choices=choices([("approve", _l("Approve")), ("reject", _l("Reject"))]),
+        _l("With the selected"),
+        choices=choices(
+            [("", _l("Choose an action")), ("approve", _l("Approve")), ("reject", _l("Reject"))]
+        ),
         validate_choice=True,
     )
     reason = TextAreaField(

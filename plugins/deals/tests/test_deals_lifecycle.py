@@ -391,9 +391,18 @@ def test_bulk_approve_and_reject(world, client_as, register, load):
         customer_website="treyresearch.net",
     )
     manager = client_as(world.users["channel_manager"])
-    resp = manager.post_form(
+    # the first post only asks to confirm, naming the action and the count
+    ask = manager.post_form(
         "/deals/review/bulk",
         {"action": "approve", "ids": [str(a), str(b), str(c)]},
+        form_page="/deals/review",
+    )
+    assert ask.status_code == 200
+    assert "Approve 3 registrations?" in ask.get_data(as_text=True)
+    assert (load(a).status, load(b).status, load(c).status) == ("submitted",) * 3
+    resp = manager.post_form(
+        "/deals/review/bulk",
+        {"action": "approve", "ids": [str(a), str(b), str(c)], "confirm": "approve"},
         form_page="/deals/review",
     )
     assert resp.status_code == 302
@@ -417,7 +426,12 @@ def test_bulk_approve_and_reject(world, client_as, register, load):
     assert load(d).status == "submitted"
     manager.post_form(
         "/deals/review/bulk",
-        {"action": "reject", "ids": [str(d)], "reason": "Duplicate of a direct deal"},
+        {
+            "action": "reject",
+            "ids": [str(d)],
+            "reason": "Duplicate of a direct deal",
+            "confirm": "reject",
+        },
         form_page="/deals/review",
     )
     assert load(d).status == "rejected"

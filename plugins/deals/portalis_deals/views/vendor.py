@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, request, session, url_for
 from sqlalchemy import case, func, or_, select
 
 from portalis import api
 
-from .. import access, csvexport, review_queue, service
+from .. import access, bulk, csvexport, review_queue, service
 from ..forms import (
     ApproveForm,
     BulkForm,
@@ -29,9 +30,6 @@ from ..forms import (
 from ..i18n import _, ngettext
 from ..models import APPROVED, OPEN_STATUSES, Deal, DealExtensionRequest
 from .blueprint import bp, csv_download, signed_in_user
-
-BULK_LIMIT = 200
-
 
 # --- queue -------------------------------------------------------------------------------
 
@@ -50,6 +48,7 @@ def queue() -> Any:
         tiers=review_queue.tier_filter_options(),
         ages=review_queue.AGES,
         bulk_form=BulkForm(),
+        bulk_result=_bulk_result(),
         can_export=access.exports(api.current_viewer()),
         now=now,
     )
@@ -91,65 +90,129 @@ def review_export() -> Any:
     return csv_download(header, stmt, rows)
 
 
+def _queue_back(raw: str | None) -> str:
+    """Where a bulk decision returns to: the queue with the reviewer's filters, and never
+    anywhere else (the value comes from a form field)."""
+    queue_url = url_for("deals.review_queue")
+    raw = raw or ""
+    if any(c in raw for c in "\\\r\n\t\x00") or raw.startswith("//"):
+        return queue_url
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc or parts.path != queue_url or parts.fragment:
+        return queue_url
+    return f"{queue_url}?{parts.query}" if parts.query else queue_url
+
+
+#: The key under which a bulk decision's per-row outcome waits for the next queue page.
+BULK_RESULT_KEY = "deals_bulk_result"
+
+
+def _bulk_refused(problem: str, back: str) -> Any:
+    messages = {
+        "action": _(
+            "Choose what to do with the selected registrations: approve or reject. Nothing was changed."
+        ),
+        "empty": _("Select at least one registration."),
+        "too_many": _(
+            "Select at most %(num)s registrations at a time. Nothing was changed.",
+            num=bulk.LIMIT,
+        ),
+        "ids": _("The selection could not be read. Nothing was changed."),
+    }
+    flash(messages.get(problem, messages["action"]), "error")
+    return redirect(back)
+
+
+def _bulk_confirm(
+    form: BulkForm, action: str, rows: list[bulk.Row], back: str, status: int = 200
+) -> Any:
+    count = sum(1 for r in rows if r.applies)
+    if action == "reject":
+        question = ngettext("Reject %(num)s registration?", "Reject %(num)s registrations?", count)
+        button = ngettext("Reject %(num)s registration", "Reject %(num)s registrations", count)
+        form.reason.label.text = _("Reason for the rejection")
+    else:
+        question = ngettext(
+            "Approve %(num)s registration?", "Approve %(num)s registrations?", count
+        )
+        button = ngettext("Approve %(num)s registration", "Approve %(num)s registrations", count)
+        form.reason.label.text = _("Note to the partners (optional)")
+    return api.page(
+        "deals/vendor/bulk_confirm.html",
+        form=form,
+        action=action,
+        rows=rows,
+        ids=[r.deal_id for r in rows],
+        count=count,
+        question=question if count else _("Nothing to decide"),
+        button=button,
+        back=back,
+        status=status,
+        now=api.utcnow(),
+    )
+
+
 @bp.route("/review/bulk", methods=["POST"])
 @access.vendor_reviews
 def review_bulk() -> Any:
+    """A bulk decision in two steps: the queue's form shows what would happen to each
+    selected registration and asks to confirm ("Reject 2 registrations?"); the
+    confirmation, naming the same action, applies it and returns to the queue, which
+    then says what happened to each row."""
+    back = _queue_back(request.form.get("next"))
+    try:
+        action = bulk.parse_action(request.form.getlist("action"))
+        ids = bulk.parse_ids(request.form.getlist("ids"))
+    except bulk.Refused as exc:
+        return _bulk_refused(str(exc), back)
+    viewer = api.current_viewer()
     form = BulkForm()
-    back = request.form.get("next") or ""
-    back = (
-        back
-        if back.startswith("/deals/review") and "//" not in back
-        else url_for("deals.review_queue")
-    )
-    if not form.validate():
-        flash(_("Choose an action."), "error")
-        return redirect(back)
-    ids = {api.valid_id(raw) for raw in request.form.getlist("ids")[:BULK_LIMIT]} - {None}
-    if not ids:
-        flash(_("Select at least one registration."), "error")
-        return redirect(back)
+    form.action.data = action
+    confirmed = request.form.getlist("confirm")
+    if not form.validate():  # the reason's length
+        return _bulk_confirm(form, action, bulk.preview(ids, action, viewer), back, 422)
     reason = (form.reason.data or "").strip()
-    if form.action.data == "reject" and not reason:
-        flash(_("Give the partners a reason for the rejection."), "error")
-        return redirect(back)
-    user = signed_in_user()
-    done = blocked = skipped = 0
-    for deal_id in sorted(i for i in ids if i is not None):
-        deal = service.lock(deal_id)
-        if deal is None or not deal.is_open:
-            skipped += 1
-            continue
-        try:
-            with api.session.begin_nested():
-                if form.action.data == "approve":
-                    if not service.approve(deal, user, reason=reason).approved:
-                        blocked += 1
-                        continue
-                else:
-                    service.reject(deal, user, reason)
-                done += 1
-        except (service.TransitionError, service.ValidationProblem):
-            skipped += 1
+    if action == "reject" and not reason:
+        form.reason.errors = [_("Give the partners a reason for the rejection.")]
+        return _bulk_confirm(form, action, bulk.preview(ids, action, viewer), back, 422)
+    if confirmed != [action]:
+        status = 200
+        if confirmed:  # a confirmation of something else: show what this request would do
+            flash(_("That confirmation was for another action. Nothing was changed."), "error")
+            status = 422
+        return _bulk_confirm(form, action, bulk.preview(ids, action, viewer), back, status)
+
+    rows = bulk.apply(ids, action, signed_in_user(), viewer, reason)
     api.session.commit()
-    if form.action.data == "approve":
+    n = bulk.counts(rows)
+    if action == "approve":
         flash(
-            ngettext("%(num)s registration approved.", "%(num)s registrations approved.", done),
+            ngettext(
+                "%(num)s registration approved.",
+                "%(num)s registrations approved.",
+                n[bulk.APPROVED],
+            ),
             "success",
         )
     else:
         flash(
-            ngettext("%(num)s registration rejected.", "%(num)s registrations rejected.", done),
+            ngettext(
+                "%(num)s registration rejected.",
+                "%(num)s registrations rejected.",
+                n[bulk.REJECTED],
+            ),
             "success",
         )
-    if blocked:
+    if n[bulk.BLOCKED]:
         flash(
             ngettext(
                 "%(num)s registration was not approved: its customer is already protected by another registration. It is flagged as a conflict.",
                 "%(num)s registrations were not approved: their customers are already protected by other registrations. They are flagged as conflicts.",
-                blocked,
+                n[bulk.BLOCKED],
             ),
             "warning",
         )
+    skipped = n[bulk.NOT_OPEN] + n[bulk.NOT_FOUND]
     if skipped:
         flash(
             ngettext(
@@ -159,7 +222,37 @@ def review_bulk() -> Any:
             ),
             "info",
         )
+    session[BULK_RESULT_KEY] = {
+        "action": action,
+        "rows": [[r.deal_id, r.outcome] for r in rows],
+    }
     return redirect(back)
+
+
+def _bulk_result() -> dict[str, Any] | None:
+    """The outcome of the reviewer's last bulk decision, once (full pages only)."""
+    if api.is_htmx() or BULK_RESULT_KEY not in session:
+        return None
+    stored = session.pop(BULK_RESULT_KEY, None)
+    try:
+        action = stored["action"]
+        pairs = [(int(i), str(o)) for i, o in stored["rows"]][: bulk.LIMIT]
+    except (TypeError, KeyError, ValueError):
+        return None
+    if action not in bulk.ACTIONS:
+        return None
+    current = {
+        r.deal_id: r for r in bulk.preview([i for i, _o in pairs], action, api.current_viewer())
+    }
+    rows = []
+    for deal_id, outcome in pairs:
+        row = current[deal_id]
+        rows.append(
+            bulk.Row(
+                deal_id, row.deal, row.partner_name, outcome if outcome in bulk.OUTCOMES else ""
+            )
+        )
+    return {"action": action, "rows": rows}
 
 
 # --- a registration and the decisions on it ----------------------------------------------
