@@ -43,6 +43,9 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
     cfg: dict[str, Any] = {
         "SECRET_KEY": None,
         "DATABASE_URL": f"sqlite:///{instance / 'portalis.db'}",
+        #: PostgreSQL: the role the application connects as (not the tables' owner, not a
+        #: superuser); ``portalis db upgrade`` grants it row access. Empty: grant nothing.
+        "DATABASE_APP_ROLE": "",
         "BASE_DOMAIN": "localhost",
         "REDIS_URL": "",
         #: "thread" (in-process worker, the default), "rq" (Redis queue), "eager" (tests)

@@ -8,12 +8,16 @@ another (see docs/architecture.md, "Tenant scoping").
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import (
     BigInteger,
     DateTime,
@@ -23,12 +27,15 @@ from sqlalchemy import (
     MetaData,
     create_engine,
     event,
+    text,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     ORMExecuteState,
     Session,
+    SessionTransaction,
     declared_attr,
     mapped_column,
     scoped_session,
@@ -141,6 +148,7 @@ def _scope_orm_statements(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _check_tenant_on_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    _sync_rls_scope(session)
     if is_unscoped():
         for obj in list(session.new) + list(session.dirty) + list(session.deleted):
             if isinstance(obj, TenantScoped) and getattr(obj, "tenant_id", None) is None:
@@ -166,6 +174,109 @@ def _stamp_tenant(target: Any, args: Any, kwargs: dict[str, Any]) -> None:
         tid = current_tenant_id()
         if tid is not None:
             target.tenant_id = tid
+
+
+# --- PostgreSQL row-level security: the database's own tenant check -------------------------
+#
+# On PostgreSQL every tenant table carries a policy (installed by ``portalis db upgrade``, see
+# portalis.migrate) that admits a row only when its ``tenant_id`` matches the scope named in
+# the transaction-local setting ``portalis.scope``. The setting holds ``<claim>.<mac>``: the
+# claim is the tenant id (or ``*`` inside ``unscoped()``), the mac an HMAC of it under a key
+# derived from SECRET_KEY. The database checks the mac with a copy of the key that the
+# application's role can't read, so SQL injected into a request can neither name another
+# tenant nor claim ``*``: it can only reuse the scope it is already in. No setting, or a
+# wrong mac, admits no row at all (fail closed). See docs/security.md.
+
+#: The transaction-local setting the policies read.
+RLS_SETTING = "portalis.scope"
+#: The claim for platform work inside ``unscoped(reason)``.
+UNSCOPED_CLAIM = "*"
+_RLS_STATE = "portalis_rls_claim"  # session.info: the claim set in the current transaction
+_RLS_UNKNOWN = "?"  # the database may hold some other claim (after a savepoint ended)
+_SET_SCOPE = text(f"SELECT set_config('{RLS_SETTING}', :token, true)")
+
+
+def rls_key(secret_key: str | bytes) -> bytes:
+    """The HMAC key for scope tokens, derived from the app's SECRET_KEY."""
+    raw = secret_key.encode() if isinstance(secret_key, str) else secret_key
+    return hmac.new(raw, b"portalis row-level security v1", hashlib.sha256).digest()
+
+
+@lru_cache(maxsize=4096)
+def scope_token(secret_key: str | bytes, claim: str) -> str:
+    """``<claim>.<hex mac>``: what ``portalis.scope`` holds for a tenant id or ``*``."""
+    mac = hmac.new(rls_key(secret_key), claim.encode(), hashlib.sha256).hexdigest()
+    return f"{claim}.{mac}"
+
+
+def current_scope_claim() -> str | None:
+    """The claim for the active scope: the tenant id, ``*`` when unscoped, None outside."""
+    if is_unscoped():
+        return UNSCOPED_CLAIM
+    tid = current_tenant_id()
+    return None if tid is None else str(tid)
+
+
+def _rls_secret() -> str | bytes | None:
+    if not has_app_context():
+        return None
+    secret: str | bytes | None = current_app.config.get("SECRET_KEY")
+    return secret
+
+
+def _set_scope(session: Session, connection: Connection, claim: str | None) -> None:
+    secret = _rls_secret()
+    if claim is None:
+        token = ""
+    elif secret is None:
+        token = claim  # no key to sign with: the database admits nothing (fail closed)
+    else:
+        token = scope_token(secret, claim)
+    connection.execute(_SET_SCOPE, {"token": token})
+    session.info[_RLS_STATE] = claim
+
+
+@event.listens_for(Session, "after_begin")
+def _rls_transaction_begins(
+    session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    """A new transaction starts with no scope set; set the active one (one statement)."""
+    if connection.dialect.name != "postgresql" or transaction.nested:
+        return  # a SAVEPOINT inherits the setting of its enclosing transaction
+    # joined as a SAVEPOINT into someone else's transaction (the test fixtures): the
+    # enclosing transaction may hold any claim; on a fresh transaction the setting is empty
+    session.info[_RLS_STATE] = _RLS_UNKNOWN if connection.in_nested_transaction() else None
+    claim = current_scope_claim()
+    if claim != session.info[_RLS_STATE]:
+        _set_scope(session, connection, claim)
+
+
+def _sync_rls_scope(session: Session) -> None:
+    """Before a statement or a flush: if the scope changed since the transaction set it
+    (a request resolves its tenant before entering the scope; a job may switch tenants),
+    set it again. Without a connection yet, ``after_begin`` will do it."""
+    if _RLS_STATE not in session.info:
+        return
+    claim = current_scope_claim()
+    if claim != session.info[_RLS_STATE]:
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            _set_scope(session, connection, claim)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _rls_transaction_ends(session: Session, transaction: SessionTransaction) -> None:
+    if _RLS_STATE not in session.info:
+        return
+    if transaction.parent is None:
+        del session.info[_RLS_STATE]  # SET LOCAL ends with the transaction
+    elif transaction.nested:
+        session.info[_RLS_STATE] = _RLS_UNKNOWN  # a rolled-back SAVEPOINT restores the old one
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _rls_before_statement(state: ORMExecuteState) -> None:
+    _sync_rls_scope(state.session)
 
 
 _session_key: ContextVar[object] = ContextVar("portalis_session_key", default=None)

@@ -6,6 +6,9 @@
 * :func:`test_database_kind` — ``"sqlite"`` or ``"postgresql"``, from ``PORTALIS_TEST_DB``.
 * The pytest fixture ``fresh_database`` (in :mod:`portalis.testing.fixtures`) wraps
   :func:`throwaway_database` for one test, of the same kind as the test run's database.
+* :func:`application_role` — a PostgreSQL login role like the one production runs as (not
+  superuser, no BYPASSRLS, owns nothing), so a test sees what row-level security lets the
+  application see; the test suite itself connects as ``postgres``, which bypasses it.
 
 Example (a test that needs its own database besides the shared one)::
 
@@ -15,6 +18,12 @@ Example (a test that needs its own database besides the shared one)::
 
     def test_needs_postgresql_whatever_the_run_uses():
         with throwaway_database("postgresql", prefix="myplugin_race") as url:
+            ...
+
+    def test_my_tables_under_row_level_security(portalis_app):
+        with throwaway_database("postgresql") as url, application_role(url) as app_url:
+            # migrate ``url`` with DATABASE_APP_ROLE = make_url(app_url).username (grants),
+            # then connect to ``app_url``: the policies apply to that connection
             ...
 
 ``PORTALIS_TEST_PG_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``)
@@ -35,7 +44,7 @@ PG_ADMIN_URL = os.environ.get(
     "PORTALIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 
-__all__ = ["PG_ADMIN_URL", "test_database_kind", "throwaway_database"]
+__all__ = ["PG_ADMIN_URL", "application_role", "test_database_kind", "throwaway_database"]
 
 
 def test_database_kind() -> str:
@@ -96,3 +105,38 @@ def throwaway_database(
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def application_role(url: str, *, prefix: str = "portalis_app") -> Iterator[str]:
+    """Yield ``url`` (a PostgreSQL database) as a new login role: NOSUPERUSER, NOBYPASSRLS,
+    owner of nothing, no privileges yet (grant them, e.g. with ``DATABASE_APP_ROLE`` and
+    ``portalis.migrate.upgrade``). Row-level security applies to its connections, as to
+    the application's role in production. The role and its grants are dropped on exit;
+    dispose of engines on the yielded URL first."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    role = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    owner = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with owner.connect() as conn:
+            conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT'))
+        try:
+            yield (
+                make_url(url)
+                .set(username=role, password=None)
+                .render_as_string(hide_password=False)
+            )
+        finally:
+            with owner.connect() as conn:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"
+                    ),
+                    {"r": role},
+                )
+                conn.execute(text(f'DROP OWNED BY "{role}"'))
+                conn.execute(text(f'DROP ROLE "{role}"'))
+    finally:
+        owner.dispose()
