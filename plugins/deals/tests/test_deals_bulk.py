@@ -335,3 +335,32 @@ def test_no_list_reload_listens_to_controls_outside_its_own_form():
                 if not source.startswith(("#", "closest", "find", "this")):
                     offenders.append(f"{path.relative_to(TEMPLATES)}: from:{source}")
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["action", "ids", "reason", "confirm", "next"],
+)
+@pytest.mark.parametrize(
+    "value",
+    ["x" * 100_000, "a\x00b", "\udcff", "-1", "9" * 400, "", "../../", "%00"],
+    ids=["long", "nul", "lone-surrogate", "negative", "huge", "empty", "dots", "enc-nul"],
+)
+def test_hostile_values_never_break_or_half_apply(world, manager, load, three, field, value):
+    data = {
+        "action": "reject",
+        "ids": [str(three[0])],
+        "reason": "Duplicate",
+        "confirm": "reject",
+        "next": "/deals/review",
+    }
+    data[field] = value.encode("utf-8", "surrogateescape") if value == "\udcff" else value
+    resp = _post(manager, data)
+    assert resp.status_code in (200, 302, 422)
+    # applied exactly when the hostile field still leaves a complete, confirmed rejection:
+    # a hostile way back (it falls back to the queue) or a reason that is still a reason
+    applies = field == "next" or (field == "reason" and value not in ("", "x" * 100_000))
+    assert load(three[0]).status == ("rejected" if applies else "submitted")
+    assert load(three[1]).status == "submitted"
+    if resp.status_code == 302:
+        assert resp.headers["Location"].split("?")[0].endswith("/deals/review")
