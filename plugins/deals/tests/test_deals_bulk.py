@@ -242,6 +242,8 @@ def test_rows_the_reviewer_cannot_see_are_reported_and_never_touched(world, mana
     assert "Foxtrot Abroad" not in page and "Echo Draft" not in page
     assert "Skipped: no longer waiting for review" in page
     assert "1 registration rejected." in page
+    assert "1 registration was skipped: it is no longer waiting for review." in page
+    assert "2 registrations were skipped: not found." in page
 
 
 def test_the_queue_says_what_happened_to_each_row_once(world, manager, load, three):

@@ -212,13 +212,21 @@ def review_bulk() -> Any:
             ),
             "warning",
         )
-    skipped = n[bulk.NOT_OPEN] + n[bulk.NOT_FOUND]
-    if skipped:
+    if n[bulk.NOT_OPEN]:
         flash(
             ngettext(
                 "%(num)s registration was skipped: it is no longer waiting for review.",
                 "%(num)s registrations were skipped: they are no longer waiting for review.",
-                skipped,
+                n[bulk.NOT_OPEN],
+            ),
+            "info",
+        )
+    if n[bulk.NOT_FOUND]:
+        flash(
+            ngettext(
+                "%(num)s registration was skipped: not found.",
+                "%(num)s registrations were skipped: not found.",
+                n[bulk.NOT_FOUND],
             ),
             "info",
         )
