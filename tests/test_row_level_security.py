@@ -102,6 +102,11 @@ def rls(request, portalis_database_url, tmp_path_factory) -> Iterator[RlsWorld]:
     ):
         role = make_url(app_url).username
         assert role is not None
+        setup = create_engine(owner_url, isolation_level="AUTOCOMMIT")
+        with setup.connect() as conn:  # a test that leaves a lock behind fails, never hangs
+            name = make_url(owner_url).database
+            conn.execute(text(f"ALTER DATABASE \"{name}\" SET lock_timeout = '20s'"))
+        setup.dispose()
         with app.app_context():
             saved = {k: app.config[k] for k in ("DATABASE_URL", "DATABASE_APP_ROLE")}
             app.config.update(DATABASE_URL=owner_url, DATABASE_APP_ROLE=role)
@@ -211,12 +216,11 @@ def test_outside_any_scope_a_raw_select_sees_nothing(rls):
 
 
 def test_rows_of_another_tenant_can_not_be_written(rls):
-    with as_app_role(rls), tenant_scope(rls.a):
-        program_b = rls.owner.connect().execute(
+    with rls.owner.connect() as conn:
+        program_b_id = conn.execute(
             text("SELECT id FROM programs WHERE tenant_id = :b"), {"b": rls.b}
-        )
-        program_b_id = program_b.scalar_one()
-        program_b.close()
+        ).scalar_one()
+    with as_app_role(rls), tenant_scope(rls.a):
         with pytest.raises(DBAPIError, match="row-level security"):
             db.session.execute(
                 text("INSERT INTO partners (tenant_id, name, program_id, status, tier_locked, "
@@ -323,6 +327,7 @@ def test_downgrade_removes_the_policies_and_upgrade_restores_them(rls):
 
     before = covered()
     assert before == len(tenant_table_names())
+    rls.app_engine.dispose()  # no pooled connection of ours in the way of the DDL
     with rls.app.app_context():
         saved = rls.app.config["DATABASE_URL"]
         rls.app.config["DATABASE_URL"] = rls.owner_url
