@@ -39,13 +39,69 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
+def _no_portal() -> tuple[str, str]:
+    return (
+        _("There is no portal at this address"),
+        _(
+            "Check the address you were given: each vendor's partner portal has its own. "
+            "If you followed a link, it may be out of date."
+        ),
+    )
+
+
+def _prepare() -> None:
+    """Make sure ``g`` holds what templates read, whatever failed before the view: a
+    static file's 404 gets its tenant and viewer now; a request that failed before
+    the pipeline finished gets "no tenant, nobody signed in"."""
+    from flask import current_app
+    from flask.globals import request_ctx
+
+    from .pipeline import load_viewer, resolve_for_error_page
+
+    if request_ctx.url_adapter is None:
+        # Werkzeug refused the Host header (``acme.localhost:abc``), so Flask has no URL
+        # adapter and every url_for() would raise: bind one to the platform's own domain,
+        # enough for the page's relative links to the stylesheets
+        request_ctx.url_adapter = current_app.url_map.bind(
+            str(current_app.config["BASE_DOMAIN"]), url_scheme=request_ctx.request.scheme
+        )
+    resolve_for_error_page()
+    if "tenant" not in g:
+        g.tenant = None
+    if "viewer" not in g or "user" not in g:
+        load_viewer()
+
+
 def _render(code: int, detail: str | None = None) -> Any:
     title, text = _messages().get(code, _messages()[500])
     try:
+        _prepare()
+        if g.get("tenant") is None:
+            # no portal here (unknown or malformed host): not the portal's brand, and not
+            # "page not found", which would suggest another page of it might exist
+            if code == 404:
+                title, text = _no_portal()
+            return page(
+                "platform/landing.html", status=code, code=code, title=title, text=detail or text
+            )
         return page("error.html", status=code, code=code, title=title, text=detail or text)
     except Exception:  # the error page itself must never fail
         log.exception("error page failed")
-        return f"<h1>{code}</h1>", code
+        return _bare(code, title, detail or text)
+
+
+def _bare(code: int, title: str, text: str) -> Any:
+    """The last resort: a minimal, still translated and readable page."""
+    from markupsafe import escape
+
+    body = (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title></head><body>"
+        f"<main><p>{code}</p><h1>{escape(title)}</h1><p>{escape(text)}</p></main>"
+        "</body></html>"
+    )
+    return body, code, {"Content-Type": "text/html; charset=utf-8"}
 
 
 def register(app: Flask) -> None:

@@ -10,8 +10,9 @@
 5. :func:`plugin_gate` — 404, like an unknown URL, unless the viewer may use the plugin that
    owns the route (before CSRF, so a POST to a hidden plugin reveals nothing).
 6. The view; then :func:`finish_transaction` commits the request's transaction if the
-   response is a success (< 400) and rolls it back otherwise, :func:`security_headers`,
-   and :func:`teardown` ends the session and the tenant scope.
+   response is a success (< 400) and rolls it back otherwise, :func:`cache_control`
+   (``private, no-store`` on anything personal), :func:`security_headers`, and
+   :func:`teardown` ends the session and the tenant scope.
 
 Views therefore never need to commit: whatever a view writes is kept exactly when the
 visitor is told it worked. A view may still commit earlier (e.g. before sending a
@@ -23,9 +24,20 @@ answered with 422, a 404) leaves nothing half-written.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Flask, abort, current_app, g, has_request_context, redirect, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import event, select
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -52,6 +64,7 @@ def install(app: Flask) -> None:
     ]
     app.teardown_request(teardown)
     app.after_request(security_headers)
+    app.after_request(cache_control)
     app.after_request(finish_transaction)
     if app.config.get("COUNT_SQL"):
         install_sql_counter(app)
@@ -88,18 +101,41 @@ def plugin_gate() -> Any:
     return None
 
 
+_HOST = re.compile(r"(?P<name>[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?\.?)(?::(?P<port>[0-9]{1,5}))?")
+
+
+def host_name(host: str) -> str | None:
+    """The host name of a ``Host`` header (lower case, without port and trailing dot), or
+    None when it is malformed: a port that isn't a number, two ports, spaces, an empty
+    label … A malformed host names no portal."""
+    match = _HOST.fullmatch((host or "").lower())
+    if match is None or ".." in match["name"]:
+        return None
+    if match["port"] is not None and not 0 < int(match["port"]) < 65536:
+        return None
+    return match["name"].rstrip(".")
+
+
+def request_host() -> str:
+    """The Host the client sent (after ProxyFix when behind a trusted proxy), unparsed:
+    Werkzeug's ``request.host`` quietly repairs some malformed values (``a:80:80``)."""
+    return str(request.environ.get("HTTP_HOST") or request.host)
+
+
 def tenant_for_host(host: str, base_domain: str) -> Tenant | None:
     """``<slug>.<base domain>`` or a mapped custom domain; never a header or parameter."""
-    host = host.split(":", 1)[0].lower().rstrip(".")
+    name = host_name(host)
+    if name is None:
+        return None
     suffix = "." + base_domain
-    slug = host[: -len(suffix)] if host.endswith(suffix) else None
+    slug = name[: -len(suffix)] if name.endswith(suffix) else None
     if slug and "." not in slug:
         stmt = select(Tenant).where(Tenant.slug == slug, Tenant.active.is_(True))
     else:
         stmt = (
             select(Tenant)
             .join(TenantDomain, TenantDomain.tenant_id == Tenant.id)
-            .where(TenantDomain.host == host, Tenant.active.is_(True))
+            .where(TenantDomain.host == name, Tenant.active.is_(True))
         )
     return db.session.scalars(stmt).first()
 
@@ -112,27 +148,34 @@ def resolve_tenant() -> Any:
     g.portal = current_app.extensions["portalis"]
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         g.write_token = write_intent.set(True)
-    if request.endpoint == "static" or request.endpoint == "theme_static":
-        g.tenant = None
+    if request.endpoint in STATIC_ENDPOINTS:
+        g.tenant = None  # files are the same for everyone: no tenant, no user
         return
-    tenant = tenant_for_host(request.host, current_app.config["BASE_DOMAIN"])
+    tenant = tenant_for_host(request_host(), current_app.config["BASE_DOMAIN"])
     g.tenant = tenant
     if tenant is None:
         if request.blueprint == "platform":
             return None
-        host = request.host.split(":", 1)[0]
-        if request.path == "/" and host in (current_app.config["BASE_DOMAIN"], "127.0.0.1", "::1"):
+        host = host_name(request_host())
+        if request.path == "/" and host in (current_app.config["BASE_DOMAIN"], "127.0.0.1"):
             return page("platform/landing.html")
         abort(404)
     g.scope_token = enter_tenant(tenant.id)
     return None
 
 
+STATIC_ENDPOINTS = frozenset({"static", "theme_static"})
+
+
 def load_viewer() -> None:
     tenant = g.get("tenant")
     if tenant is None:
+        # no tenant (a static file, the platform host, an unknown or malformed host): nobody
+        # is signed in here, and Flask-Login must not look a session's user up outside a
+        # tenant scope (it would raise ScopeError in the middle of an error page)
         g.user = None
         g.viewer = Viewer(tenant_id=0)
+        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
         return
     user = current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
     if user is not None and (
@@ -141,6 +184,26 @@ def load_viewer() -> None:
         user = None
     g.user = user
     g.viewer = g.portal.viewer_for(tenant.id, user, current_locale())
+
+
+def resolve_for_error_page() -> None:
+    """Before an error page for a static or theme file (which skip tenant and viewer):
+    resolve them now, so a missing file's 404 is the tenant's branded page, with the
+    signed-in viewer's navigation. Never raises; without a tenant nothing changes."""
+    if g.get("tenant") is not None or g.get("scope_token") is not None:
+        return
+    if request.endpoint not in STATIC_ENDPOINTS:
+        return
+    try:
+        tenant = tenant_for_host(request_host(), current_app.config["BASE_DOMAIN"])
+    except Exception:  # noqa: BLE001 - an error page must not fail on a bad host
+        return
+    if tenant is None:
+        return
+    g.tenant = tenant
+    g.scope_token = enter_tenant(tenant.id)
+    g.pop("_login_user", None)
+    load_viewer()
 
 
 def teardown(exc: BaseException | None) -> None:
@@ -181,6 +244,39 @@ def finish_transaction(resp: Any) -> Any:
             session.commit()
         else:
             session.rollback()
+    return resp
+
+
+#: endpoints whose answers are the same for everyone and keep their own caching
+SHARED_CACHE_ENDPOINTS = STATIC_ENDPOINTS | {"brand_asset"}
+
+
+def _personal(resp: Any) -> bool:
+    """Whether the response may depend on who is asking: someone is signed in, the
+    browser sent a session cookie, the page used the session (a CSRF token, a flash
+    message) or the response sets a cookie."""
+    if g.get("user") is not None:
+        return True
+    cookie = current_app.config.get("SESSION_COOKIE_NAME", "session")
+    if cookie in request.cookies or "Set-Cookie" in resp.headers:
+        return True
+    return bool(getattr(session, "accessed", False) or getattr(session, "modified", False))
+
+
+def cache_control(resp: Any) -> Any:
+    """``Cache-Control: private, no-store`` on every response that depends on who is
+    signed in, so neither a shared proxy nor the browser's disk keeps it. Static and
+    theme files and brand images keep their own caching; a response that already chose
+    ``private`` or ``no-store`` (a file download) keeps its choice."""
+    if request.endpoint in SHARED_CACHE_ENDPOINTS and resp.status_code < 400:
+        return resp
+    if not _personal(resp):
+        return resp
+    existing = (resp.headers.get("Cache-Control") or "").lower()
+    if "no-store" in existing or "private" in existing:
+        return resp
+    resp.headers["Cache-Control"] = "private, no-store"
+    resp.headers.pop("Expires", None)
     return resp
 
 
