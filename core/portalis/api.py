@@ -50,6 +50,7 @@ from .web.access import (
 )
 from .web.converters import valid_id
 from .web.ratelimit import rate_limit
+from .web.redirects import safe_next
 from .web.rendering import is_htmx, page, render, render_block
 from .web.tenant_context import tenant_request_context
 
@@ -112,6 +113,7 @@ __all__ = [
     "render_block",
     "resolve_text",
     "run_migrations_env",
+    "safe_next",
     "search_delete",
     "search_index",
     "send_mail",
