@@ -83,16 +83,28 @@ RLS_POLICY = "portalis_tenant"
 
 _RLS_FUNCTION = """
 CREATE OR REPLACE FUNCTION portalis_rls.scope() RETURNS bigint
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT CASE WHEN c.claim = '*' THEN 0 ELSE c.claim::bigint END
-  FROM (SELECT split_part(r.s, '.', 1) AS claim, split_part(r.s, '.', 2) AS mac
-        FROM (SELECT coalesce(current_setting('portalis.scope', true), '') AS s) r) c,
-       portalis_rls.hmac_key k
-  WHERE c.mac <> ''
-    AND c.mac = encode(
-          sha256(k.outer_pad || sha256(k.inner_pad || convert_to(c.claim, 'UTF8'))), 'hex')
+DECLARE
+  token text := coalesce(current_setting('portalis.scope', true), '');
+  claim text := split_part(token, '.', 1);
+  mac text := split_part(token, '.', 2);
+  k record;
+BEGIN
+  IF mac = '' THEN
+    RETURN NULL;
+  END IF;
+  SELECT inner_pad, outer_pad INTO k FROM portalis_rls.hmac_key WHERE id = 1;
+  IF NOT FOUND OR mac <> encode(
+      sha256(k.outer_pad || sha256(k.inner_pad || convert_to(claim, 'UTF8'))), 'hex') THEN
+    RETURN NULL;
+  END IF;
+  IF claim = '*' THEN
+    RETURN 0;
+  END IF;
+  RETURN claim::bigint;
+END
 $fn$
 """
 # The tenant id the transaction's scope token proves, 0 for unscoped() platform work, NULL
