@@ -454,3 +454,86 @@ def test_the_bundled_plugins_and_the_scaffold_accept_the_current_hook_api(scaffo
     for path in plugin_files:
         spec = re.search(r'requires_core="([^"]+)"', path.read_text(encoding="utf-8"))
         assert spec and HOOK_API_VERSION in SpecifierSet(spec.group(1)), path
+
+
+#: ``portalis.api`` as hook API 1.0 shipped it: anything added since must be in the changes.
+API_1_0 = frozenset(
+    [
+        "AwareDateTime",
+        "Base",
+        "BigId",
+        "DemoSeed",
+        "Event",
+        "HOOK_API_VERSION",
+        "MetricDefinition",
+        "NavItem",
+        "Partner",
+        "PeriodicJob",
+        "Permission",
+        "PluginInfo",
+        "Program",
+        "ProgramPlugin",
+        "ScopeError",
+        "SearchDocument",
+        "Tenant",
+        "TenantScoped",
+        "Tier",
+        "Translator",
+        "User",
+        "Viewer",
+        "Widget",
+        "__version__",
+        "audit",
+        "current_locale",
+        "current_tenant",
+        "current_tenant_id",
+        "current_user",
+        "current_viewer",
+        "emit",
+        "enqueue",
+        "enqueue_after_commit",
+        "has_permission",
+        "hookimpl",
+        "is_htmx",
+        "localized",
+        "login_required",
+        "money",
+        "not_found",
+        "page",
+        "partner_admin",
+        "partner_member",
+        "permission_required",
+        "plugin_settings",
+        "programs_with_plugin",
+        "rate_limit",
+        "render",
+        "render_block",
+        "resolve_text",
+        "run_migrations_env",
+        "search_delete",
+        "search_index",
+        "send_mail",
+        "session",
+        "tenant_scope",
+        "tier_benefit",
+        "unscoped",
+        "utcnow",
+        "vendor_admin",
+        "vendor_staff",
+    ]
+)
+
+
+def test_every_api_name_added_since_1_0_is_in_the_changes():
+    added = sorted(set(api.__all__) - API_1_0)
+    assert added, "the 1.1 additions are known"
+    changes = (ROOT / "docs" / "changes.md").read_text(encoding="utf-8")
+    from portalis import HOOK_API_VERSION
+
+    latest = section("## Changes")
+    latest = latest[latest.index(f"### {HOOK_API_VERSION} ") :]
+    for name in added:
+        assert f"`{name}" in latest, f"docs/plugins.md, Changes: say that {name} was added"
+        assert f"`{name}" in changes, f"docs/changes.md: say that {name} was added"
+    removed = sorted(API_1_0 - set(api.__all__))
+    assert removed == [], f"removing {removed} needs hook API 2.0 (and a deprecation first)"

@@ -9,5 +9,5 @@ __version__ = "0.1.0"
 #: Version of the hook contract (``portalis.plugins.hookspecs`` and ``portalis.api``): the
 #: major number changes on a backwards-incompatible change, the minor number when names or
 #: fields are added. Plugins declare the range they support (``PluginInfo.requires_core``).
-#: 1.1 added on_commit, on_rollback, Role, valid_id and tenant_request_context to the API.
+#: 1.1 added on_commit, on_rollback, Role, valid_id, safe_next and tenant_request_context.
 HOOK_API_VERSION = "1.1"
