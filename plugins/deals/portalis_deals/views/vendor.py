@@ -94,7 +94,7 @@ def _queue_back(raw: str | None) -> str:
     """Where a bulk decision returns to: the queue with the reviewer's filters, and never
     anywhere else (the value comes from a form field)."""
     queue_url = url_for("deals.review_queue")
-    raw = raw or ""
+    raw = api.safe_next(raw, queue_url)  # the portal's one same-origin check first
     if any(c in raw for c in "\\\r\n\t\x00") or raw.startswith("//"):
         return queue_url
     parts = urlsplit(raw)
