@@ -114,7 +114,8 @@ def test_unknown_host_is_404(world, client_as):
     client.host = "nosuchvendor.localhost"
     resp = client.get("/login")
     assert resp.status_code == 404
-    assert "Page not found" in resp.get_data(as_text=True)
+    # the issue (#11, finding 8): say there is no portal here, not "Page not found"
+    assert "There is no portal at this address" in resp.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

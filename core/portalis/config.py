@@ -64,6 +64,8 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         "SEARCH_BACKEND": "database",
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "LOGIN_RATE_LIMIT": "10 per 15 minutes",
+        "LOGIN_ADDRESS_RATE_LIMIT": "50 per 15 minutes",
+        "PASSWORD_CHANGE_RATE_LIMIT": "5 per 15 minutes",
         "SESSION_COOKIE_SECURE": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
