@@ -30,7 +30,8 @@ class PluginInfo:
     #: A WTForms ``Form`` class edited per program by vendor admins; its data is stored as JSON.
     settings_form: type | None = None
     settings_defaults: Mapping[str, Any] = field(default_factory=dict)
-    #: Folder holding ``<locale>/LC_MESSAGES/<name>.mo`` shipped inside the package.
+    #: Folder holding ``<locale>/LC_MESSAGES/<name>.po`` shipped inside the package (the portal
+    #: reads the catalogs themselves; compiled ``.mo`` files are not needed).
     translations_dir: Path | None = None
     #: Folder of Jinja templates (default: ``templates/`` beside the plugin module). Keep
     #: them under ``<plugin name>/`` inside it, so they use the plugin's message domain.
