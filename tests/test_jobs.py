@@ -195,3 +195,20 @@ def test_on_commit_callbacks_run_once_after_commit_and_never_after_rollback(worl
         db.session.rollback()
         db.session.commit()
     assert seen == ["committed", "outbox", "cleanup"]
+
+
+def test_on_commit_waits_for_the_outer_transaction_not_a_savepoint(world):
+    from portalis.api import on_commit
+
+    seen: list[str] = []
+    with tenant_scope(world.tenant.id):
+        db.session.connection()
+        with db.session.begin_nested():
+            on_commit(lambda: seen.append("sent"))
+        assert seen == []  # releasing the savepoint is not the commit
+        db.session.rollback()
+        assert seen == []  # and the outer rollback drops it
+        with db.session.begin_nested():
+            on_commit(lambda: seen.append("sent"))
+        db.session.commit()
+    assert seen == ["sent"]

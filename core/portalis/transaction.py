@@ -69,6 +69,8 @@ def _run(callbacks: dict[Hashable, Callable[[], Any]]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a released SAVEPOINT: the outer one may roll back
+        return
     session.info.pop(_ROLLBACK, None)
     callbacks = session.info.pop(_COMMIT, None)
     if callbacks:
