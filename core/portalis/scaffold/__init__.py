@@ -152,15 +152,22 @@ def next_steps(target: Path, name: str) -> str:
         [
             f"Created {target}",
             "",
-            "Next steps:",
+            "Next steps (set PORTALIS_INSTANCE_PATH first, e.g. to a folder of your own: the",
+            "commands keep the portal's database and uploads there):",
             f'  pip install -e "{target}[test]"     # the plugin, pytest and the fixtures',
-            "  portalis db upgrade                  # creates its tables",
-            f"  portalis plugins enable --tenant SLUG --program SLUG {name}",
-            "      (or in the admin: Programs & tiers -> Configure)",
+            "  portalis db upgrade                  # migrates the core, then creates its tables",
+            "  portalis demo                        # once: demo tenants acme and globex, every "
+            "plugin on",
             f"  pytest {target / 'tests'}",
+            "  portalis run --port 5000             # http://acme.localhost:5000 (password "
+            "portalis-demo;",
+            "                                       #  logins: portalis users list --tenant acme)",
             "",
-            f"Then make it yours: start in {target / Names.of(name).package / 'plugin.py'} "
-            "and docs/plugins.md.",
+            f"Switch it on for a program of a real tenant: portalis plugins enable --tenant SLUG "
+            f"--program SLUG {name}",
+            "  (or in the admin: Programs & tiers -> open the program -> Configure).",
+            f"Then make it yours: start in {target / Names.of(name).package / 'plugin.py'}, with",
+            "the plugin guide docs/plugins.md of the Portalis repository beside you.",
         ]
     )
 
