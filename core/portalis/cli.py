@@ -53,9 +53,16 @@ def register_cli(app: Flask) -> None:
         from .demo import seed
         from .jobs import drain
 
+        from .demo import DEMO_PASSWORD, logins
+        from .web.tenant_context import tenant_base_url
+
         created = seed()
         drain(app)  # deliver the events the seeding emitted (plugin.toggled …)
         click.echo(f"seeded: {', '.join(created)}" if created else "demo data already present")
+        click.echo(f"instance: {app.instance_path}")
+        click.echo(f"sign in with the password {DEMO_PASSWORD!r} (add the port you serve on):")
+        for portal, email, role in logins():
+            click.echo(f"  {tenant_base_url(portal, app):28} {email:32} {role}")
 
     @app.cli.group("tenants")
     def tenants() -> None:

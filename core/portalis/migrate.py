@@ -12,6 +12,7 @@ also grants that role what the application needs on every table (docs/operations
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -255,12 +256,54 @@ def refresh_row_level_security(url: str | None = None) -> list[str]:
         engine.dispose()
 
 
+def next_revision_id(name: str, versions: Path) -> str:
+    """``<name>_000N``: revision ids that sort, read well in a file list and never collide
+    between distributions (each has its own history)."""
+    numbers = [
+        int(match.group(1))
+        for path in versions.glob(f"{name}_*.py")
+        if (match := re.match(rf"{re.escape(name)}_(\d{{4}})_", path.name))
+    ]
+    return f"{name}_{max(numbers, default=0) + 1:04d}"
+
+
 def revision(name: str, message: str) -> None:
     for dist, location in distributions():
         if dist == name:
-            command.revision(alembic_config(dist, location), message=message, autogenerate=True)
+            command.revision(
+                alembic_config(dist, location),
+                message=message,
+                autogenerate=True,
+                rev_id=next_revision_id(dist, Path(location) / "versions"),
+            )
             return
     raise SystemExit(f"no migrations folder for {name!r}")
+
+
+def render_type(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """How autogenerate writes a column type into a revision.
+
+    The core's types that plugins get through the public API are written as ``api.X`` (a
+    plugin's revision then imports nothing internal); any other type that isn't
+    SQLAlchemy's own — a plugin's ``TypeDecorator`` — is written with its real module and
+    that module imported, so the revision runs. ``False`` leaves SQLAlchemy's types to
+    Alembic's default rendering.
+    """
+    from .db import AwareDateTime, BigId
+
+    if type_ != "type":
+        return False
+    if obj is BigId or repr(obj) == repr(BigId):
+        autogen_context.imports.add("from portalis import api")
+        return "api.BigId"
+    if isinstance(obj, AwareDateTime):
+        autogen_context.imports.add("from portalis import api")
+        return "api.AwareDateTime()"
+    module = type(obj).__module__
+    if module.startswith("sqlalchemy"):
+        return False
+    autogen_context.imports.add(f"import {module}")
+    return f"{module}.{obj!r}"
 
 
 def run_env(context: Any) -> None:
@@ -296,8 +339,8 @@ def run_env(context: Any) -> None:
             include_object=include_object,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
-            # plugins' generated migrations name types through the public API only
-            user_module_prefix=None if name == CORE_PLUGIN_NAME else "portalis.api.",
+            # public-API types as api.X, a plugin's own types through its own module
+            render_item=render_type,
         )
         with context.begin_transaction():
             context.run_migrations()
