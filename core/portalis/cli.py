@@ -50,10 +50,8 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("demo")
     def demo_cmd() -> None:
         """Seed the demo tenants (once)."""
-        from .demo import seed
+        from .demo import DEMO_PASSWORD, logins, seed
         from .jobs import drain
-
-        from .demo import DEMO_PASSWORD, logins
         from .web.tenant_context import tenant_base_url
 
         created = seed()
