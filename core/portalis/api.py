@@ -49,6 +49,7 @@ from .web.access import (
     vendor_staff,
 )
 from .web.converters import valid_id
+from .web.fields import CountryField, CurrencyField, TimeZoneField, WebsiteField
 from .web.ratelimit import rate_limit
 from .web.redirects import safe_next
 from .web.rendering import is_htmx, page, render, render_block
@@ -63,6 +64,8 @@ __all__ = [
     "AwareDateTime",
     "Base",
     "BigId",
+    "CountryField",
+    "CurrencyField",
     "DemoSeed",
     "Event",
     "MetricDefinition",
@@ -79,9 +82,11 @@ __all__ = [
     "Tenant",
     "TenantScoped",
     "Tier",
+    "TimeZoneField",
     "Translator",
     "User",
     "Viewer",
+    "WebsiteField",
     "Widget",
     "__version__",
     "audit",

@@ -198,8 +198,8 @@ def apply() -> Any:
             ).first()
             partner = Partner(
                 name=form.company.data.strip(),
-                country=form.country.data.strip().upper(),
-                website=(form.website.data or "").strip() or None,
+                country=form.country.data,  # a checked ISO code (CountryField)
+                website=form.website.data or None,  # normalised: https://… (WebsiteField)
                 contact_email=email,
                 program_id=program.id,
                 tier_id=entry.id if entry else None,

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from ..i18n import current_locale, gettext
 from ..i18n import lazy_gettext as _l
 from ..identity.passwords import password_problem
+from .fields import CountryField, CurrencyField, TimeZoneField, WebsiteField
 
 
 class PortalForm(FlaskForm):
@@ -80,13 +81,13 @@ class AcceptInviteForm(NewPasswordForm):
 class ProfileForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     locale = SelectField(_l("Language"), choices=[])
-    timezone = SelectField(_l("Time zone"), choices=[])
+    timezone = TimeZoneField(_l("Time zone"), blank=_l("The portal's time zone"))
 
 
 class PartnerForm(PortalForm):
     name = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
-    country = StringField(_l("Country (ISO code)"), validators=[Optional(), Length(min=2, max=2)])
-    website = StringField(_l("Website"), validators=[Optional(), Length(max=255)])
+    country = CountryField(_l("Country"), validators=[Optional()], blank=_l("Choose a country"))
+    website = WebsiteField(_l("Website"), validators=[Optional()])
     contact_email = EmailField(
         _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
     )
@@ -96,10 +97,8 @@ class PartnerForm(PortalForm):
 
 class ApplicationForm(PortalForm):
     company = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
-    country = StringField(
-        _l("Country (ISO code)"), validators=[DataRequired(), Length(min=2, max=2)]
-    )
-    website = StringField(_l("Website"), validators=[Optional(), Length(max=255)])
+    country = CountryField(_l("Country"), validators=[DataRequired()], blank=_l("Choose a country"))
+    website = WebsiteField(_l("Website"), validators=[Optional()])
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(
         _l("Your work e-mail"), validators=[DataRequired(), Email(), Length(max=254)]
@@ -124,9 +123,7 @@ class TierOverrideForm(PortalForm):
 class ProgramForm(PortalForm):
     name = StringField(_l("Program name"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(_l("Short name (for URLs)"), validators=[DataRequired(), Length(max=63)])
-    currency = StringField(
-        _l("Currency (ISO code)"), validators=[DataRequired(), Length(min=3, max=3)]
-    )
+    currency = CurrencyField(_l("Currency"), validators=[DataRequired()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
 
 
@@ -167,8 +164,8 @@ class TenantSettingsForm(PortalForm):
     brand_accent = StringField(_l("Accent colour"), validators=[DataRequired(), Length(max=7)])
     default_locale = SelectField(_l("Default language"), choices=[])
     allowed_locales = SelectMultipleField(_l("Languages offered"), choices=[])
-    timezone = StringField(_l("Time zone"), validators=[DataRequired(), Length(max=64)])
-    currency = StringField(_l("Currency"), validators=[DataRequired(), Length(min=3, max=3)])
+    timezone = TimeZoneField(_l("Time zone"), validators=[DataRequired()])
+    currency = CurrencyField(_l("Currency"), validators=[DataRequired()])
     font = SelectField(_l("Font"), choices=[])
     logo_light = FileField(_l("Logo for light backgrounds"))
     logo_dark = FileField(_l("Logo for dark backgrounds"))

@@ -63,14 +63,6 @@ def my_tier() -> Any:
     )
 
 
-def _timezones() -> list[str]:
-    from zoneinfo import available_timezones
-
-    return sorted(
-        z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-    )
-
-
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile() -> Any:
@@ -81,7 +73,6 @@ def profile() -> Any:
     form.locale.choices = [("", _("Automatic (from your browser)"))] + [
         (c, locale_display_name(c)) for c in g.tenant.allowed_locales
     ]
-    form.timezone.choices = [("", _("The portal's time zone"))] + [(z, z) for z in _timezones()]
     if request.method == "GET":
         form.locale.data = user.locale or ""
         form.timezone.data = user.timezone or ""

@@ -100,6 +100,67 @@ def percent(value: float | Decimal | None) -> str:
     return "" if value is None else str(format_percent(value))
 
 
+# --- text direction of user-entered values ---------------------------------------------------
+# A name, e-mail address or phone number typed by a person keeps its own direction inside a
+# page in any language: "Litware, Inc." must not become ".Litware, Inc" on an Arabic page,
+# nor "+1 555 0150" become "0150 555 1+". See docs/translating.md.
+
+FSI, PDI = "\u2068", "\u2069"  # first-strong isolate … pop directional isolate
+
+
+def bdi(value: Any) -> Markup:
+    """``{{ partner.name|bdi }}``: text of its own direction (the first strong letter
+    decides), isolated from the sentence around it. Empty for ``None`` and ``""``."""
+    if value is None or value == "":
+        return Markup("")
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
+def ltr(value: Any) -> Markup:
+    """``{{ user.email|ltr }}``: text that always reads left to right — e-mail and web
+    addresses, phone numbers, codes — isolated from the sentence around it."""
+    if value is None or value == "":
+        return Markup("")
+    return Markup('<bdi dir="ltr">{}</bdi>').format(value)
+
+
+def isolate(value: Any) -> str:
+    """``{{ _("Welcome, %(name)s", name=user.name|isolate) }}``: the same isolation where
+    markup can't go — inside a translated sentence, an attribute, a ``<title>`` or an
+    ``<option>`` — with the Unicode isolate characters FSI … PDI."""
+    if value is None or value == "":
+        return ""
+    return f"{FSI}{value}{PDI}"
+
+
+def web_link(url: str | None, empty: str = "") -> Markup:
+    """A stored web address as a link that opens outside the portal — only http(s)
+    addresses become links; anything else stored before addresses were checked is shown
+    as text. Shown without the scheme, left to right."""
+    if not url:
+        return Markup.escape(empty)
+    text = str(url)
+    lowered = text.lower()
+    if lowered.startswith(("https://", "http://")):
+        shown = text.split("://", 1)[1].rstrip("/")
+        shown = (shown[4:] if shown.lower().startswith("www.") else shown) or text
+        return Markup(
+            '<a href="{}" dir="ltr" rel="noopener noreferrer nofollow" target="_blank">{}</a>'
+        ).format(text, shown)
+    return ltr(text)
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the viewer's language (an unknown code as it is). CLDR's names
+    are translations too: the pseudo-locale marks them as such."""
+    from ..i18n import PseudoTranslations, translations
+    from .fields import country_name as name
+
+    text = name(code)
+    catalog = translations()
+    return catalog.gettext(text) if text and isinstance(catalog, PseudoTranslations) else text
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         {
@@ -118,8 +179,11 @@ def register(app: Flask) -> None:
             "format_dt": format_dt,
             "format_d": format_d,
             "role_name": role_label,
+            "web_link": web_link,
+            "country_name": country_name,
         }
     )
+    app.jinja_env.filters.update({"bdi": bdi, "ltr": ltr, "isolate": isolate})
 
     @app.context_processor
     def inject() -> dict[str, Any]:

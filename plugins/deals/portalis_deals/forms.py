@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import NumberFormatError, format_decimal, get_currency_name, parse_decimal
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import (
@@ -40,11 +40,6 @@ except ImportError:  # pragma: no cover - older WTForms
 
 
 MAX_AMOUNT = Decimal("9999999999999999.99")  # Numeric(18, 2)
-COMMON_CURRENCIES = (
-    "USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN",
-    "CZK", "HUF", "AED", "SAR", "INR", "CNY", "HKD", "SGD", "KRW", "BRL", "MXN", "ZAR",
-)  # fmt: skip
-_NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE = re.compile(r"^[0-9+()./\s-]*(?:\s*(?:ext|x|#)\.?\s*[0-9]+)?$", re.IGNORECASE)
 
@@ -99,25 +94,8 @@ class DealsForm(FlaskForm):
         pass
 
 
-def country_choices() -> list[Any]:
-    loc = babel_locale()
-    names = [
-        (code, name)
-        for code, name in loc.territories.items()
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
-    ]
-    names.sort(key=lambda item: item[1].casefold())
-    return choices([("", _("Choose a country")), *names])
-
-
 def choices(pairs: Any) -> list[Any]:
     return [SelectChoice(value, label) for value, label in pairs]
-
-
-def currency_choices(default: str) -> list[Any]:
-    loc = babel_locale()
-    codes = list(dict.fromkeys([default, *COMMON_CURRENCIES]))
-    return choices((c, f"{c} — {get_currency_name(c, locale=loc)}") for c in codes)
 
 
 class AmountField(Field):
@@ -169,6 +147,16 @@ class AmountField(Field):
             raise ValidationError(_("Use at most two decimal places."))
 
 
+_EMAIL = re.compile(r"^[^@/:\s]+@([^@/:\s]+)$")
+
+
+def email_to_domain(value: Any) -> Any:
+    """ "jo@acme.com" typed where the customer's web site goes means acme.com."""
+    if isinstance(value, str) and (m := _EMAIL.match(value)):
+        return m.group(1)
+    return value
+
+
 def _website(form: Any, field: Field) -> None:
     if not field.data:
         return
@@ -198,12 +186,12 @@ class DealForm(DealsForm):
     customer_name = StringField(
         _l("Customer company name"), filters=[clean_line], validators=[Optional(), Length(max=200)]
     )
-    customer_website = StringField(
+    customer_website = api.WebsiteField(  # stored as https://…; conflicts use its domain
         _l("Customer web site or e-mail domain"),
-        filters=[clean_line],
-        validators=[Optional(), Length(max=255), _website],
+        filters=[clean_line, email_to_domain],
+        validators=[Optional(), _website],
     )
-    country = SelectField(_l("Customer country"), choices=[], validate_choice=True)
+    country = api.CountryField(_l("Customer country"), blank=_l("Choose a country"))
     contact_name = StringField(
         _l("Customer contact"), filters=[clean_line], validators=[Optional(), Length(max=200)]
     )
@@ -219,7 +207,7 @@ class DealForm(DealsForm):
         _l("Products"), filters=[clean_line], validators=[Optional(), Length(max=500)]
     )
     amount = AmountField(_l("Estimated value"))
-    currency = SelectField(_l("Currency"), choices=[], validate_choice=True)
+    currency = api.CurrencyField(_l("Currency"))
     expected_close_date = DateField(_l("Expected close date"), validators=[Optional()])
     notes = TextAreaField(
         _l("Notes for the reviewer"),
@@ -240,11 +228,10 @@ class DealForm(DealsForm):
     )
 
     def setup(self, default_currency: str, stored_currency: str | None = None) -> DealForm:
-        self.country.choices = country_choices()
-        options = currency_choices(default_currency)
-        if stored_currency and stored_currency not in {default_currency, *COMMON_CURRENCIES}:
-            options += choices([(stored_currency, stored_currency)])  # keep what was saved
-        self.currency.choices = options
+        """Countries and currencies come from the core's pickers (named in the viewer's
+        language, checked against ISO lists); the program's currency and the one the deal
+        was saved with are offered even if they were retired since."""
+        self.currency.keep(default_currency).keep(stored_currency)
         if not self.currency.data:
             self.currency.data = default_currency
         return self
@@ -280,7 +267,8 @@ class DealForm(DealsForm):
         email = self.contact_email.data or ""
         if not website and email and not conflicts.is_free_mail_domain(email):
             # the contact's company e-mail names the customer's domain as well
-            website = conflicts.registrable_domain(email) or ""
+            domain = conflicts.registrable_domain(email)
+            website = f"https://{domain}" if domain else ""
             self.customer_website.data = website
         return {
             "customer_name": self.customer_name.data or "",

@@ -91,7 +91,7 @@ def partner_new() -> Any:
         else:
             partner = Partner(
                 name=form.name.data.strip(),
-                country=(form.country.data or "").upper() or None,
+                country=form.country.data or None,
                 website=form.website.data or None,
                 contact_email=form.contact_email.data or None,
                 program_id=form.program_id.data,

@@ -109,11 +109,6 @@ def settings() -> Any:
                 _("The default language must be one of the languages offered.")
             )
             errors = True
-        from zoneinfo import available_timezones
-
-        if form.timezone.data not in available_timezones():
-            form.timezone.errors.append(_("Unknown time zone."))
-            errors = True
         links, bad = parse_footer_links(form.footer_links.data or "")
         if bad:
             form.footer_links.errors.append(
@@ -165,7 +160,7 @@ def settings() -> Any:
             tenant.default_locale = form.default_locale.data
             tenant.allowed_locales = list(form.allowed_locales.data)
             tenant.timezone = form.timezone.data
-            tenant.currency = form.currency.data.upper()
+            tenant.currency = form.currency.data
             audit.record(
                 "tenant.settings_updated",
                 "tenant",

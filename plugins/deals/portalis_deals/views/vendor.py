@@ -600,7 +600,8 @@ def register_on_behalf() -> Any:
     form.owner_id.choices = choices(
         [
             (0, _("The partner's admins")),
-            *((uid, f"{name} <{email}>") for uid, name, email in users),
+            # isolated (FSI … PDI) so a name and address keep their order on an RTL page
+            *((uid, f"\u2068{name}\u2069 <\u2068{email}\u2069>") for uid, name, email in users),
         ]
     )
     partner = api.session.get(api.Partner, chosen) if chosen else None
