@@ -14,46 +14,41 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from portalis import api
+from portalis.testing.databases import throwaway_database
 
-PG_ADMIN_URL = os.environ.get(
-    "PORTALIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 THREADS = 20
 
 
-def _admin_engine_or_skip() -> Any:
+@contextmanager
+def _race_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database; skipped when unreachable, except in CI."""
     try:
-        engine = create_engine(
-            PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-        )
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
+        with throwaway_database(
+            "postgresql", prefix="portalis_deals_race", connect_timeout=3
+        ) as url:
+            yield url
+            return
+    except OperationalError as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required in CI for the race test: {exc}")
-        pytest.skip(
-            f"PostgreSQL unreachable at {PG_ADMIN_URL} ({type(exc).__name__}); the race test needs it"
-        )
-    return engine
+        pytest.skip(f"PostgreSQL unreachable ({type(exc).__name__}); the race test needs it")
 
 
 @pytest.fixture
 def race_db(portalis_app: Any) -> Iterator[dict[str, Any]]:
     """A fresh PostgreSQL database with the schema, one tenant, two partners; the app's
     sessions are bound to it for the duration of the test."""
-    admin = _admin_engine_or_skip()
-    name = f"portalis_deals_race_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(
-        PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", pool_size=THREADS + 5, max_overflow=5
-    )
+    stack = ExitStack()
+    url = stack.enter_context(_race_database())
+    engine = create_engine(url, pool_size=THREADS + 5, max_overflow=5)
     factory = api.session.session_factory
     previous = {k: factory.kw[k] for k in ("bind", "join_transaction_mode") if k in factory.kw}
     try:
@@ -125,9 +120,7 @@ def race_db(portalis_app: Any) -> Iterator[dict[str, Any]]:
         api.session.remove()
         factory.configure(**previous)
         engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        stack.close()
 
 
 def _in_thread(world: dict[str, Any], fn: Any, errors: list[BaseException]) -> Any:
