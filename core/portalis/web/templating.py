@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -133,6 +134,18 @@ def isolate(value: Any) -> str:
     return f"{FSI}{value}{PDI}"
 
 
+_LATIN_SYMBOL = re.compile(r"[A-Za-z][A-Za-z.]*\$?")
+
+
+def money_text(amount: Decimal | float | int | None, currency: str) -> str:
+    """``money()`` for templates: on a right-to-left page a currency symbol in Latin letters
+    is isolated, so "US$" doesn't turn into "$US" next to the number."""
+    text = money(amount, currency)
+    if text and locale_direction(current_locale()) == "rtl":
+        text = _LATIN_SYMBOL.sub(lambda m: f"\u2066{m.group(0)}{PDI}", text)
+    return text
+
+
 def web_link(url: str | None, empty: str = "") -> Markup:
     """A stored web address as a link that opens outside the portal — only http(s)
     addresses become links; anything else stored before addresses were checked is shown
@@ -173,7 +186,7 @@ def register(app: Flask) -> None:
             "brand_css": lambda: Markup(branding.css(brand())),  # noqa: S704
             "resolve_text": resolve_text,
             "localized": localized,
-            "money": money,
+            "money": money_text,
             "number": number,
             "percent": percent,
             "format_dt": format_dt,

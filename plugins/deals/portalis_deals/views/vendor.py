@@ -589,7 +589,7 @@ def register_on_behalf() -> Any:
     partners = _on_behalf_partners()
     form = OnBehalfForm()
     form.partner_id.choices = choices(
-        [(0, _("Choose a partner")), *((pid, name) for pid, name in partners)]
+        [(0, _("Choose a partner")), *((pid, f"\u2068{name}\u2069") for pid, name in partners)]
     )
     chosen = api.valid_id(
         form.partner_id.data if request.method == "POST" else request.args.get("partner")
