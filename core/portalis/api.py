@@ -38,6 +38,7 @@ from .search_service import search_delete, search_index
 from .tenancy import ScopeError, current_tenant_id, tenant_scope, unscoped
 from .tiers.benefits import tier_benefit
 from .transaction import on_commit, on_rollback
+from .uploads import clean_filename
 from .web.access import (
     has_permission,
     login_required,
@@ -48,8 +49,18 @@ from .web.access import (
     vendor_admin,
     vendor_staff,
 )
-from .web.converters import valid_id
+from .web.converters import (
+    choice_arg,
+    coerce_id,
+    date_arg,
+    id_arg,
+    ids_arg,
+    int_arg,
+    text_arg,
+    valid_id,
+)
 from .web.fields import CountryField, CurrencyField, TimeZoneField, WebsiteField
+from .web.forms import BoundedDateField, BoundedIntegerField
 from .web.ratelimit import rate_limit
 from .web.redirects import safe_next
 from .web.rendering import is_htmx, page, render, render_block
@@ -64,6 +75,8 @@ __all__ = [
     "AwareDateTime",
     "Base",
     "BigId",
+    "BoundedDateField",
+    "BoundedIntegerField",
     "CountryField",
     "CurrencyField",
     "DemoSeed",
@@ -90,16 +103,23 @@ __all__ = [
     "Widget",
     "__version__",
     "audit",
+    "choice_arg",
+    "clean_filename",
+    "coerce_id",
     "current_locale",
     "current_tenant",
     "current_tenant_id",
     "current_user",
     "current_viewer",
+    "date_arg",
     "emit",
     "enqueue",
     "enqueue_after_commit",
     "has_permission",
     "hookimpl",
+    "id_arg",
+    "ids_arg",
+    "int_arg",
     "is_htmx",
     "localized",
     "login_required",
@@ -125,6 +145,7 @@ __all__ = [
     "session",
     "tenant_request_context",
     "tenant_scope",
+    "text_arg",
     "tier_benefit",
     "unscoped",
     "utcnow",

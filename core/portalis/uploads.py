@@ -5,12 +5,16 @@ Raster images are decoded with Pillow and re-encoded as PNG, which drops metadat
 anything appended to the file. SVG is reduced to an allowlist of drawing elements and
 attributes (no scripts, no event handlers, no external references) and is only ever
 served with a sandboxing Content-Security-Policy.
+
+:func:`clean_filename` is the one cleaner for every file name a visitor gave that is
+stored or sent back (``Content-Disposition``): plugins use it through ``portalis.api``.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import uuid
 import xml.etree.ElementTree as ET  # noqa: S405 - parsing an upload we then rebuild from an allowlist
 from dataclasses import dataclass
@@ -86,6 +90,43 @@ SVG_ATTRS = {
     "preserveAspectRatio",
 }
 _URL_REF = re.compile(r"url\(\s*#[A-Za-z0-9_\-]+\s*\)")
+
+
+#: Unicode categories never kept in a file name: controls (Cc: NUL, newline …), format
+#: characters (Cf: the bidi overrides and isolates U+202A–U+202E and U+2066–U+2069 that
+#: make ``invoice\u202egpj.pdf`` read as ``invoicefdp.jpg``, zero-width characters, the
+#: BOM), line and paragraph separators, surrogates, private-use and unassigned points.
+_NAME_DROP = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+#: Characters with a meaning in paths, shells or headers: replaced by a space.
+_NAME_UNSAFE = frozenset('\\/:*?"<>|;%')
+
+
+def clean_filename(name: str | None, fallback: str = "file", max_length: int = 120) -> str:
+    """A file name safe to store and to send as a download name.
+
+    The last part of a path only; NFC; no control, format (bidi), separator, surrogate,
+    private-use or unassigned characters; path, shell and header characters
+    (``\\ / : * ? " < > | ; %``) and runs of white space become one space; no leading or
+    trailing dots, dashes, underscores or spaces; at most ``max_length`` characters, the
+    extension kept. ``fallback`` when nothing is left. Idempotent.
+    """
+    base = unicodedata.normalize("NFC", str(name or "")[:4096])
+    base = base.replace("\\", "/").rsplit("/", 1)[-1]
+    kept = []
+    for ch in base:
+        category = unicodedata.category(ch)
+        if ch in _NAME_UNSAFE or category in ("Cc", "Zl", "Zp") or category.startswith("Z"):
+            kept.append(" ")
+        elif category not in _NAME_DROP:
+            kept.append(ch)
+    text = re.sub(r" +", " ", "".join(kept)).strip(" .-_")
+    if len(text) > max_length:
+        stem, dot, ext = text.rpartition(".")
+        if dot and 0 < len(ext) <= 10 and stem:
+            text = stem[: max_length - len(ext) - 1].rstrip(" .-_") + "." + ext
+        else:
+            text = text[:max_length].rstrip(" .-_")
+    return text or fallback
 
 
 class UploadError(ValueError):

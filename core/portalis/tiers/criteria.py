@@ -3,13 +3,24 @@
 A deliberately small language — comparisons of a metric with a number, joined by
 ``and``/``or`` with parentheses — parsed with :mod:`ast` and never ``eval``-ed, so vendors
 can type criteria in the admin UI without being able to run code.
+
+Numbers are finite and at most :data:`MAX_NUMBER` in size (a 400-digit threshold, ``1e999``
+or ``10**400`` is a clear error, never an ``OverflowError``); nesting deeper than Python's
+parser allows, NUL characters and other unreadable input are errors too. Every
+:class:`CriteriaError` carries its message untranslated (``str(exc)``, for logs and the
+command line) and translated in the viewer's language (``exc.translated()``).
 """
 
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+#: The largest number a criterion may compare with (revenue in cents fits easily).
+MAX_NUMBER = 10**15
 
 _OPS: dict[type, tuple[str, object]] = {
     ast.GtE: (">=", lambda a, b: a >= b),
@@ -23,7 +34,23 @@ _FLIP = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "==", "!=": "!="}
 
 
 class CriteriaError(ValueError):
-    """The expression is not valid; the message is safe to show to the vendor."""
+    """The expression is not valid; the message is safe to show to the vendor:
+    ``str(exc)`` in English, :meth:`translated` in the viewer's language."""
+
+    def __init__(self, message: str, **params: Any) -> None:
+        self.msgid = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+    def translated(self) -> str:
+        from ..i18n import gettext
+
+        return gettext(self.msgid, **self.params)
+
+
+def _(message: str) -> str:
+    """Marks a message for extraction; :meth:`CriteriaError.translated` translates it."""
+    return message
 
 
 @dataclass(frozen=True)
@@ -67,12 +94,19 @@ def parse(expr: str, known_metrics: set[str] | None = None) -> ast.expr | None:
     if not text:
         return None
     if len(text) > 2000:
-        raise CriteriaError("criteria are too long")
+        raise CriteriaError(_("criteria are too long"))
     try:
         tree = ast.parse(text, mode="eval").body
     except SyntaxError as exc:
-        raise CriteriaError(f"cannot read the criteria near column {exc.offset}") from exc
-    _check(tree, known_metrics)
+        raise CriteriaError(
+            _("cannot read the criteria near column %(column)s"), column=exc.offset or 1
+        ) from exc
+    except (ValueError, RecursionError, MemoryError) as exc:  # NUL, absurd nesting
+        raise CriteriaError(_("cannot read the criteria")) from exc
+    try:
+        _check(tree, known_metrics)
+    except RecursionError as exc:  # - - - - … 1: deeper than any real criterion
+        raise CriteriaError(_("cannot read the criteria")) from exc
     return tree
 
 
@@ -84,7 +118,7 @@ def _check(node: ast.AST, known: set[str] | None) -> None:
     if isinstance(node, ast.Compare):
         _condition(node, known)
         return
-    raise CriteriaError("use comparisons like 'metric >= 10' joined by 'and' / 'or'")
+    raise CriteriaError(_("use comparisons like 'metric >= 10' joined by 'and' / 'or'"))
 
 
 def _number(node: ast.AST) -> float | None:
@@ -93,7 +127,13 @@ def _number(node: ast.AST) -> float | None:
         and isinstance(node.value, int | float)
         and not isinstance(node.value, bool)
     ):
-        return float(node.value)
+        value = node.value
+        if isinstance(value, float) and not math.isfinite(value) or abs(value) > MAX_NUMBER:
+            raise CriteriaError(
+                _("numbers in criteria must be between -%(max)s and %(max)s"),
+                max=f"{MAX_NUMBER:,}",
+            )
+        return float(value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         inner = _number(node.operand)
         return -inner if inner is not None else None
@@ -102,7 +142,7 @@ def _number(node: ast.AST) -> float | None:
 
 def _condition(node: ast.Compare, known: set[str] | None) -> Condition:
     if len(node.ops) != 1 or type(node.ops[0]) not in _OPS:
-        raise CriteriaError("each comparison needs exactly one of >= > <= < == !=")
+        raise CriteriaError(_("each comparison needs exactly one of >= > <= < == !="))
     sym = _OPS[type(node.ops[0])][0]
     left, right = node.left, node.comparators[0]
     if isinstance(left, ast.Name) and _number(right) is not None:
@@ -110,9 +150,11 @@ def _condition(node: ast.Compare, known: set[str] | None) -> Condition:
     elif isinstance(right, ast.Name) and _number(left) is not None:
         cond = Condition(right.id, _FLIP[sym], _number(left))  # type: ignore[arg-type]
     else:
-        raise CriteriaError("compare a metric name with a number, e.g. 'approved_deals_12m >= 5'")
+        raise CriteriaError(
+            _("compare a metric name with a number, e.g. 'approved_deals_12m >= 5'")
+        )
     if known is not None and cond.metric not in known:
-        raise CriteriaError(f"unknown metric '{cond.metric}'")
+        raise CriteriaError(_("unknown metric '%(name)s'"), name=cond.metric)
     return cond
 
 

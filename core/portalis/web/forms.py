@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     IntegerField,
     PasswordField,
@@ -14,23 +18,109 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..i18n import current_locale, gettext
 from ..i18n import lazy_gettext as _l
 from ..identity.passwords import password_problem
+from .converters import MAX_INT, MAX_YEAR, MIN_INT, MIN_YEAR, coerce_id, parse_date, parse_int
 from .fields import CountryField, CurrencyField, TimeZoneField, WebsiteField
+
+
+def drop_controls(value: Any) -> Any:
+    """A text field's value without control characters (NUL among them, which PostgreSQL
+    refuses in text; tabs and line breaks stay)."""
+    if isinstance(value, str):
+        return _CONTROLS.sub("", value)
+    return value
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class PortalForm(FlaskForm):
     """Built-in validator messages ("This field is required.") in the viewer's language,
-    from WTForms' own catalogs."""
+    from WTForms' own catalogs; every text field (not passwords) drops control characters
+    before anything else sees its value."""
 
     class Meta:
         def get_translations(self, form: object) -> object:
             from wtforms.i18n import get_translations
 
             return get_translations([current_locale().split("_")[0], "en"])
+
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            kind = unbound_field.field_class
+            if issubclass(kind, StringField) and not issubclass(kind, PasswordField):
+                options = {
+                    **options,
+                    "filters": [drop_controls, *unbound_field.kwargs.get("filters", ())],
+                }
+            return unbound_field.bind(form=form, **options)
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number within ``min`` … ``max`` (default: what a BIGINT column holds).
+
+    ASCII digits with an optional sign only; anything else — ``10**400``, ``1e3``, digits
+    of another script, a number out of range — is refused with a translated message
+    instead of reaching the database (or WTForms' ``NumberRange``, which turns a 400-digit
+    number into a float and fails with ``OverflowError``). Empty is allowed with
+    ``Optional()`` in the validators, as usual."""
+
+    def __init__(
+        self,
+        label: Any = None,
+        validators: Any = None,
+        *,
+        min: int = 0,  # noqa: A002
+        max: int = MAX_INT,  # noqa: A002
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.min, self.max = _clip_to_bigint(min, max)
+
+    def _message(self) -> str:
+        if self.max >= MAX_INT:
+            return gettext("Enter a whole number of at least %(min)s.", min=self.min)
+        return gettext("Enter a whole number from %(min)s to %(max)s.", min=self.min, max=self.max)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        self.data = parse_int(valuelist[0], self.min, self.max)
+        if self.data is None:
+            raise ValueError(self._message())
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and not self.min <= self.data <= self.max:
+            raise ValidationError(self._message())
+
+
+def _clip_to_bigint(low: int, high: int) -> tuple[int, int]:
+    """``(low, high)`` clipped to the BIGINT range."""
+    return max(low, MIN_INT), min(high, MAX_INT)
+
+
+class BoundedDateField(DateField):
+    """A date (YYYY-MM-DD) from 1900 to 2200: an impossible date (2024-02-30, 0000-00-00)
+    and one out of that range (9999-12-31, where "the day after" would overflow) are
+    refused with a translated message."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not " ".join(str(v) for v in valuelist).strip():
+            self.data = None
+            return
+        self.data = parse_date(" ".join(str(v) for v in valuelist))
+        if self.data is None:
+            raise ValueError(
+                gettext(
+                    "Enter a date between %(first)s and %(last)s.",
+                    first=MIN_YEAR,
+                    last=MAX_YEAR,
+                )
+            )
 
 
 class LoginForm(PortalForm):
@@ -91,8 +181,8 @@ class PartnerForm(PortalForm):
     contact_email = EmailField(
         _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
     )
-    program_id = SelectField(_l("Program"), coerce=int, choices=[])
-    tier_id = SelectField(_l("Tier"), coerce=int, choices=[])
+    program_id = SelectField(_l("Program"), coerce=coerce_id, choices=[])
+    tier_id = SelectField(_l("Tier"), coerce=coerce_id, choices=[])
 
 
 class ApplicationForm(PortalForm):
@@ -115,7 +205,7 @@ class InviteForm(PortalForm):
 
 
 class TierOverrideForm(PortalForm):
-    tier_id = SelectField(_l("Tier"), coerce=int, choices=[])
+    tier_id = SelectField(_l("Tier"), coerce=coerce_id, choices=[])
     locked = BooleanField(_l("Keep this tier (manual override): evaluation will not change it"))
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 
@@ -129,22 +219,21 @@ class ProgramForm(PortalForm):
 
 class TierForm(PortalForm):
     name = StringField(_l("Tier name"), validators=[DataRequired(), Length(max=100)])
-    rank = IntegerField(
-        _l("Rank (0 = entry tier)"),
-        validators=[DataRequired() if False else Optional(), NumberRange(min=0, max=100)],
-    )
+    rank = BoundedIntegerField(_l("Rank (0 = entry tier)"), validators=[Optional()], max=100)
     criteria = TextAreaField(_l("Criteria"), validators=[Optional(), Length(max=2000)])
-    deal_discount_pct = IntegerField(
-        _l("Deal discount (%)"), validators=[Optional(), NumberRange(min=0, max=100)]
+    deal_discount_pct = BoundedIntegerField(
+        _l("Deal discount (%)"), validators=[Optional()], max=100
     )
-    mdf_allowance = IntegerField(_l("MDF allowance"), validators=[Optional(), NumberRange(min=0)])
+    mdf_allowance = BoundedIntegerField(
+        _l("MDF allowance"), validators=[Optional()], max=1_000_000_000_000
+    )
     color = StringField(_l("Colour"), validators=[Optional(), Length(max=7)])
 
 
 class PluginSettingsForm(PortalForm):
     enabled = BooleanField(_l("Enabled for this program"))
     tier_ids = SelectMultipleField(
-        _l("Tiers that may use it (none selected = every tier)"), coerce=int, choices=[]
+        _l("Tiers that may use it (none selected = every tier)"), coerce=coerce_id, choices=[]
     )
 
 

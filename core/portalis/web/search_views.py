@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, g, request, url_for
 
 from ..i18n import gettext as _
 from .access import login_required
+from .converters import choice_arg, int_arg, text_arg
 from .rendering import page
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -33,10 +34,14 @@ def facet_label(name: str, value: str) -> str:
 @bp.route("/")
 @login_required
 def results() -> Any:
-    text = (request.args.get("q") or "").strip()[:MAX_QUERY]
-    sort = "date" if request.args.get("sort") == "date" else "relevance"
-    page_no = max(1, min(request.args.get("page", 1, type=int), 500))
-    facets = {k[2:]: v[:100] for k, v in request.args.items() if k.startswith("f.") and v}
+    text = text_arg("q", MAX_QUERY)
+    sort = choice_arg("sort", ("relevance", "date"), "relevance")
+    page_no = int_arg("page", 1, min=1, max=500) or 1
+    facets = {
+        k[2:102]: value
+        for k in list(request.args)[:50]
+        if k.startswith("f.") and (value := text_arg(k, 100))
+    }
     res = None
     if text:
         res = _service().search(g.viewer, text, facets=facets, sort=sort, page=page_no)
@@ -80,6 +85,6 @@ def results() -> Any:
 @login_required
 def live() -> Any:
     """The header's search-as-you-type dropdown: a few best hits."""
-    text = (request.args.get("q") or "").strip()[:MAX_QUERY]
+    text = text_arg("q", MAX_QUERY)
     res = _service().search(g.viewer, text, per_page=6) if len(text) >= 2 else None
     return page("search/_live.html", q=text, res=res)

@@ -12,13 +12,12 @@ from wtforms import (
     BooleanField,
     DateField,
     Form,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
 
 from portalis import api
 
@@ -71,8 +70,8 @@ def visibility_choices() -> list[Any]:
 
 
 class _AccessFields(ContentForm):
-    program_id = SelectField(_l("Program"), coerce=int, choices=[])
-    folder_id = SelectField(_l("Folder"), coerce=int, choices=[])
+    program_id = SelectField(_l("Program"), coerce=api.coerce_id, choices=[])
+    folder_id = SelectField(_l("Folder"), coerce=api.coerce_id, choices=[])
     product = StringField(_l("Product"), filters=[clean], validators=[Optional(), Length(max=100)])
     tags = StringField(
         _l("Keywords"),
@@ -81,10 +80,10 @@ class _AccessFields(ContentForm):
         description=_l("Separate them with commas."),
     )
     visibility = SelectField(_l("Who may see it"), choices=[], default="everyone")
-    tier_ids = SelectMultipleField(_l("Tiers"), coerce=int, choices=[])
-    partner_ids = SelectMultipleField(_l("Partner companies"), coerce=int, choices=[])
-    publish_at = DateField(_l("Publish on"), validators=[Optional()])
-    expires_at = DateField(_l("Available until"), validators=[Optional()])
+    tier_ids = SelectMultipleField(_l("Tiers"), coerce=api.coerce_id, choices=[])
+    partner_ids = SelectMultipleField(_l("Partner companies"), coerce=api.coerce_id, choices=[])
+    publish_at = api.BoundedDateField(_l("Publish on"), validators=[Optional()])
+    expires_at = api.BoundedDateField(_l("Available until"), validators=[Optional()])
     cobrandable = BooleanField(_l("Co-brand PDF downloads with the partner's details"))
     thumbnail = FileField(_l("Thumbnail image"))
 
@@ -170,12 +169,12 @@ class VersionForm(ContentForm):
 
 class FolderForm(ContentForm):
     name = StringField(_l("Name"), filters=[clean], validators=[DataRequired(), Length(max=200)])
-    parent_id = SelectField(_l("Inside"), coerce=int, choices=[])
+    parent_id = SelectField(_l("Inside"), coerce=api.coerce_id, choices=[])
     description = TextAreaField(
         _l("Description"), filters=[clean], validators=[Optional(), Length(max=2000)]
     )
-    position = IntegerField(
-        _l("Position"), default=0, validators=[Optional(), NumberRange(min=0, max=10_000)]
+    position = api.BoundedIntegerField(
+        _l("Position"), default=0, validators=[Optional()], min=0, max=10_000
     )
 
 
@@ -184,9 +183,9 @@ class CollectionForm(ContentForm):
     description = TextAreaField(
         _l("Description"), filters=[clean], validators=[Optional(), Length(max=2000)]
     )
-    item_ids = SelectMultipleField(_l("Items"), coerce=int, choices=[])
-    position = IntegerField(
-        _l("Position"), default=0, validators=[Optional(), NumberRange(min=0, max=10_000)]
+    item_ids = SelectMultipleField(_l("Items"), coerce=api.coerce_id, choices=[])
+    position = api.BoundedIntegerField(
+        _l("Position"), default=0, validators=[Optional()], min=0, max=10_000
     )
 
 
@@ -196,10 +195,11 @@ class SettingsForm(Form):
     class Meta(_Meta):
         pass
 
-    max_upload_mb = IntegerField(
+    max_upload_mb = api.BoundedIntegerField(
         _l("Largest upload (MB)"),
         default=DEFAULTS["max_upload_mb"],
-        validators=[NumberRange(min=1, max=2048)],
+        min=1,
+        max=2048,
         description=_l("Files above this size are refused; the portal's own limit still applies."),
     )
     default_visibility = SelectField(
@@ -210,8 +210,9 @@ class SettingsForm(Form):
         ],
         default=DEFAULTS["default_visibility"],
     )
-    updated_days = IntegerField(
+    updated_days = api.BoundedIntegerField(
         _l("Show “New” and “Updated” badges for this many days"),
         default=DEFAULTS["updated_days"],
-        validators=[NumberRange(min=1, max=365)],
+        min=1,
+        max=365,
     )

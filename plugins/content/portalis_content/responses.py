@@ -29,7 +29,8 @@ def version_file(version: Version, *, attachment: bool) -> Response:
         path,  # type: ignore[arg-type]
         mimetype=version.mime,
         as_attachment=attachment,
-        download_name=version.filename,
+        # cleaned again on the way out: names stored before the cleaner knew bidi controls
+        download_name=api.clean_filename(version.filename, fallback="download"),
         conditional=True,
         etag=version.sha256[:32],
         max_age=0,
@@ -43,7 +44,7 @@ def pdf_attachment(data: bytes, filename: str) -> Response:
         io.BytesIO(data),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=filename,
+        download_name=api.clean_filename(filename, fallback="download.pdf"),
         max_age=0,
     )
     return private(resp)

@@ -18,7 +18,6 @@ import hashlib
 import io
 import os
 import re
-import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import IO
 
 from flask import current_app
+
+from portalis import api
 
 from .i18n import _
 
@@ -179,21 +180,18 @@ def _check_image(fh: IO[bytes]) -> Sniffed:
 
 # --- names ----------------------------------------------------------------------------------
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f\"\\/:*?<>|;%]+")
-
 
 def clean_filename(name: str | None, file_type: str, fallback: str = "document") -> str:
-    """The uploader's name without paths, control or shell characters, with the extension
-    of the detected type (never the uploader's)."""
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = unicodedata.normalize("NFC", base)
+    """The uploader's name cleaned by the portal's one file-name cleaner
+    (``api.clean_filename``: no paths, controls, bidi or other format characters, shell
+    characters), with the extension of the detected type (never the uploader's)."""
+    base = api.clean_filename(name, fallback="")
     stem = base.rsplit(".", 1)[0] if "." in base else base
     ext = EXTENSION.get(file_type, file_type)
     for suffix in (f".{ext}", f".{file_type}"):
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
-    stem = _UNSAFE.sub(" ", stem)
-    stem = re.sub(r"\s+", " ", stem).strip(" .-_")[:120] or fallback
+    stem = stem.strip(" .-_")[:120].rstrip(" .-_") or fallback
     return f"{stem}.{ext}"
 
 

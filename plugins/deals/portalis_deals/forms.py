@@ -14,16 +14,14 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     Field,
     Form,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import Email, Length, Optional, ValidationError
 from wtforms.widgets import TextInput
 
 from portalis import api
@@ -208,7 +206,7 @@ class DealForm(DealsForm):
     )
     amount = AmountField(_l("Estimated value"))
     currency = api.CurrencyField(_l("Currency"))
-    expected_close_date = DateField(_l("Expected close date"), validators=[Optional()])
+    expected_close_date = api.BoundedDateField(_l("Expected close date"), validators=[Optional()])
     notes = TextAreaField(
         _l("Notes for the reviewer"),
         filters=[clean_text],
@@ -286,9 +284,9 @@ class DealForm(DealsForm):
 
 
 class OnBehalfForm(DealForm):
-    partner_id = SelectField(_l("Partner"), coerce=int, choices=[], validate_choice=True)
+    partner_id = SelectField(_l("Partner"), coerce=api.coerce_id, choices=[], validate_choice=True)
     owner_id = SelectField(
-        _l("Partner contact responsible"), coerce=int, choices=[], validate_choice=True
+        _l("Partner contact responsible"), coerce=api.coerce_id, choices=[], validate_choice=True
     )
 
 
@@ -317,7 +315,7 @@ class OutcomeForm(ReasonForm):
 
 
 class ExtensionForm(DealsForm):
-    until = DateField(_l("Protect until"), validators=[Optional()])
+    until = api.BoundedDateField(_l("Protect until"), validators=[Optional()])
     reason = TextAreaField(
         _l("Why does the deal need more time?"),
         filters=[clean_text],
@@ -359,28 +357,25 @@ class DealsSettingsForm(Form):
 
     protection_days = SelectField(
         _l("Protection after approval"),
-        coerce=int,
+        coerce=api.coerce_id,
         choices=[],
         default=90,
         description=_l("How long an approved registration protects the partner's deal."),
     )
-    review_sla_hours = IntegerField(
+    review_sla_hours = api.BoundedIntegerField(
         _l("Review time limit (business hours)"),
         default=48,
-        validators=[NumberRange(min=1, max=2000)],
+        min=1,
+        max=2000,
         description=_l(
             "Monday to Friday in the portal's time zone; after that, channel managers are reminded."
         ),
     )
-    max_extensions = IntegerField(
-        _l("Extensions allowed per registration"),
-        default=2,
-        validators=[NumberRange(min=0, max=10)],
+    max_extensions = api.BoundedIntegerField(
+        _l("Extensions allowed per registration"), default=2, min=0, max=10
     )
-    reminder_days_before = IntegerField(
-        _l("Remind partners this many days before protection ends"),
-        default=14,
-        validators=[NumberRange(min=0, max=90)],
+    reminder_days_before = api.BoundedIntegerField(
+        _l("Remind partners this many days before protection ends"), default=14, min=0, max=90
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

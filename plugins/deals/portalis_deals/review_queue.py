@@ -52,19 +52,18 @@ class QueueFilters:
     def from_args(cls, args: Any) -> QueueFilters:
         """Anything unexpected falls back to the default instead of failing."""
         f = cls()
-        status = (args.get("status") or "open").strip()
-        f.status = status if status in (*STATUSES, "open", "all") and status != "draft" else "open"
-        f.partner_id = api.valid_id(args.get("partner"))
-        f.tier_id = api.valid_id(args.get("tier"))
-        age = api.valid_id(args.get("age"))
+        statuses = [s for s in (*STATUSES, "open", "all") if s != "draft"]
+        f.status = api.choice_arg("status", statuses, "open", args=args)
+        f.partner_id = api.id_arg("partner", args)
+        f.tier_id = api.id_arg("tier", args)
+        age = api.int_arg("age", args=args)
         f.age_days = age if age in AGES else None
-        f.conflict = args.get("conflict") if args.get("conflict") in ("yes", "no") else ""
-        f.sla = "breached" if args.get("sla") == "breached" else ""
-        f.extension = "pending" if args.get("ext") == "pending" else ""
-        f.q = clean_line(args.get("q") or "")[:100]
-        sort = args.get("sort") or "oldest"
-        f.sort = sort if sort in SORTS else "oldest"
-        f.after = clean_line(args.get("after") or "")[:100]
+        f.conflict = api.choice_arg("conflict", ("yes", "no"), "", args=args)
+        f.sla = api.choice_arg("sla", ("breached",), "", args=args)
+        f.extension = api.choice_arg("ext", ("pending",), "", args=args)
+        f.q = clean_line(api.text_arg("q", 100, args))[:100]
+        f.sort = api.choice_arg("sort", SORTS, "oldest", args=args)
+        f.after = clean_line(api.text_arg("after", 100, args))[:100]
         return f
 
     def args(self, **override: Any) -> dict[str, Any]:
@@ -127,8 +126,9 @@ def filtered(f: QueueFilters, now: dt.datetime, stmt: Any) -> Any:
                 if len(key) >= 4
                 else Deal.name_key.startswith(key, autoescape=True)
             )
-        if f.q.isdigit():
-            conds.append(Deal.id == int(f.q))
+        deal_id = api.valid_id(f.q)  # "1234" finds registration 1234; 2**63 finds nothing
+        if deal_id is not None:
+            conds.append(Deal.id == deal_id)
         stmt = stmt.where(or_(*conds)) if conds else stmt.where(Deal.id.is_(None))
     return stmt
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from sqlalchemy import select
 
 from ...db import db
 from ...models import AuditEntry
 from ..access import vendor_admin
+from ..converters import id_arg, text_arg
 from ..rendering import page
 from .blueprint import bp
 
@@ -17,8 +17,8 @@ PER_PAGE = 50
 @bp.route("/audit")
 @vendor_admin
 def audit_log() -> Any:
-    before = request.args.get("before", type=int)
-    action = (request.args.get("action") or "").strip()[:64]
+    before = id_arg("before")
+    action = text_arg("action", 64)
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(PER_PAGE + 1)
     if before:
         stmt = stmt.where(AuditEntry.id < before)

@@ -17,6 +17,7 @@ from ...roles import Role, role_choices
 from ...tiers.evaluation import apply_change
 from ...tiers.status import tier_status
 from ..access import vendor_staff
+from ..converters import MAX_PAGE, choice_arg, id_arg, int_arg, text_arg
 from ..forms import InviteForm, PartnerForm, TierOverrideForm
 from ..rendering import page
 from ..templating import isolate
@@ -28,10 +29,10 @@ PER_PAGE = 25
 @bp.route("/partners")
 @vendor_staff
 def partners() -> Any:
-    q = (request.args.get("q") or "").strip()[:100]
-    tier_id = request.args.get("tier", type=int)
-    status = request.args.get("status") or ""
-    page_no = max(1, request.args.get("page", 1, type=int))
+    q = text_arg("q", 100)
+    tier_id = id_arg("tier")
+    status = choice_arg("status", ("active", "applied", "suspended"))
+    page_no = int_arg("page", 1, min=1, max=MAX_PAGE) or 1
     stmt = select(Partner, Tier).outerjoin(Tier, Tier.id == Partner.tier_id)
     count = select(func.count(Partner.id))
     filters: list[Any] = []

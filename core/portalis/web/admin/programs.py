@@ -24,7 +24,15 @@ from ...tiers import criteria, evaluation
 from ...tiers.evaluation import evaluate_program
 from ...uploads import UploadError, store_image
 from ..access import vendor_admin, vendor_staff
-from ..forms import PluginSettingsForm, PortalForm, ProgramBrandingForm, ProgramForm, TierForm
+from ..converters import valid_id
+from ..forms import (
+    PluginSettingsForm,
+    PortalForm,
+    ProgramBrandingForm,
+    ProgramForm,
+    TierForm,
+    drop_controls,
+)
 from ..rendering import page
 from .blueprint import bp
 
@@ -64,7 +72,7 @@ def localized_names(current: dict[str, str] | None) -> dict[str, str]:
     """Per-language names from ``name_i18n-<code>`` inputs, for the tenant's languages."""
     out = dict(current or {})
     for code in g.tenant.allowed_locales:
-        value = (request.form.get(f"name_i18n-{code}") or "").strip()[:100]
+        value = drop_controls(request.form.get(f"name_i18n-{code}") or "").strip()[:100]
         if value:
             out[code] = value
         else:
@@ -252,7 +260,7 @@ def _tier_form_save(form: TierForm, tier: Tier, program: Program) -> bool:
     try:
         criteria.parse(form.criteria.data or "", g.portal.metric_names())
     except criteria.CriteriaError as exc:
-        form.criteria.errors.append(str(exc))
+        form.criteria.errors.append(exc.translated())
         return False
     rank = form.rank.data or 0
     clash = db.session.scalars(
@@ -525,7 +533,7 @@ def proposals(program_id: int) -> Any:
     if "all" in chosen:
         ids = [r.id for r in evaluation.open_reviews(program.id) if r.state == "proposed"]
     else:
-        ids = [int(v) for v in chosen if v.isdigit() and len(v) < 19]
+        ids = [i for i in (valid_id(v) for v in chosen[:1000]) if i is not None]
     back = redirect(url_for("admin.evaluate", program_id=program.id))
     if action == "approve":
         applied, stale = evaluation.approve(program.id, ids, actor_user_id=g.user.id)

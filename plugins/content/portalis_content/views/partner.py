@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, request
+from flask import redirect
 from sqlalchemy import select
 
 from portalis import api
@@ -47,8 +47,9 @@ def _entries(items: list[Item]) -> list[service.Entry]:
 
 
 def _lang_arg() -> str | None:
-    raw = (request.args.get("lang") or "").strip()
-    return raw[:16] if raw.replace("_", "").replace("-", "").isalnum() else None
+    raw = api.text_arg("lang", 16)
+    code = raw.replace("_", "").replace("-", "")
+    return raw if code.isascii() and code.isalnum() else None
 
 
 def _visible_entry(item_id: int, kind: str | None = None) -> tuple[Item, service.Entry]:
@@ -101,10 +102,8 @@ def _library_page(**ctx: Any) -> Any:
 def library() -> Any:
     folders = service.folder_tree()
     counts = access.folder_counts(folders)
-    kind = request.args.get("type") or ""
-    if kind not in (*TYPE_FILTERS, "link", "page"):
-        kind = ""
-    product = (request.args.get("product") or "").strip()[:100]
+    kind = api.choice_arg("type", (*TYPE_FILTERS, "link", "page"))
+    product = api.text_arg("product", 100)
     lang = _lang_arg() or ""
     filters = {"kind": kind, "product": product, "lang": lang, "counts": counts}
     base = access.visible(select(Item))

@@ -251,10 +251,10 @@ def _status(it: Item, now: dt.datetime) -> str:
 @access.manager_required
 def manage() -> Any:
     now = api.utcnow()
-    q = (request.args.get("q") or "").strip()[:100]
-    status = request.args.get("status") or ""
-    folder_id = api.valid_id(request.args.get("folder")) or 0
-    page_no = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
+    q = api.text_arg("q", 100)
+    status = api.choice_arg("status", ("hidden", "scheduled", "expired", "live"))
+    folder_id = api.id_arg("folder") or 0
+    page_no = api.int_arg("page", 1, min=1, max=10_000) or 1
     stmt = select(Item)
     if q:
         stmt = stmt.where(
@@ -328,15 +328,11 @@ def manage() -> Any:
 
 
 def _int_list(name: str) -> list[int]:
-    ids = (api.valid_id(raw) for raw in request.args.getlist(name)[:5000])
-    return [i for i in ids if i is not None]
+    return api.ids_arg(name, limit=5000)
 
 
 def _date_arg(name: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((request.args.get(name) or "")[:10])
-    except ValueError:
-        return None
+    return api.date_arg(name)
 
 
 @bp.route("/manage/audience")
@@ -345,12 +341,12 @@ def audience() -> Any:
     """How many partner users would see an item with the settings in the form — the
     number shown live while the vendor edits visibility."""
     programs = [p.id for p in _programs()]
-    pid = api.valid_id(request.args.get("program_id"))
+    pid = api.id_arg("program_id")
     if pid not in programs:
         pid = programs[0] if programs else None
-    visibility = request.args.get("visibility") or "everyone"
-    if visibility not in VISIBILITIES:
-        visibility = "hidden"
+    # none given: everyone (the form's default); an unknown one: the safest, hidden
+    unknown = "hidden" if "visibility" in request.args else "everyone"
+    visibility = api.choice_arg("visibility", VISIBILITIES, unknown)
     users, companies = access.audience(
         pid, visibility, _int_list("tier_ids"), _int_list("partner_ids")
     )
@@ -383,7 +379,7 @@ def new_item() -> Any:
         form.program_id.data = pid
         form.language.data = service.base_language(api.current_locale())
         form.visibility.data = service.settings_for(pid).get("default_visibility") or "everyone"
-        form.folder_id.data = api.valid_id(request.args.get("folder")) or 0
+        form.folder_id.data = api.id_arg("folder") or 0
     status = 200
     if request.method == "POST":
         status = 422
@@ -762,7 +758,7 @@ def new_version(item_id: int) -> Any:
     it = access.get_or_404(Item, item_id)
     if it.kind != "file":
         api.not_found()
-    tr = access.translation_or_404(it, request.args.get("lang") or it.default_language)
+    tr = access.translation_or_404(it, api.text_arg("lang", 16) or it.default_language)
     form = VersionForm()
     status = 200
     if request.method == "POST":
@@ -895,7 +891,7 @@ def cobrand_preview(item_id: int) -> Any:
     it = access.get_or_404(Item, item_id)
     entry = service.entries([it], api.current_locale())[0]
     version = entry.version
-    partner_id = api.valid_id(request.args.get("partner_id"))
+    partner_id = api.id_arg("partner_id")
     partner = api.session.get(api.Partner, partner_id) if partner_id else None
     if version is None or version.file_type != "pdf" or partner is None:
         api.not_found()
@@ -1113,7 +1109,7 @@ def delete_collection(collection_id: int) -> Any:
 @access.manager_required
 def report() -> Any:
     now = api.utcnow()
-    days = request.args.get("days", 90, type=int)
+    days = api.int_arg("days", 90, min=30, max=365)
     if days not in (30, 90, 365):
         days = 90
     since = now - dt.timedelta(days=days)

@@ -30,8 +30,7 @@ PER_PAGE = 25
 
 
 def _page_no() -> int:
-    n = request.args.get("page", 1, type=int) or 1
-    return min(max(1, n), 100_000)
+    return api.int_arg("page", 1, min=1, max=100_000) or 1
 
 
 # --- lists -------------------------------------------------------------------------------
@@ -43,12 +42,10 @@ def _list_query(viewer: api.Viewer) -> dict[str, Any]:
     export show the same registrations."""
     is_admin = access.sees_company(viewer)
     # who sees the whole company looks after it by default; "mine" narrows it down
-    scope = "company" if is_admin and request.args.get("scope") != "mine" else "mine"
+    scope = "company" if is_admin and api.text_arg("scope", 10) != "mine" else "mine"
     mine = scope == "mine"
-    status = request.args.get("status") or ""
-    if status not in (*STATUSES, "action", "active", "waiting"):
-        status = ""
-    q = clean_line(request.args.get("q") or "")[:100]
+    status = api.choice_arg("status", (*STATUSES, "action", "active", "waiting"))
+    q = clean_line(api.text_arg("q", 100))[:100]
     owner = aliased(api.User)
     stmt = access.visible(
         select(Deal, owner.name).outerjoin(owner, owner.id == Deal.owner_id), viewer, mine=mine
@@ -240,10 +237,10 @@ def check() -> Any:
     if not (access.registers(viewer) or access.reviews(viewer)):
         api.not_found()
     matches = service.possible_conflicts(
-        clean_line(request.args.get("customer_name") or "")[:200],
-        clean_line(request.args.get("customer_website") or "")[:255],
-        clean_line(request.args.get("contact_email") or "")[:254],
-        exclude_id=api.valid_id(request.args.get("deal_id")),
+        clean_line(api.text_arg("customer_name", 200))[:200],
+        clean_line(api.text_arg("customer_website", 255))[:255],
+        clean_line(api.text_arg("contact_email", 254))[:254],
+        exclude_id=api.id_arg("deal_id"),
     )
     if viewer.is_vendor_staff:
         partner_ids = {row.partner_id for _m, row in matches}

@@ -577,7 +577,7 @@ def _partner_users(partner_id: int | None) -> list[Any]:
 @bp.route("/review/partner-users")
 @access.vendor_reviews
 def partner_users() -> Any:
-    partner_id = api.valid_id(request.args.get("partner_id"))
+    partner_id = api.id_arg("partner_id")
     return api.render("deals/vendor/_owner_options.html", users=_partner_users(partner_id))
 
 
