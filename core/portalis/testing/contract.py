@@ -11,7 +11,7 @@ Put this in your plugin's ``tests/test_contract.py`` — it is the whole file::
 
 and run ``pytest``. The fixtures come from the ``portalis`` pytest plugin (installed with
 Portalis); no conftest is needed. ``PluginContract`` itself is not collected (its name
-doesn't start with ``Test``); your subclass runs three tests, each on the URL rules of
+doesn't start with ``Test``); your subclass runs four tests, each on the URL rules of
 YOUR plugin only (the rules of the blueprints your ``portalis_blueprints`` returned):
 
 ``test_isolation`` → :func:`check_isolation`
@@ -45,10 +45,22 @@ YOUR plugin only (the rules of the blueprints your ``portalis_blueprints`` retur
     partner user and anonymous, in the pseudo-locale: every visible text must have gone
     through gettext (see :mod:`portalis.testing.pseudo`).
 
+``test_bad_input`` → :func:`check_bad_input`
+    The bad-input sweep (:func:`portalis.testing.kit.sweep`) on your routes, as your
+    Gold partner's admin, a channel manager and a vendor admin (your plugin on for every
+    tier): every URL argument, query parameter (of your GET forms and links, and common
+    names like ``page``, ``sort``, ``q``) and field of every form on your pages gets
+    numbers beyond BIGINT (2**63, 10**400), -1, impossible dates (9999-12-31, 0000-00-00,
+    2024-02-30), 100 000 characters, NUL, invalid UTF-8, an unknown choice, a repeated
+    field; uploads get a name full of control and bidi characters. No answer may be a
+    5xx, and a refusal must be the portal's page, not a bare one. Use ``int_arg``,
+    ``id_arg``, ``date_arg``, ``choice_arg``, ``text_arg``, ``coerce_id``,
+    ``BoundedIntegerField`` and ``BoundedDateField`` from ``portalis.api`` and it passes.
+
 Each check raises :class:`ContractViolation` (an ``AssertionError``) listing every
 problem found, so one run shows them all. The world is built and seeded once per class
 (inside one transaction rolled back at the end) and each test runs in a savepoint, so
-the three tests cost about one seeding. Mark the class ``@pytest.mark.plugins("hello",
+the four tests cost about one seeding. Mark the class ``@pytest.mark.plugins("hello",
 ...)`` to load only some plugins.
 
 What your plugin needs for the checks to be meaningful: a ``portalis_demo_data`` hook
@@ -60,7 +72,7 @@ table (``hello_surveys`` → ``survey_id``) so the kit points them at the victim
 The checks as functions
 -----------------------
 ``prepare_scene(world, plugin)`` seeds and returns a :class:`ContractScene`; pass it to
-``check_isolation``, ``check_disabled`` and ``check_pseudo_locale`` — e.g. from your own
+``check_isolation``, ``check_disabled``, ``check_pseudo_locale`` and ``check_bad_input`` — e.g. from your own
 test with the ``world`` fixture, or against an app built with
 ``build_app(..., extra_plugins=[...])`` (see ``tests/test_contract_kit.py`` in Portalis).
 The building blocks are in :mod:`portalis.testing.kit` and :mod:`portalis.testing.pseudo`.
@@ -94,6 +106,7 @@ from .kit import (
     rules_of,
     seed_plugin_data,
     send,
+    sweep,
     unknown_page,
     victim_values,
     walk,
@@ -104,6 +117,7 @@ __all__ = [
     "ContractScene",
     "ContractViolation",
     "PluginContract",
+    "check_bad_input",
     "check_disabled",
     "check_isolation",
     "check_pseudo_locale",
@@ -402,6 +416,29 @@ def check_pseudo_locale(scene: ContractScene) -> int:
     return pages
 
 
+def check_bad_input(scene: ContractScene) -> int:
+    """The bad-input sweep on the plugin's routes and forms (see the module docstring).
+    Returns the number of requests sent."""
+    world, app, plugin = scene.world, scene.app, scene.plugin
+    enable_plugin(world.program, plugin)
+    actors = [
+        ("partner admin", world.users["gold_admin"]),
+        ("channel manager", world.users["channel_manager"]),
+        ("vendor admin", world.users["vendor_admin"]),
+    ]
+    report = sweep(
+        app,
+        actors,
+        scene.client_as,
+        victim_values(world, "gold", plugin),
+        rules=rules_of(app, plugin),
+        thorough=False,
+    )
+    if report.problems:
+        raise ContractViolation("the bad-input check", plugin, report.problems)
+    return report.requests
+
+
 class PluginContract:
     """Subclass as ``TestContract`` and set ``plugin`` (see the module docstring)."""
 
@@ -453,3 +490,8 @@ class PluginContract:
     def test_pages_fully_translatable(self, contract_scene: ContractScene) -> None:
         """Every visible text on the plugin's pages went through gettext."""
         check_pseudo_locale(contract_scene)
+
+    def test_bad_input(self, contract_scene: ContractScene) -> None:
+        """Hostile values in every URL argument, query parameter and form field: no 5xx,
+        and refusals are the portal's own pages."""
+        check_bad_input(contract_scene)

@@ -56,14 +56,17 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import random
 import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, func, select
 from werkzeug.routing import IntegerConverter, Rule
 
 from ..db import Base, TenantScoped, db
@@ -81,8 +84,10 @@ __all__ = [
     "hrefs",
     "rules_of",
     "route_url",
+    "sample_values",
     "seed_plugin_data",
     "send",
+    "sweep",
     "unknown_page",
     "victim_values",
     "walk",
@@ -347,6 +352,31 @@ def victim_values(world: Any, partner: str = "gold", plugin: str | None = None) 
     return values
 
 
+def sample_values(world: Any, per_table: int = 6) -> dict[str, list[Any]]:
+    """More URL argument values per ``<singular>_id`` than :func:`victim_values` gives:
+    rows of the main tenant in different states (one per distinct ``status``, else the
+    first few), so a walk also meets the pages — and forms — of a draft, a submitted and
+    an approved record."""
+    out: dict[str, list[Any]] = {}
+    with unscoped("contract kit samples record ids"):
+        for mapper in _tenant_tables():
+            t = mapper.local_table
+            if "id" not in t.c:
+                continue
+            stmt = select(t.c.id).where(t.c.tenant_id == world.tenant.id).order_by(t.c.id)
+            if "status" in t.c:
+                firsts = (
+                    select(func.min(t.c.id))
+                    .where(t.c.tenant_id == world.tenant.id)
+                    .group_by(t.c.status)
+                )
+                stmt = stmt.where(t.c.id.in_(firsts))
+            ids = list(db.session.scalars(stmt.limit(per_table)))
+            if ids:
+                out.setdefault(f"{_singular(t.name)}_id", ids)
+    return out
+
+
 # --- routes -------------------------------------------------------------------------------
 
 
@@ -501,4 +531,535 @@ def walk(
                         report.problems.append(
                             f"{actor.label}: {method} {url} {why} (not entitled: must look unknown)"
                         )
+    return report
+
+
+# --- the bad-input sweep -------------------------------------------------------------------
+
+#: Stand-ins for the two hostile values that are not a plain string.
+INVALID_UTF8 = object()
+ARRAY = object()
+#: the field's plausible value with 400 zeros appended: "approved_deals_12m >= 1000…0"
+APPEND_DIGITS = object()
+
+#: One value per hostile CLASS. Every form field and query parameter gets each class once
+#: (the other fields keep their plausible values, so the hostile one reaches the view).
+HOSTILE: dict[str, Any] = {
+    "2**63": str(2**63),
+    "-1": "-1",
+    "10**400": "1" + "0" * 400,
+    "9999-12-31": "9999-12-31",
+    "0000-00-00": "0000-00-00",
+    "2024-02-30": "2024-02-30",
+    "100 000 chars": "x" * 100_000,
+    "NUL": "a\x00b",
+    "invalid UTF-8": INVALID_UTF8,
+    "unknown choice": "no-such-choice",
+    "array": ARRAY,
+    "400 more digits": APPEND_DIGITS,
+}
+
+#: Hostile values for URL path arguments (percent-encoded as a browser would send them).
+HOSTILE_PATH = {
+    "2**63": str(2**63),
+    "-1": "-1",
+    "10**400": "1" + "0" * 400,
+    "long": "x" * 5000,
+    "%FF": "%FF%FE",
+    "NUL": "a%00b",
+}
+
+#: Query parameter names every GET rule is also sent (all at once, per hostile class).
+COMMON_ARGS = (
+    "page",
+    "q",
+    "sort",
+    "order",
+    "status",
+    "tier",
+    "program_id",
+    "partner_id",
+    "before",
+    "after",
+    "next",
+    "lang",
+    "type",
+    "folder",
+    "days",
+    "from",
+    "to",
+    "scope",
+)
+
+_WERKZEUG_BARE = re.compile(r"<!doctype html>\s*<html lang=en>\s*<title>\d{3} ", re.IGNORECASE)
+
+
+@dataclass
+class FormSpec:
+    """A form found on a page: where it goes and its fields with plausible values."""
+
+    method: str
+    action: str  # a path with its query string
+    endpoint: str
+    fields: dict[str, list[str]]  # name → plausible values (several for multi-selects)
+    types: dict[str, str]  # name → input type (text, date, select, textarea, file …)
+    multipart: bool
+    page: str
+    actor: str
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict[str, Any]] = []
+        self.links: list[str] = []
+        self._form: dict[str, Any] | None = None
+        self._select: tuple[str, bool] | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        for key in ("href", "hx-get"):
+            if a.get(key):
+                self.links.append(a[key])
+        if tag == "form":
+            self._form = {
+                "method": (a.get("method") or "get").upper(),
+                "action": a.get("action") or "",
+                "multipart": "multipart" in a.get("enctype", ""),
+                "fields": {},
+                "types": {},
+                "formactions": [],
+            }
+            self.forms.append(self._form)
+            return
+        form = self._form
+        if form is None:
+            return
+        name = a.get("name")
+        if tag in ("input", "button") and a.get("formaction"):
+            form["formactions"].append(a["formaction"])  # "Reject" posts the form elsewhere
+        if tag in ("input", "button") and name:
+            kind = a.get("type", "text" if tag == "input" else "submit").lower()
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                form["types"].setdefault(name, kind)
+                form["fields"].setdefault(name, [])
+                return
+            if kind == "submit" and tag == "button" and name in form["fields"]:
+                return  # the first button's value is the plausible one
+            form["types"].setdefault(name, kind)
+            form["fields"].setdefault(name, []).append(a.get("value", ""))
+        elif tag == "select" and name:
+            self._select = (name, "multiple" in a)
+            self._options = []
+        elif tag == "option" and self._select is not None:
+            self._options.append((a.get("value", ""), "selected" in a))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self._text = []
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        form = self._form
+        if tag == "form":
+            self._form = None
+        elif tag == "select" and self._select is not None and form is not None:
+            name, multiple = self._select
+            chosen = [v for v, sel in self._options if sel]
+            if not chosen and not multiple:
+                chosen = [v for v, _sel in self._options if v][:1] or [
+                    v for v, _sel in self._options
+                ][:1]
+            form["types"][name] = "select"
+            form["fields"].setdefault(name, []).extend(chosen)
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None and form is not None:
+            form["types"][self._textarea] = "textarea"
+            form["fields"].setdefault(self._textarea, []).append("".join(self._text))
+            self._textarea = None
+
+
+#: Plausible values for empty fields, by input type, then by name.
+_PLAUSIBLE_BY_TYPE = {
+    "email": "sweep@example.test",
+    "number": "3",
+    "date": "2031-01-15",
+    "datetime-local": "2031-01-15T10:30",
+    "url": "https://example.test",
+    "color": "#336699",
+    "tel": "+1 555 0100",
+}
+_PLAUSIBLE_BY_NAME = (
+    ("country", "DE"),
+    ("currency", "EUR"),
+    ("timezone", "Europe/Berlin"),
+    ("email", "sweep@example.test"),
+    ("website", "https://example.test"),
+    ("url", "https://example.test"),
+    ("color", "#336699"),
+    ("brand_", "#336699"),
+    ("date", "2031-01-15"),
+    ("expires", "2031-01-15"),
+    ("amount", "1000"),
+    ("value", "1000"),
+    ("rank", "7"),
+    ("pct", "5"),
+    ("criteria", "approved_deals_12m >= 1"),
+    ("slug", "sweep"),
+    ("locale", "en"),
+    ("language", "en"),
+    ("password", "Sweep-value-2031!"),
+    ("confirm", "Sweep-value-2031!"),
+)
+
+
+def _plausible(name: str, kind: str) -> str:
+    if kind in _PLAUSIBLE_BY_TYPE:
+        return _PLAUSIBLE_BY_TYPE[kind]
+    for part, value in _PLAUSIBLE_BY_NAME:
+        if part in name:
+            return value
+    return "Sweep value"
+
+
+def _tiny_png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (51, 102, 153)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _endpoint(app: Any, host: str, path: str, method: str) -> str | None:
+    parts = urlsplit(path)
+    adapter = app.url_map.bind(host, url_scheme="http")
+    try:
+        endpoint, _args = adapter.match(parts.path, method=method)
+    except Exception:  # noqa: BLE001 - not a route of this app (or a redirect)
+        return None
+    return str(endpoint)
+
+
+def _forms_on(
+    app: Any, host: str, url: str, body: str, actor: str
+) -> tuple[list[FormSpec], list[str]]:
+    parser = _FormParser()
+    parser.feed(body)
+    out = []
+    for raw in parser.forms:
+        for other in raw["formactions"]:
+            parser.forms.append({**raw, "action": other, "formactions": []})
+        action = html.unescape(raw["action"]) or url
+        action = urljoin(f"http://{host}{url}", action)
+        parts = urlsplit(action)
+        if parts.netloc and parts.netloc != host:
+            continue
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        endpoint = _endpoint(app, host, path, raw["method"])
+        if endpoint is None or endpoint in SKIP_ENDPOINTS:
+            continue
+        fields = {k: v for k, v in raw["fields"].items() if k != "csrf_token"}
+        types = raw["types"]
+        for name, vals in fields.items():
+            if types.get(name) in ("checkbox", "radio", "select") or types.get(name) == "file":
+                continue
+            if not vals or not any(vals):
+                fields[name] = [_plausible(name, types.get(name, "text"))]
+        out.append(
+            FormSpec(raw["method"], path, endpoint, fields, types, raw["multipart"], url, actor)
+        )
+    return out, [html.unescape(h) for h in parser.links]
+
+
+@dataclass
+class SweepReport:
+    """What :func:`sweep` found: ``problems`` (5xx answers, bare 4xx pages), the number of
+    ``requests`` sent, and the forms and query parameters it covered."""
+
+    problems: list[str] = field(default_factory=list)
+    requests: int = 0
+    forms: int = 0
+    fields: int = 0
+    params: int = 0
+    #: the endpoints whose forms were swept, with the actor that swept each
+    form_endpoints: dict[str, str] = field(default_factory=dict)
+
+    def check(self, label: str, method: str, url: str, resp: Any) -> None:
+        self.requests += 1
+        short = url if len(url) < 160 else url[:150] + "…"
+        if resp.status_code >= 500:
+            self.problems.append(f"{label}: {method} {short} → {resp.status_code}")
+        elif resp.status_code >= 400:
+            body = resp.get_data()
+            text = body.decode("utf-8", "replace")
+            if _WERKZEUG_BARE.match(text) or not text.strip():
+                self.problems.append(
+                    f"{label}: {method} {short} → {resp.status_code} without the portal's message"
+                )
+
+
+def _encode(fields: dict[str, list[str]], raw: tuple[str, bytes] | None = None) -> bytes:
+    from urllib.parse import quote_plus
+
+    pairs = [
+        f"{quote_plus(k)}={quote_plus(v)}".encode() for k, vals in fields.items() for v in vals
+    ]
+    if raw is not None:
+        pairs.append(quote_plus(raw[0]).encode() + b"=" + raw[1])
+    return b"&".join(pairs)
+
+
+def _hostile_for(kind: str, cls: str, value: Any) -> Any:
+    """A date class becomes a datetime in datetime-local fields (so it parses, and what
+    the code does with it is tested); everything else as is."""
+    if kind == "datetime-local" and cls in ("9999-12-31", "0000-00-00", "2024-02-30"):
+        return f"{value}T23:59"
+    return value
+
+
+def _post(
+    client_for: Callable[[], Any],
+    spec: FormSpec,
+    fields: dict[str, list[str]],
+    files: dict[str, Any],
+    raw: tuple[str, bytes] | None = None,
+) -> Any:
+    client = client_for()
+    token = client.csrf_token
+    headers = {"X-CSRFToken": token}
+    if raw is not None:
+        return client.post(
+            spec.action,
+            data=_encode({**fields, "csrf_token": [token]}, raw),
+            content_type="application/x-www-form-urlencoded",
+            headers=headers,
+        )
+    data: dict[str, Any] = {k: list(v) for k, v in fields.items()}
+    data["csrf_token"] = token
+    if spec.multipart:
+        for name, (content, filename) in files.items():
+            data[name] = (io.BytesIO(content), filename)
+        return client.post(
+            spec.action, data=data, content_type="multipart/form-data", headers=headers
+        )
+    return client.post(spec.action, data=data, headers=headers)
+
+
+def _plan(names: list[str], thorough: bool) -> list[list[tuple[str, str, Any]]]:
+    """The requests for a form, each a list of (field, class, value) to make hostile:
+    thorough — one field at a time, so every hostile value reaches the view behind the
+    form's validation; quick — one request per class, the fields taking the classes in
+    rotation (field i gets class i + k in request k), so every field still gets every
+    class once."""
+    classes = list(HOSTILE.items())
+    if thorough:
+        return [[(name, cls, value)] for name in names for cls, value in classes]
+    return [
+        [(name, *classes[(i + k) % len(classes)]) for i, name in enumerate(names)]
+        for k in range(len(classes) if names else 0)
+    ]
+
+
+def _sweep_form(
+    report: SweepReport, spec: FormSpec, client_for: Callable[..., Any], thorough: bool = True
+) -> None:
+    png = _tiny_png()
+    files = {n: (png, "sweep.png") for n, t in spec.types.items() if t == "file"}
+    base = {k: v for k, v in spec.fields.items() if v}
+    names = [n for n in spec.types if spec.types[n] != "file" and n != "csrf_token"]
+    report.forms += 1
+    report.fields += len(names) + len(files)
+    report.form_endpoints.setdefault(f"{spec.method} {spec.endpoint}", spec.actor)
+    label = f"{spec.actor} (form on {spec.page})"
+    for hostile in _plan(names, thorough):
+        fields = {k: list(v) for k, v in base.items()}
+        raw: tuple[str, bytes] | None = None
+        what = ", ".join(f"{name}={cls}" for name, cls, _v in hostile[:3])
+        for name, cls, value in hostile:
+            value = _hostile_for(spec.types.get(name, "text"), cls, value)
+            if value is APPEND_DIGITS:
+                value = (base.get(name) or [""])[0] + "0" * 400
+            fields.pop(name, None)
+            if value is INVALID_UTF8:
+                raw = (name, b"\xff\xfe\xc3(")  # one raw field per request (the first)
+            elif value is ARRAY:
+                fields[name] = ["1", "2"]
+            else:
+                fields[name] = [value]
+        if spec.method == "GET":
+            query = _encode(fields, (raw[0], b"%FF%FE") if raw else None)
+            url = f"{urlsplit(spec.action).path}?{query.decode()}"
+            report.check(f"{label} {what}", "GET", url, client_for(reuse=True).get(url))
+            continue
+        resp = _post(client_for, spec, fields, files, raw=raw)
+        report.check(f"{label} {what}", "POST", spec.action, resp)
+    for name in files:  # an upload named with controls and bidi overrides, and an empty one
+        for filename, content in (("a\u202egpj.png\x00\n", png), ("empty.png", b"")):
+            resp = _post(client_for, spec, base, {**files, name: (content, filename)})
+            report.check(f"{label} {name}=hostile file", "POST", spec.action, resp)
+
+
+def _hostile_paths(rule: Rule, values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(class, URL) for the rule with every argument replaced by a hostile value."""
+    if not rule.arguments:
+        return []
+    out = []
+    for cls, value in HOSTILE_PATH.items():
+        url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", value, rule.rule)
+        out.append((cls, url))
+    return out
+
+
+def _sweep_path(
+    report: SweepReport,
+    label: str,
+    rule: Rule,
+    values: dict[str, Any],
+    reader: Any,
+    client_for: Callable[..., Any],
+) -> None:
+    for cls, bad in _hostile_paths(rule, values):
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            if method == "GET":
+                resp = reader.get(bad)
+            else:
+                client = client_for()
+                resp = client.post(bad, data={"csrf_token": client.csrf_token, **POST_FIELDS})
+            report.check(f"{label} path={cls}", method, bad, resp)
+
+
+def sweep(
+    app: Any,
+    actors: Iterable[tuple[str, Any]],
+    client_as: Callable[..., Any],
+    values: dict[str, Any],
+    rules: Iterable[Rule] | None = None,
+    thorough: bool = True,
+    more_values: dict[str, list[Any]] | None = None,
+) -> SweepReport:
+    """Send hostile values to every URL rule and every form field (see :data:`HOSTILE`).
+
+    ``actors``: (label, user) pairs — e.g. a partner admin, a channel manager, a vendor
+    admin — in that order: each form (endpoint and field names) is swept once, as the
+    first actor whose pages show it. ``rules``: default every rule of the app (use
+    ``rules_of(app, plugin)`` for one plugin). What is checked, per request: no answer
+    ≥ 500, and no 4xx without the portal's own page (a bare Werkzeug page or an empty
+    body). Path arguments get :data:`HOSTILE_PATH`; query parameters (those of the GET
+    forms and links on the pages, and :data:`COMMON_ARGS`) and POST fields get each
+    :data:`HOSTILE` class once — ``thorough``: one field at a time (the others keep
+    plausible values, so the hostile one gets past the form to the view); otherwise one
+    request per class with the classes rotated over the fields (fast: what the plugin
+    contract runs). Uploads get a name full of controls and an empty file.
+    ``more_values`` (see :func:`sample_values`): other values per URL argument, to find
+    the forms that only records in other states show.
+    """
+    report = SweepReport()
+    rules = list(rules if rules is not None else rules_of(app))
+    wanted = {r.endpoint for r in rules}
+    seen_forms: set[tuple[str, str, tuple[str, ...]]] = set()
+    seen_params: set[tuple[str, str]] = set()
+    swept_paths: set[str] = set()
+    actors = list(actors)
+    last_label = actors[-1][0] if actors else ""
+    for label, user in actors:
+        reader = client_as(user)
+        host = reader.host
+
+        def client_for(reuse: bool = False, _user: Any = user, _reader: Any = reader) -> Any:
+            return _reader if reuse else client_as(_user)
+
+        forms: list[FormSpec] = []
+        links: dict[str, set[str]] = {}
+        get_rules = []
+        for rule in rules:
+            url = route_url(rule, values)
+            if "GET" in (rule.methods or ()):
+                resp = reader.get(url)
+                report.check(label, "GET", url, resp)
+                if resp.status_code == 200:
+                    get_rules.append((rule, url))
+                extra = [
+                    route_url(rule, {**values, arg: alt})
+                    for arg in sorted(rule.arguments)
+                    for alt in (more_values or {}).get(arg, [])
+                    if alt != values.get(arg)
+                ]
+                for page_url, page in [(url, resp), *((u, None) for u in extra)]:
+                    if page is None:
+                        page = reader.get(page_url)
+                        report.check(label, "GET", page_url, page)
+                    if page.status_code != 200 or "html" not in (page.content_type or ""):
+                        continue
+                    found, hrefs_ = _forms_on(
+                        app, host, page_url, page.get_data(as_text=True), label
+                    )
+                    forms += found
+                    for href in hrefs_:
+                        parts = urlsplit(href)
+                        if parts.netloc and parts.netloc != host or not parts.query:
+                            continue
+                        ep = _endpoint(app, host, parts.path, "GET")
+                        if ep in wanted:
+                            names = {k for k, _v in parse_qsl(parts.query, keep_blank_values=True)}
+                            links.setdefault(parts.path, set()).update(names)
+            reached = bool(get_rules) and get_rules[-1][0] is rule
+            if rule.rule not in swept_paths and (reached or label == last_label):
+                swept_paths.add(rule.rule)
+                _sweep_path(report, label, rule, values, reader, client_for)
+        # forms, each once
+        for spec in forms:
+            if spec.endpoint not in wanted:
+                continue
+            key = (spec.method, spec.endpoint, tuple(sorted(spec.types)))
+            if key in seen_forms:
+                continue
+            seen_forms.add(key)
+            _sweep_form(report, spec, client_for, thorough)
+            if spec.method == "GET":
+                seen_params.update((spec.endpoint, n) for n in spec.types)
+        # query parameters from links, each once per endpoint
+        for path, names in links.items():
+            ep = _endpoint(app, host, path, "GET") or path
+            for name in sorted(names):
+                if (ep, name) in seen_params:
+                    continue
+                seen_params.add((ep, name))
+                report.params += 1
+                for cls, value in HOSTILE.items():
+                    if value is APPEND_DIGITS:
+                        continue  # a link's parameter has no plausible value to extend
+                    if value is INVALID_UTF8:
+                        query = f"{quote(name)}=%FF%FE"
+                    elif value is ARRAY:
+                        query = f"{quote(name)}=1&{quote(name)}=2"
+                    else:
+                        query = f"{quote(name)}={quote(value)}"
+                    url = f"{path}?{query}"
+                    report.check(f"{label} {name}={cls}", "GET", url, reader.get(url))
+        # every reachable GET page once per class with all the common parameters at once
+        for rule, url in get_rules:
+            if ("*", rule.endpoint) in seen_params:
+                continue
+            seen_params.add(("*", rule.endpoint))
+            for cls, value in HOSTILE.items():
+                if value is APPEND_DIGITS:
+                    continue
+                if value is INVALID_UTF8:
+                    query = "&".join(f"{n}=%FF%FE" for n in COMMON_ARGS)
+                elif value is ARRAY:
+                    query = "&".join(f"{n}=1&{n}=2" for n in COMMON_ARGS)
+                else:
+                    query = "&".join(f"{n}={quote(value)}" for n in COMMON_ARGS)
+                sep = "&" if "?" in url else "?"
+                report.check(
+                    f"{label} common args={cls}",
+                    "GET",
+                    f"{url}{sep}{query}",
+                    reader.get(f"{url}{sep}{query}"),
+                )
     return report
