@@ -50,6 +50,14 @@ Routes
     :func:`unknown_page` ``(client)`` and :func:`differs_from_unknown` ``(resp, unknown)``
     — "the same 404 as an unknown page": same status and the same body once per-request
     tokens (CSRF, nonces) are blanked, so a page never reveals that something exists.
+
+Bad input
+    :func:`sweep` ``(app, actors, client_as, values, rules=None, thorough=True,
+    more_values=None)`` — hostile values (:data:`HOSTILE`, :data:`HOSTILE_PATH`) in every
+    path argument, query parameter and field of every form found on the pages, as each
+    ``(label, user)`` actor; returns a :class:`SweepReport` whose ``problems`` list every
+    5xx and every 4xx that isn't the portal's own page. :func:`sample_values`
+    ``(world)`` — record ids in every status, so the sweep meets every form.
 """
 
 from __future__ import annotations
@@ -572,23 +580,34 @@ HOSTILE_PATH = {
 #: Query parameter names every GET rule is also sent (all at once, per hostile class).
 COMMON_ARGS = (
     "page",
+    "per_page",
+    "limit",
     "q",
     "sort",
     "order",
     "status",
     "tier",
+    "program",
     "program_id",
+    "partner",
     "partner_id",
+    "deal_id",
+    "folder",
     "before",
     "after",
+    "cursor",
     "next",
     "lang",
+    "locale",
     "type",
-    "folder",
+    "kind",
+    "visibility",
+    "age",
     "days",
     "from",
     "to",
     "scope",
+    "ids",
 )
 
 _WERKZEUG_BARE = re.compile(r"<!doctype html>\s*<html lang=en>\s*<title>\d{3} ", re.IGNORECASE)

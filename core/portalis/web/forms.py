@@ -134,7 +134,9 @@ class ForgotForm(PortalForm):
 
 class NewPasswordForm(PortalForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
-    confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("Repeat the new password"), validators=[DataRequired(), Length(max=1024)]
+    )
 
     def validate_password(self, field: PasswordField) -> None:
         problem = password_problem(field.data or "")
