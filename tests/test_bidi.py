@@ -207,3 +207,14 @@ def test_an_arabic_page_shows_phone_numbers_and_company_names_in_logical_order(
     assert not _reads_left_to_right(page, controls.nth(1), COMPANY)
     assert not _reads_left_to_right(page, controls.nth(0), number)
     context.close()
+
+
+def test_names_in_html_mail_are_isolated(world, client_as, mailbox):
+    user = world.users["silver_user"]
+    with tenant_scope(world.tenant.id):
+        row = db.session.get(User, user.id)
+        row.locale, row.name = "ar", PERSON
+        db.session.commit()
+    client_as(None).post_form("/forgot", {"email": user.email})
+    html = mailbox[-1].get_body(preferencelist=("html",)).get_content()
+    assert f"{FSI}{PERSON}{PDI}" in html and not _not_isolated(html, PERSON)
