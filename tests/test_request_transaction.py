@@ -44,11 +44,29 @@ class RenamePlugin:
             _rename("Renamed then crashed")
             raise RuntimeError("boom")
 
+        def _duplicate_invite(flush):
+            from portalis.api import current_viewer
+            from portalis.models import User
+
+            taken = db.session.get(User, current_viewer().user_id).email
+            db.session.add(User(email=taken, name="Twin", role="partner_user", password_hash=None))
+            if flush:
+                db.session.flush()  # the constraint refuses it inside the view
+            return "invited"
+
+        def twin_in_view():
+            return _duplicate_invite(flush=True)
+
+        def twin_at_commit():
+            return _duplicate_invite(flush=False)  # refused only when the core commits
+
         for name, view in (
             ("ok", ok),
             ("refused", refused),
             ("missing", missing),
             ("crash", crash),
+            ("twin_in_view", twin_in_view),
+            ("twin_at_commit", twin_at_commit),
         ):
             self.bp.add_url_rule(f"/{name}", name, view, methods=["POST"])
 
@@ -91,3 +109,19 @@ def test_an_error_response_leaves_nothing_half_written(world, client, route, sta
     with tenant_scope(world.tenant.id):
         names = set(db.session.scalars(select(Partner.name)))
     assert not any(n.startswith("Renamed") for n in names)
+
+
+@pytest.mark.parametrize("route", ["twin_in_view", "twin_at_commit"])
+def test_a_write_refused_by_a_constraint_says_so_and_keeps_nothing(world, client, route):
+    """Two people saving at once: the database refuses the second write (here the same
+    e-mail twice); the visitor learns nothing was saved, not "something went wrong"."""
+    from portalis.models import User
+
+    before = _company_name(world)
+    resp = client.post_form(f"/rename/{route}", form_page="/dashboard")
+    assert resp.status_code == 409
+    assert "Changed at the same time" in resp.get_data(as_text=True)
+    assert resp.headers["Cache-Control"] == "private, no-store"
+    with tenant_scope(world.tenant.id):
+        assert db.session.scalars(select(User).where(User.name == "Twin")).all() == []
+    assert _company_name(world) == before

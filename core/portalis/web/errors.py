@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, g
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from ..i18n import gettext as _
@@ -27,6 +28,13 @@ def _messages() -> dict[int, tuple[str, str]]:
             _("The page you asked for doesn't exist or isn't available to you."),
         ),
         405: (_("Not allowed"), _("This action isn't available here.")),
+        409: (
+            _("Changed at the same time"),
+            _(
+                "Someone else saved a conflicting change at the same moment, so nothing of "
+                "yours was saved. Reload the page and try again."
+            ),
+        ),
         413: (
             _("File too large"),
             _("The upload is larger than this portal accepts. Nothing was saved."),
@@ -104,6 +112,17 @@ def _bare(code: int, title: str, text: str) -> Any:
     return body, code, {"Content-Type": "text/html; charset=utf-8"}
 
 
+def conflict_page(exc: IntegrityError) -> Any:
+    """A database constraint refused the write — two people saved at once (a second
+    answer to a once-per-partner question, the same e-mail invited twice). Nothing was
+    saved; say so instead of "something went wrong"."""
+    from ..db import db
+
+    db.session.rollback()
+    log.info("write refused by a constraint: %s", exc.orig)
+    return _render(409)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Any:
@@ -120,6 +139,10 @@ def register(app: Flask) -> None:
         if code in (301, 302, 303, 307, 308):
             return exc
         return _render(code)
+
+    @app.errorhandler(IntegrityError)
+    def conflict(exc: IntegrityError) -> Any:
+        return conflict_page(exc)
 
     @app.errorhandler(Exception)
     def unhandled(exc: Exception) -> Any:

@@ -40,6 +40,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..context import Viewer
@@ -241,7 +242,12 @@ def finish_transaction(resp: Any) -> Any:
     session = db.session()
     if session.in_transaction():
         if resp.status_code < 400:
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError as exc:  # a concurrent write won: nothing of this one is kept
+                session.rollback()
+                # the app's own handler for it (web/errors.py: a translated 409 page)
+                return current_app.make_response(current_app.handle_user_exception(exc))
         else:
             session.rollback()
     return resp
