@@ -33,6 +33,7 @@ SHOTS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
             ("/deals/new", "acme-partner-deal-register"),
             ("/content/", "acme-partner-content"),
             ("/search/?q=backup", "acme-partner-search"),
+            ("/account/password", "acme-account-password"),
         ],
     ),
     (
@@ -54,6 +55,7 @@ SHOTS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
             ("/admin/programs/1", "acme-admin-program"),
             ("/admin/programs/1/evaluate", "acme-admin-tier-evaluation"),
             ("/admin/settings", "acme-admin-settings"),
+            ("/admin/roles", "acme-admin-roles"),
             ("/admin/audit", "acme-admin-audit"),
             ("/deals/review", "acme-admin-deal-review"),
             ("/deals/review/pipeline", "acme-admin-deal-pipeline"),
@@ -61,6 +63,15 @@ SHOTS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
         ],
     ),
     ("globex", "admin@globex.example", "en", [("/admin/", "globex-admin-overview")]),
+    (
+        "globex",
+        "admin@globex.example",
+        "ar",
+        [
+            ("/admin/roles", "globex-admin-roles-ar"),
+            ("/deals/review", "globex-admin-deal-review-ar"),
+        ],
+    ),
 ]
 
 
