@@ -66,7 +66,11 @@ def _english() -> Locale:
 COUNTRY_CODES: frozenset[str] = frozenset(
     code
     for code in _english().territories
-    if len(code) == 2 and code.isalpha() and code.isupper() and code not in _NOT_COUNTRIES
+    if isinstance(code, str)
+    and len(code) == 2
+    and code.isalpha()
+    and code.isupper()
+    and code not in _NOT_COUNTRIES
 )
 
 
@@ -98,7 +102,7 @@ def time_zone_names() -> frozenset[str]:
 def _listed_zones() -> dict[str, str]:
     """The zones the picker offers: CLDR's canonical zones of real countries → country."""
     known = time_zone_names()
-    territories: dict[str, str] = get_global("zone_territories")
+    territories: dict[str, str] = dict(get_global("zone_territories"))
     return {z: t for z, t in territories.items() if t in COUNTRY_CODES and z in known}
 
 
@@ -358,6 +362,8 @@ class WebsiteField(StringField):
     """A web address, stored normalised by :func:`normalize_website` ("acme.com" is saved as
     "https://acme.com"). Rendered as a left-to-right text box with the URL keyboard; the
     normalised value is what the form's ``data`` holds after ``validate()``."""
+
+    data: Any  # WTForms' stubs leave the field's value untyped
 
     def __init__(self, label: Any = None, validators: Any = None, **kw: Any) -> None:
         render_kw = {
