@@ -60,6 +60,12 @@ class RenamePlugin:
         def twin_at_commit():
             return _duplicate_invite(flush=False)  # refused only when the core commits
 
+        def nameless():
+            from portalis.api import current_viewer
+
+            db.session.get(Partner, current_viewer().partner_id).name = None
+            return "saved"  # NOT NULL refuses it at commit: a bug, not a race
+
         for name, view in (
             ("ok", ok),
             ("refused", refused),
@@ -67,6 +73,7 @@ class RenamePlugin:
             ("crash", crash),
             ("twin_in_view", twin_in_view),
             ("twin_at_commit", twin_at_commit),
+            ("nameless", nameless),
         ):
             self.bp.add_url_rule(f"/{name}", name, view, methods=["POST"])
 
@@ -124,4 +131,14 @@ def test_a_write_refused_by_a_constraint_says_so_and_keeps_nothing(world, client
     assert resp.headers["Cache-Control"] == "private, no-store"
     with tenant_scope(world.tenant.id):
         assert db.session.scalars(select(User).where(User.name == "Twin")).all() == []
+    assert _company_name(world) == before
+
+
+def test_other_constraint_failures_are_errors_not_races(world, client):
+    """Only a UNIQUE conflict means "someone saved at the same time"; a NOT NULL failure is
+    a bug and must not be dressed up as a harmless 409."""
+    before = _company_name(world)
+    resp = client.post_form("/rename/nameless", form_page="/dashboard")
+    assert resp.status_code == 500
+    assert "Changed at the same time" not in resp.get_data(as_text=True)
     assert _company_name(world) == before

@@ -112,14 +112,27 @@ def _bare(code: int, title: str, text: str) -> Any:
     return body, code, {"Content-Type": "text/html; charset=utf-8"}
 
 
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """A UNIQUE constraint refused the write (PostgreSQL SQLSTATE 23505, SQLite's
+    "UNIQUE constraint failed") — the signature of two people saving the same thing at
+    once. Other constraint failures (NOT NULL, foreign keys, CHECK) are bugs, not races."""
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
+
+
 def conflict_page(exc: IntegrityError) -> Any:
-    """A database constraint refused the write — two people saved at once (a second
-    answer to a once-per-partner question, the same e-mail invited twice). Nothing was
-    saved; say so instead of "something went wrong"."""
+    """A UNIQUE constraint refused the request's write — two people saved at once (a
+    second answer to a once-per-partner question, the same e-mail invited twice). The
+    transaction is rolled back, so nothing of it was saved; say so instead of "something
+    went wrong". Any other constraint failure is a bug: the ordinary 500, logged."""
     from ..db import db
 
     db.session.rollback()
-    log.info("write refused by a constraint: %s", exc.orig)
+    if not is_unique_violation(exc):
+        tenant = g.get("tenant")
+        log.error("constraint failure (tenant %s)", tenant.slug if tenant else None, exc_info=exc)
+        return _render(500)
+    log.info("write refused by a unique constraint: %s", exc.orig)
     return _render(409)
 
 

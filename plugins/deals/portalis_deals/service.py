@@ -220,8 +220,10 @@ def lock(deal_id: int) -> Deal | None:
 
 
 def for_update(stmt: S) -> S:
-    """``stmt`` locking the rows it reads and re-reading them even if already loaded."""
-    return stmt.with_for_update().execution_options(populate_existing=True)
+    """``stmt`` locking the registrations it reads (only those: a query that joins the
+    partner must not lock the partner's row against its own edits and tier changes) and
+    re-reading them even if already loaded."""
+    return stmt.with_for_update(of=Deal).execution_options(populate_existing=True)
 
 
 def customer_keys(deal: Deal, *, names: bool = True) -> list[str]:
