@@ -568,3 +568,17 @@ def test_the_demo_meets_its_own_criteria(fresh_database, tmp_path, portalis_app)
         from portalis.db import db as database
 
         database.configure(portalis_app.config["DATABASE_URL"])
+
+
+def test_an_unmet_condition_shows_its_number_in_the_readers_locale(portalis_app):
+    """Stored as data and formatted when shown: 1,000,000 — never "1e+06" — and
+    "1.000.000" for a German reader."""
+    from flask_babel import force_locale
+
+    from portalis.web.templating import condition_text
+
+    cond = {"metric": "won_revenue_12m", "op": ">=", "threshold": 1000000.0}
+    with portalis_app.test_request_context():
+        assert condition_text(cond) == "won_revenue_12m >= 1,000,000"
+        with force_locale("de"):
+            assert condition_text(cond) == "won_revenue_12m >= 1.000.000"

@@ -135,7 +135,8 @@ class TierReview(TenantScoped, Base):
     #: The metric values when the evaluation last looked, and the current tier's unmet
     #: conditions (``["won_revenue_12m >= 250000"]``): why.
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    failed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: unmet conditions, each {"metric", "op", "threshold"}; formatted when shown
+    failed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     due_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

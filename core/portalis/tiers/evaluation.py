@@ -51,7 +51,8 @@ class Decision:
     to_tier: Tier | None
     metrics: dict[str, float]
     locked: bool = False
-    failed: list[str] = field(default_factory=list)  # conditions of the current tier now unmet
+    #: conditions of the current tier now unmet: {"metric", "op", "threshold"} each
+    failed: list[dict[str, Any]] = field(default_factory=list)
     #: What the scheduled evaluation does about it, under the program's policy and grace:
     #: ``"none"``, ``"apply"``, ``"propose"``, ``"at_risk"`` (a demotion that waits until
     #: ``due_at``) or ``"held"`` (a rejected promotion, not proposed again before ``due_at``).
@@ -152,8 +153,13 @@ def _assess(program: Program, now: dt.datetime) -> _Assessment:
         d = Decision(p.id, p.name, current, target, metrics[p.id], locked=p.tier_locked)
         d.review = open_reviews.get(p.id)
         if current is not None:
+            # stored as data, not text, so pages format the number in the reader's locale
             d.failed = [
-                f"{pr.condition.metric} {pr.condition.op} {pr.condition.threshold:g}"
+                {
+                    "metric": pr.condition.metric,
+                    "op": pr.condition.op,
+                    "threshold": pr.condition.threshold,
+                }
                 for pr in criteria.progress(current.criteria, metrics[p.id])
                 if not pr.met
             ]

@@ -174,6 +174,14 @@ def country_name(code: str | None) -> str:
     return catalog.gettext(text) if text and isinstance(catalog, PseudoTranslations) else text
 
 
+def condition_text(condition: Any) -> str:
+    """An unmet tier condition as "won_revenue_12m >= 1,000,000" with the number in the
+    reader's locale (a stored ``{"metric", "op", "threshold"}``)."""
+    if not isinstance(condition, dict):
+        return str(condition)
+    return f"{condition.get('metric')} {condition.get('op')} {number(condition.get('threshold'))}"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         {
@@ -192,6 +200,7 @@ def register(app: Flask) -> None:
             "format_dt": format_dt,
             "format_d": format_d,
             "role_name": role_label,
+            "condition_text": condition_text,
             "web_link": web_link,
             "country_name": country_name,
         }
