@@ -396,3 +396,25 @@ def test_forgot_password_mail_still_arrives(world, client_as, mailbox):
     _forgot(client, world.users["silver_user"].email.upper())
     assert len(mailbox) == 1 and mailbox[0]["To"] == world.users["silver_user"].email
     assert "/reset/" in _link(mailbox[0])
+
+
+def test_a_new_password_ends_the_trust_a_browser_earned_with_the_old_one(
+    world, client_as, limits, db_session
+):
+    from portalis.identity.passwords import hash_password
+    from portalis.models import User
+    from portalis.tenancy import tenant_scope
+
+    email = world.users["gold_admin"].email
+    owner = client_as(None)
+    assert _sign_in(owner, email, ip="203.0.113.20").status_code == 302
+    owner.post("/logout", data={"csrf_token": owner.csrf("/dashboard")})
+    with tenant_scope(world.tenant.id):  # the owner resets the password (e.g. after a leak)
+        db_session.get(User, world.users["gold_admin"].id).password_hash = hash_password(
+            "a-brand-new-passphrase"
+        )
+        db_session.commit()
+    for i in range(3):  # an attacker pauses the account
+        _sign_in(client_as(None), email, "guess", ip=f"198.51.100.{i}")
+    # the browser trusted under the old password is an ordinary browser now
+    assert _sign_in(owner, email, "a-brand-new-passphrase", ip="203.0.113.20").status_code == 429

@@ -49,10 +49,10 @@ def login() -> Any:
     status = 200
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        throttle = SignInThrottle(email)
+        user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
+        throttle = SignInThrottle(email, user.password_hash if user else None)
         if throttle.blocked():
             return page("auth/login.html", form=form, error=_paused_message(), status=429)
-        user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
         ok = verify_password(user.password_hash if user else None, form.password.data)
         if (
             ok

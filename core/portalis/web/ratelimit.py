@@ -104,9 +104,12 @@ def _device_serializer() -> URLSafeTimedSerializer:
 class SignInThrottle:
     """The sign-in form's view of the limits for one attempt (tenant, address, e-mail)."""
 
-    def __init__(self, email: str) -> None:
+    def __init__(self, email: str, password_hash: str | None = None) -> None:
         self.tenant = _tenant_key()
         self.email = _email_key(email)
+        # the trusted-browser cookie is bound to the password it signed in with: a new
+        # password (reset or change) ends the trust a browser earned with the old one
+        self.stamp = hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
         self.device = self._trusted_device()
         self.account_limit, self.address_limit = _limits()
 
@@ -121,6 +124,8 @@ class SignInThrottle:
         if not isinstance(data, dict) or data.get("t") != self.tenant:
             return None
         if data.get("e") != self.email or not isinstance(data.get("n"), str):
+            return None
+        if data.get("p") != self.stamp:
             return None
         return str(data["n"])
 
@@ -146,7 +151,9 @@ class SignInThrottle:
         """Forget the account's failures; the value for the trusted-browser cookie."""
         clear_account_failures(self.tenant, self.email)
         nonce = self.device or secrets.token_urlsafe(12)
-        return _device_serializer().dumps({"t": self.tenant, "e": self.email, "n": nonce})
+        return _device_serializer().dumps(
+            {"t": self.tenant, "e": self.email, "n": nonce, "p": self.stamp}
+        )
 
 
 def clear_account_failures(tenant: str, email_key: str) -> None:
