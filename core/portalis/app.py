@@ -135,7 +135,7 @@ def _setup_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = None  # type: ignore[assignment]
+    login_manager.login_message = None
 
 
 def _setup_limiter(app: Flask) -> None:

@@ -55,7 +55,7 @@ class Viewer:
 
 def current_viewer() -> Viewer:
     """Who is looking at this request (program, tier, enabled plugins)."""
-    return g.viewer  # type: ignore[no-any-return]
+    return g.viewer
 
 
 def current_user() -> User | None:

@@ -489,7 +489,7 @@ def enable_plugin_fixture(db_session: Any) -> Any:
 @pytest.fixture
 def mailbox(portalis_app: Flask) -> list[Any]:
     """Mails delivered during the test (``email.message.EmailMessage`` objects)."""
-    return portalis_app.extensions["portalis_mail_sender"].sent  # type: ignore[no-any-return]
+    return portalis_app.extensions["portalis_mail_sender"].sent
 
 
 class _ContractModule(pytest.Module):

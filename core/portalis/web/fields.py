@@ -45,7 +45,7 @@ try:  # WTForms >= 3.3 wants SelectChoice objects instead of tuples
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover - older WTForms
 
-    def SelectChoice(value: Any, label: Any) -> Any:  # type: ignore[no-redef]  # noqa: N802
+    def SelectChoice(value: Any, label: Any) -> Any:  # noqa: N802
         return (value, label)
 
 
@@ -281,7 +281,7 @@ class CurrencyField(_PickerField):
 class TimeZoneField(_PickerField):
     """An IANA time zone ("Europe/Berlin"), shown as "Germany — Berlin"."""
 
-    @property  # type: ignore[override]
+    @property
     def allowed(self) -> frozenset[str]:  # type: ignore[override]
         return time_zone_names()
 

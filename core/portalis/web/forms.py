@@ -157,7 +157,7 @@ class ChangePasswordForm(NewPasswordForm):
     sign_out_others = BooleanField(_l("Sign out my other sessions"), default=True)
 
     def __init__(self, *args: object, email: str = "", **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.account_email = email
 
     def validate_password(self, field: PasswordField) -> None:

@@ -178,7 +178,7 @@ def load_viewer() -> None:
         g.viewer = Viewer(tenant_id=0)
         g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
         return
-    user = current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
+    user = current_user._get_current_object() if current_user.is_authenticated else None
     if user is not None and (
         not user.active or (user.partner is not None and user.partner.status != "active")
     ):

@@ -52,7 +52,7 @@ def brand() -> dict[str, str]:
     """Theme defaults < tenant branding < the viewer's program (logo, accent); once per request."""
     cached = g.get("portalis_brand")
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     tenant = g.get("tenant")
     themes = current_app.extensions["portalis_themes"]
     theme = themes.manifests.get(tenant.theme if tenant else "default", themes.manifests["default"])

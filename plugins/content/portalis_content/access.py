@@ -55,7 +55,7 @@ DOWNLOAD = "content.download"
 
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
-S = TypeVar("S", bound=Select)  # type: ignore[type-arg]
+S = TypeVar("S", bound=Select)
 #: How deep folders nest at most when counts are rolled up (a guard against a cycle).
 MAX_DEPTH = 50
 
@@ -151,7 +151,7 @@ def visible_item(item_id: int, viewer: api.Viewer | None = None) -> Item:
     item = api.session.scalars(visible(select(Item).where(Item.id == item_id), viewer)).first()
     if item is None:
         api.not_found()
-    return item  # type: ignore[return-value]
+    return item
 
 
 # --- folders and collections -------------------------------------------------------------
@@ -195,7 +195,7 @@ def visible_folder(
     current = next((f for f in folders if f.id == folder_id), None)
     if current is None or not folder_shown(current, counts, viewer):
         api.not_found()
-    return current  # type: ignore[return-value]
+    return current
 
 
 def visible_collections(viewer: api.Viewer | None = None) -> list[tuple[Collection, int]]:
@@ -249,7 +249,7 @@ def get_or_404(model: type[R], record_id: int) -> R:
     record = api.session.get(model, record_id)
     if record is None:
         api.not_found()
-    return record  # type: ignore[return-value]
+    return record
 
 
 def translation_or_404(item: Item, language: str) -> Translation:
@@ -261,7 +261,7 @@ def translation_or_404(item: Item, language: str) -> Translation:
     ).first()
     if tr is None:
         api.not_found()
-    return tr  # type: ignore[return-value]
+    return tr
 
 
 PARTNER_ROLES = tuple(role for role in api.Role if role.is_partner)

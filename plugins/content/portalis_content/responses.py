@@ -26,7 +26,7 @@ def version_file(version: Version, *, attachment: bool) -> Response:
     if path is None:
         api.not_found()
     resp = send_file(
-        path,  # type: ignore[arg-type]
+        path,
         mimetype=version.mime,
         as_attachment=attachment,
         # cleaned again on the way out: names stored before the cleaner knew bidi controls
@@ -55,7 +55,7 @@ def thumbnail(tenant_id: int, name: str) -> Response:
     path = storage.path_of(tenant_id, name)
     if path is None:
         api.not_found()
-    resp = send_file(path, mimetype="image/png", conditional=True, max_age=0)  # type: ignore[arg-type]
+    resp = send_file(path, mimetype="image/png", conditional=True, max_age=0)
     resp.headers["Cache-Control"] = "private, no-cache"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

@@ -46,7 +46,7 @@ REVIEW = "deals.review"
 #: The CSV export (vendor staff: the review queue's; partner roles: their list's).
 EXPORT = "deals.export"
 
-S = TypeVar("S", bound=Select)  # type: ignore[type-arg]
+S = TypeVar("S", bound=Select)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -121,7 +121,7 @@ def _deal_or_404(deal_id: int, viewer: api.Viewer, *, lock: bool) -> Deal:
     deal = api.session.scalars(stmt).first()
     if deal is None:
         api.not_found()
-    return deal  # type: ignore[return-value]
+    return deal
 
 
 def partner_deal_or_404(

@@ -33,7 +33,7 @@ try:  # WTForms >= 3.3 wants SelectChoice objects instead of tuples
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover - older WTForms
 
-    def SelectChoice(value: Any, label: Any) -> Any:  # type: ignore[no-redef]  # noqa: N802
+    def SelectChoice(value: Any, label: Any) -> Any:  # noqa: N802
         return (value, label)
 
 

@@ -50,7 +50,7 @@ from .models import (
 )
 
 PLUGIN_NAME = "deals"
-S = TypeVar("S", bound=Select)  # type: ignore[type-arg]
+S = TypeVar("S", bound=Select)
 RULE_ALREADY_PROTECTED = "already_protected"
 
 #: action → statuses it may start from

@@ -238,7 +238,7 @@ def download(item_id: int) -> Any:
         path = storage.path_of(version.tenant_id, version.stored_name)
         if partner is None or path is None:
             api.not_found()
-        data = cobrand.cobrand_pdf(path, it.cobrand_zones, cobrand.stamp_for(partner))  # type: ignore[arg-type]
+        data = cobrand.cobrand_pdf(path, it.cobrand_zones, cobrand.stamp_for(partner))
         service.record_download(it, entry.translation, version, cobranded=True)
         api.session.commit()
         return responses.pdf_attachment(data, version.filename)
@@ -275,7 +275,7 @@ def thumbnail(item_id: int) -> Any:
     it = access.visible_item(item_id)
     if not it.thumbnail:
         api.not_found()
-    return responses.thumbnail(it.tenant_id, it.thumbnail)  # type: ignore[arg-type]
+    return responses.thumbnail(it.tenant_id, it.thumbnail)
 
 
 @bp.route("/items/<id:item_id>/open")
@@ -285,7 +285,7 @@ def open_link(item_id: int) -> Any:
     it, entry = _visible_entry(item_id, "link")
     if entry.translation is None:
         api.not_found()
-    url = entry.translation.url  # type: ignore[union-attr]
+    url = entry.translation.url
     if not url.lower().startswith(("https://", "http://")):
         api.not_found()
     service.record_download(it, entry.translation, None, cobranded=False)

@@ -895,11 +895,11 @@ def cobrand_preview(item_id: int) -> Any:
     partner = api.session.get(api.Partner, partner_id) if partner_id else None
     if version is None or version.file_type != "pdf" or partner is None:
         api.not_found()
-    path = storage.path_of(version.tenant_id, version.stored_name)  # type: ignore[union-attr]
+    path = storage.path_of(version.tenant_id, version.stored_name)
     if path is None:
         api.not_found()
-    data = cobrand.cobrand_pdf(path, it.cobrand_zones or [], cobrand.stamp_for(partner))  # type: ignore[arg-type]
-    return responses.pdf_attachment(data, version.filename)  # type: ignore[union-attr]
+    data = cobrand.cobrand_pdf(path, it.cobrand_zones or [], cobrand.stamp_for(partner))
+    return responses.pdf_attachment(data, version.filename)
 
 
 # --- folders -----------------------------------------------------------------------------
@@ -1069,7 +1069,7 @@ def edit_collection(collection_id: int) -> Any:
         form.item_ids.data = list(
             api.session.scalars(
                 select(CollectionItem.item_id)
-                .where(CollectionItem.collection_id == coll.id)  # type: ignore[union-attr]
+                .where(CollectionItem.collection_id == coll.id)
                 .order_by(CollectionItem.position)
             )
         )
@@ -1077,13 +1077,13 @@ def edit_collection(collection_id: int) -> Any:
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            _save_collection(form, coll)  # type: ignore[arg-type]
+            _save_collection(form, coll)
             api.audit(
                 "content.collection_updated",
                 "content_collection",
                 str(coll.id),
                 after={"title": coll.title},
-            )  # type: ignore[union-attr]
+            )
             return _committed(_("Saved."), "content.collections")
     return api.page("content/vendor/collection.html", form=form, collection=coll, status=status)
 
@@ -1097,7 +1097,7 @@ def delete_collection(collection_id: int) -> Any:
         "content_collection",
         str(coll.id),
         before={"title": coll.title},
-    )  # type: ignore[union-attr]
+    )
     api.session.delete(coll)
     return _committed(_("Collection deleted."), "content.collections")
 
