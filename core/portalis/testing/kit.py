@@ -10,6 +10,12 @@ Switching plugins
     plugin on or off for a program, for every tier (``None``) or only the tiers given
     (Tier objects, ids or names). Committed. Also the ``enable_plugin`` fixture.
 
+    :func:`set_permission` ``(tenant, permission, role, granted)`` — grant or revoke a
+    plugin permission for a role in one tenant (what **Roles & permissions** stores).
+
+Audit
+    :func:`audit_entries` ``(tenant, action=None)`` — a tenant's audit entries, oldest first.
+
 Data
     :func:`seed_plugin_data` ``(world, plugins=None)`` — run the ``portalis_demo_data`` hook
     of the named plugins (default: all) for BOTH tenants of the ``world`` fixture, with the
@@ -78,7 +84,7 @@ from sqlalchemy import String, Text, func, select
 from werkzeug.routing import IntegerConverter, Rule
 
 from ..db import Base, TenantScoped, db
-from ..models import Program, ProgramPlugin, Tier
+from ..models import AuditEntry, Program, ProgramPlugin, RolePermission, Tier
 from ..plugins.contract import DemoSeed
 from ..tenancy import tenant_scope, unscoped
 
@@ -179,6 +185,35 @@ def enable_plugin(
         row.tier_ids = tier_ids
         db.session.commit()
         return row
+
+
+def set_permission(tenant: Any, permission: str, role: str, granted: bool) -> None:
+    """Grant or revoke a plugin permission for a role in one tenant, as a vendor admin would
+    on **Roles & permissions** (an override of the permission's ``default_roles``).
+    Committed; takes effect on the client's next request."""
+    tenant_id = getattr(tenant, "id", tenant)
+    with tenant_scope(tenant_id):
+        row = db.session.scalars(
+            select(RolePermission).where(
+                RolePermission.permission == permission, RolePermission.role == role
+            )
+        ).first()
+        if row is None:
+            row = RolePermission(permission=permission, role=role, granted=granted)
+            db.session.add(row)
+        row.granted = granted
+        db.session.commit()
+
+
+def audit_entries(tenant: Any, action: str | None = None) -> list[AuditEntry]:
+    """A tenant's audit entries, oldest first (only ``action``'s if given) — to assert that
+    a plugin recorded what it did (``.action``, ``.actor_user_id``, ``.before``, ``.after``)."""
+    tenant_id = getattr(tenant, "id", tenant)
+    with tenant_scope(tenant_id):
+        stmt = select(AuditEntry).order_by(AuditEntry.id)
+        if action is not None:
+            stmt = stmt.where(AuditEntry.action == action)
+        return list(db.session.scalars(stmt))
 
 
 # --- data ---------------------------------------------------------------------------------

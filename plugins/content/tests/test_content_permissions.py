@@ -18,7 +18,7 @@ from content_helpers import make_pdf, make_png
 from sqlalchemy import select
 
 from portalis import api
-from portalis.models import RolePermission  # tests may read core internals; the plugin may not
+from portalis.testing.kit import set_permission
 
 DEFAULTS = {
     "content.manage": ["vendor_admin", "channel_manager"],
@@ -296,11 +296,7 @@ def test_without_download_a_partner_user_browses_and_reads_but_gets_no_file(
 
 
 def test_the_note_is_in_the_viewers_language(world, client_as, records, set_locale):
-    with api.tenant_scope(world.tenant.id):
-        api.session.add(
-            RolePermission(permission="content.download", role="partner_user", granted=False)
-        )
-        api.session.commit()
+    set_permission(world.tenant, "content.download", "partner_user", granted=False)
     set_locale("gold_user", "de")
     item = _main(_text(client_as(world.users["gold_user"]), f"/content/items/{records['pdf']}"))
     assert "Bitten Sie Ihren Firmenadministrator um Download-Zugriff." in item
@@ -308,11 +304,7 @@ def test_the_note_is_in_the_viewers_language(world, client_as, records, set_loca
 
 
 def test_a_revocation_stays_in_its_tenant(world, client_as, records):
-    with api.tenant_scope(world.other_tenant.id):
-        api.session.add(
-            RolePermission(permission="content.download", role="partner_user", granted=False)
-        )
-        api.session.commit()
+    set_permission(world.other_tenant, "content.download", "partner_user", granted=False)
     user = client_as(world.users["gold_user"])
     assert user.get(f"/content/items/{records['pdf']}/download").status_code == 200
     assert NOTE not in _text(user, f"/content/items/{records['pdf']}")

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from portalis import api
-from portalis.models import AuditEntry  # tests may read core internals; the plugin may not
+from portalis.testing.kit import audit_entries
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "portalis_deals" / "templates"
 
@@ -202,9 +202,7 @@ def test_confirmed_reject_applies_to_exactly_the_selected_rows(world, manager, l
             )
         ).all()
         assert reasons == ["Direct deal already in progress"] * 2
-        entry = api.session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "deal.bulk_decided")
-        ).one()
+        [entry] = audit_entries(world.tenant, "deal.bulk_decided")
         assert entry.after["action"] == "reject"
         assert entry.after["selected"] == [three[0], three[2]]
         assert entry.after["outcomes"] == {str(three[0]): "rejected", str(three[2]): "rejected"}

@@ -12,8 +12,7 @@ import io
 import pytest
 from deals_helpers import deal_id_from, form_data
 
-from portalis import api
-from portalis.models import AuditEntry  # tests may read core internals; the plugin may not
+from portalis.testing.kit import audit_entries
 
 DEFAULTS = {
     "deals.register": ["partner_admin", "partner_user"],
@@ -161,11 +160,10 @@ def test_partner_export_is_audited(world, client_as, register, set_roles):
     register(world.users["gold_user"])
     set_roles(deals__export=["vendor_admin", "channel_manager", "partner_user"])
     _csv(client_as(world.users["gold_user"]).get("/deals/export.csv?status=submitted"))
-    with api.tenant_scope(world.tenant.id):
-        entries = api.session.query(AuditEntry).filter_by(action="deal.exported").all()
-        assert [(e.actor_user_id, e.after["status"]) for e in entries] == [
-            (world.users["gold_user"].id, "submitted")
-        ]
+    entries = audit_entries(world.tenant, "deal.exported")
+    assert [(e.actor_user_id, e.after["status"]) for e in entries] == [
+        (world.users["gold_user"].id, "submitted")
+    ]
 
 
 # --- deals.register ----------------------------------------------------------------------
