@@ -1,0 +1,21 @@
+"""company profile (owned by the profile work)
+
+Revision ID: core_0007
+Revises: core_0006
+Create Date: 2026-12-04 21:40:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "core_0007"
+down_revision: str | None = "core_0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

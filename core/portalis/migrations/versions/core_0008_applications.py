@@ -1,0 +1,21 @@
+"""applications (owned by the applications work)
+
+Revision ID: core_0008
+Revises: core_0007
+Create Date: 2026-12-04 21:40:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "core_0008"
+down_revision: str | None = "core_0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
