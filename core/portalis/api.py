@@ -11,19 +11,40 @@ from __future__ import annotations
 
 from . import HOOK_API_VERSION, __version__
 from .audit import record as audit
+from .companies.domains import company_domain, is_free_mail_domain, registrable_domain
+from .companies.names import (
+    SIMILAR_NAME_THRESHOLD,
+    company_name_similarity,
+    name_block_key,
+    normalize_company_name,
+    same_company_name,
+)
 from .context import Viewer, current_tenant, current_user, current_viewer
 from .db import AwareDateTime, Base, BigId, TenantScoped, db, utcnow
 from .events import emit
+from .files.sending import send_stored_file, typed_filename
+from .files.sniffing import (
+    FILE_TYPES,
+    IMAGE_TYPES,
+    MIME,
+    PREVIEWABLE,
+    UploadRefused,
+    allowed_types_message,
+)
+from .files.store import StoredFile, remove_stored_file, store_upload, stored_file_path
 from .i18n import Translator, current_locale, localized, money
 from .jobs import enqueue, enqueue_after_commit
 from .mail import send as send_mail
 from .migrate import run_env as run_migrations_env
 from .models import Partner, Program, ProgramPlugin, Tenant, Tier, User
 from .plugins.contract import (
+    AccessBlocker,
     DemoSeed,
     Event,
     MetricDefinition,
+    Milestone,
     NavItem,
+    PartnerSummary,
     PeriodicJob,
     Permission,
     PluginInfo,
@@ -37,6 +58,7 @@ from .search import SearchDocument
 from .search_service import search_delete, search_index
 from .tenancy import ScopeError, current_tenant_id, tenant_scope, unscoped
 from .tiers.benefits import tier_benefit
+from .tiers.evaluation import change_tier
 from .transaction import on_commit, on_rollback
 from .uploads import clean_filename
 from .web.access import (
@@ -71,7 +93,7 @@ session = db.session
 
 
 __all__ = [
-    "HOOK_API_VERSION",
+    "AccessBlocker",
     "AwareDateTime",
     "Base",
     "BigId",
@@ -81,31 +103,45 @@ __all__ = [
     "CurrencyField",
     "DemoSeed",
     "Event",
+    "FILE_TYPES",
+    "HOOK_API_VERSION",
+    "IMAGE_TYPES",
+    "MIME",
     "MetricDefinition",
+    "Milestone",
     "NavItem",
+    "PREVIEWABLE",
     "Partner",
+    "PartnerSummary",
     "PeriodicJob",
     "Permission",
     "PluginInfo",
     "Program",
     "ProgramPlugin",
     "Role",
+    "SIMILAR_NAME_THRESHOLD",
     "ScopeError",
     "SearchDocument",
+    "StoredFile",
     "Tenant",
     "TenantScoped",
     "Tier",
     "TimeZoneField",
     "Translator",
+    "UploadRefused",
     "User",
     "Viewer",
     "WebsiteField",
     "Widget",
     "__version__",
+    "allowed_types_message",
     "audit",
+    "change_tier",
     "choice_arg",
     "clean_filename",
     "coerce_id",
+    "company_domain",
+    "company_name_similarity",
     "current_locale",
     "current_tenant",
     "current_tenant_id",
@@ -120,10 +156,13 @@ __all__ = [
     "id_arg",
     "ids_arg",
     "int_arg",
+    "is_free_mail_domain",
     "is_htmx",
     "localized",
     "login_required",
     "money",
+    "name_block_key",
+    "normalize_company_name",
     "not_found",
     "on_commit",
     "on_rollback",
@@ -133,20 +172,27 @@ __all__ = [
     "permission_required",
     "plugin_settings",
     "programs_with_plugin",
-    "render",
     "rate_limit",
+    "registrable_domain",
+    "remove_stored_file",
+    "render",
     "render_block",
     "resolve_text",
     "run_migrations_env",
     "safe_next",
+    "same_company_name",
     "search_delete",
     "search_index",
     "send_mail",
+    "send_stored_file",
     "session",
+    "store_upload",
+    "stored_file_path",
     "tenant_request_context",
     "tenant_scope",
     "text_arg",
     "tier_benefit",
+    "typed_filename",
     "unscoped",
     "utcnow",
     "valid_id",

@@ -28,6 +28,10 @@ class Viewer:
     #: (for vendor staff: enabled in any of the tenant's programs).
     enabled_plugins: frozenset[str] = field(default_factory=frozenset)
     locale: str = "en"
+    #: The vendor user acting as this partner user, when one is (support sessions). Acts
+    #: that bind the partner - signing an agreement, accepting terms - must be refused
+    #: while it is set: only the person themself may do them.
+    impersonated_by: int | None = None
 
     @property
     def is_anonymous(self) -> bool:

@@ -18,7 +18,14 @@ from .db import db
 from .i18n import gettext as _
 from .i18n import lazy_gettext
 from .models import Partner, User
-from .plugins.contract import MetricDefinition, NavItem, PeriodicJob, PluginInfo, Widget
+from .plugins.contract import (
+    MetricDefinition,
+    Milestone,
+    NavItem,
+    PeriodicJob,
+    PluginInfo,
+    Widget,
+)
 from .plugins.hookspecs import hookimpl
 
 PLUGIN = PluginInfo(
@@ -35,7 +42,14 @@ def portalis_nav_items(viewer: Viewer) -> list[NavItem]:
         ]
         if viewer.is_partner_admin:
             items.append(
-                NavItem(_("Team"), "portal.team", icon="users", order=90, section="account")
+                NavItem(
+                    _("Team"),
+                    "portal.team",
+                    icon="users",
+                    order=90,
+                    section="account",
+                    badge=_join_badge(viewer),
+                )
             )
         items += [
             NavItem(_("Profile"), "portal.profile", icon="user", order=95, section="account"),
@@ -46,6 +60,13 @@ def portalis_nav_items(viewer: Viewer) -> list[NavItem]:
         items = [
             NavItem(_("Overview"), "admin.overview", icon="home", order=0),
             NavItem(_("Partners"), "admin.partners", icon="building", order=10),
+            NavItem(
+                _("Join requests"),
+                "admin.join_requests",
+                icon="inbox",
+                order=15,
+                badge=_join_badge(viewer),
+            ),
             NavItem(
                 _("Programs & tiers"), "admin.programs", icon="layers", order=20, section="admin"
             ),
@@ -67,6 +88,17 @@ def portalis_nav_items(viewer: Viewer) -> list[NavItem]:
         ]
         return items
     return []
+
+
+def _join_badge(viewer: Viewer) -> str | None:
+    """Join requests waiting for this viewer's decision, as a nav badge (one count)."""
+    from .identity.join_requests import partner_queue_count, vendor_queue_count
+
+    if viewer.is_vendor_staff:
+        n = vendor_queue_count()
+    else:
+        n = partner_queue_count(viewer.partner_id or 0)
+    return str(n) if n else None
 
 
 @hookimpl
@@ -138,4 +170,14 @@ def portalis_periodic_jobs() -> list[PeriodicJob]:
     return [
         PeriodicJob("tiers.evaluate", dt.timedelta(days=1), scheduled_evaluation),
         PeriodicJob("mail.retry", dt.timedelta(minutes=10), deliver_pending),
+    ]
+
+
+@hookimpl
+def portalis_milestones() -> list[Milestone]:
+    """The core's own milestones: a checklist can wait for the company's approval and for
+    its profile to be complete."""
+    return [
+        Milestone("partner.approved", _("Application approved")),
+        Milestone("partner.profile_completed", _("Company profile completed")),
     ]

@@ -14,7 +14,14 @@ from sqlalchemy import select
 from .context import Viewer
 from .db import db
 from .models import Partner, ProgramPlugin, Tier, User
-from .plugins.contract import Event, MetricDefinition, PeriodicJob, Permission, PluginInfo
+from .plugins.contract import (
+    Event,
+    MetricDefinition,
+    PartnerSummary,
+    PeriodicJob,
+    Permission,
+    PluginInfo,
+)
 from .plugins.registry import CORE_PLUGIN_NAME, PluginRegistry
 from .roles import Role
 
@@ -140,6 +147,28 @@ class Portal:
                 hook_name, viewer.enabled_plugins, viewer.tenant_id, viewer=viewer, **kwargs
             )
         )
+
+    def partner_summaries(
+        self, viewer: Viewer, partner_ids: list[int]
+    ) -> tuple[list[str], dict[tuple[int, str], PartnerSummary]]:
+        """What plugins say about a page of partners, for vendor staff: the column labels in
+        a stable order and each ``(partner_id, label)`` cell. One call per plugin for the
+        whole page, so the page's statement count does not grow with its rows."""
+        if not partner_ids or not viewer.is_vendor_staff:
+            return [], {}
+        wanted = set(partner_ids)
+        labels: list[str] = []
+        cells: dict[tuple[int, str], PartnerSummary] = {}
+        for _plugin, summaries in self.collect(
+            "portalis_partner_summaries", viewer, partner_ids=list(partner_ids)
+        ):
+            for summary in summaries:
+                if summary.partner_id not in wanted:
+                    continue  # a plugin's bug must not show one partner's line on another
+                if summary.label not in labels:
+                    labels.append(summary.label)
+                cells[(summary.partner_id, summary.label)] = summary
+        return labels, cells
 
     def installed_names(self) -> list[str]:
         return [n for n in self.registry.plugins if n != CORE_PLUGIN_NAME]

@@ -145,16 +145,61 @@ class DemoSeed:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Milestone:
+    """An event a vendor may pick to complete an onboarding task ("Agreement signed").
+
+    Declaring one is a promise: the event ``event`` is emitted with ``"partner_id"`` in its
+    payload when that partner reaches the milestone. Listed by ``portalis_milestones``, so a
+    checklist can offer milestones of plugins it has never heard of.
+    """
+
+    event: str
+    label: str | Callable[[], str]
+
+
+@dataclass(frozen=True)
+class AccessBlocker:
+    """Something a partner must do before using the portal, or some plugins' pages.
+
+    Returned by ``portalis_access_blockers``. While one is returned the core sends the
+    partner's page requests to ``endpoint`` (always reachable) with ``message``; ``plugins``
+    limits the block to those plugins' pages (``None``: the whole partner portal, except
+    sign-out, the language switch and the person's own account).
+    """
+
+    key: str
+    message: str
+    endpoint: str
+    url_values: Mapping[str, Any] = field(default_factory=dict)
+    plugins: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class PartnerSummary:
+    """One plugin's line about one partner, shown to vendor staff on the partner list (as a
+    column headed ``label``) and on the partner's page. ``progress`` (0..1) draws a bar."""
+
+    partner_id: int
+    label: str
+    text: str
+    progress: float | None = None
+    needs_action: bool = False
+
+
 def resolve_text(value: str | Callable[[], str]) -> str:
     """Labels may be lazy callables so they translate at render time."""
     return value() if callable(value) else str(value)
 
 
 __all__ = [
+    "AccessBlocker",
     "DemoSeed",
     "Event",
     "MetricDefinition",
+    "Milestone",
     "NavItem",
+    "PartnerSummary",
     "PeriodicJob",
     "Permission",
     "PluginInfo",

@@ -16,7 +16,7 @@ Version: see ``portalis.HOOK_API_VERSION``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -27,7 +27,17 @@ if TYPE_CHECKING:
 
     from ..context import Viewer
     from ..search import SearchDocument
-    from .contract import DemoSeed, Event, MetricDefinition, NavItem, PeriodicJob, Widget
+    from .contract import (
+        AccessBlocker,
+        DemoSeed,
+        Event,
+        MetricDefinition,
+        Milestone,
+        NavItem,
+        PartnerSummary,
+        PeriodicJob,
+        Widget,
+    )
 
 hookspec = pluggy.HookspecMarker("portalis")
 hookimpl = pluggy.HookimplMarker("portalis")
@@ -116,4 +126,29 @@ def portalis_search_documents(tenant_id: int) -> Iterable[SearchDocument]:
     """Yield every search document this plugin owns for a tenant, for a full reindex.
 
     Called by ``portalis search reindex`` inside the tenant scope. Collecting.
+    """
+
+
+@hookspec
+def portalis_milestones() -> list[Milestone]:
+    """Return the milestones this plugin emits: events, with ``"partner_id"`` in their
+    payload, that an onboarding checklist may wait for ("Agreement signed"). Not gated;
+    collecting. Added in hook API 1.2.
+    """
+
+
+@hookspec
+def portalis_access_blockers(viewer: Viewer) -> list[AccessBlocker]:
+    """Return what this partner must do before using the portal (sign an agreement …), or
+    an empty list. Gated, fail-closed: called on every page request of a partner, so answer
+    with at most one cheap query. Added in hook API 1.2.
+    """
+
+
+@hookspec
+def portalis_partner_summaries(partner_ids: Sequence[int]) -> list[PartnerSummary]:
+    """Return one line per partner (of ``partner_ids``) this plugin has something to say
+    about, for vendor staff's partner list and partner page. Called with a whole page of
+    partners: answer in one or two queries, never one per partner. Called for plugins
+    enabled in any of the tenant's programs; display. Added in hook API 1.2.
     """

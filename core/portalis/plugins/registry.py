@@ -136,6 +136,22 @@ class PluginRegistry:
             if result is not None:
                 yield impl.plugin_name, result
 
+    def call_closed(
+        self, hook_name: str, enabled: Iterable[str], **kwargs: Any
+    ) -> list[tuple[str, Any]]:
+        """Gated, propagating call for *fail-closed* hooks: an implementation that raises
+        fails the request instead of being left out (which would allow what it guards)."""
+        allowed = set(enabled) | {CORE_PLUGIN_NAME}
+        caller = getattr(self.pm.hook, hook_name)
+        out = []
+        for impl in reversed(caller.get_hookimpls()):
+            if impl.plugin_name not in allowed:
+                continue
+            result = impl.function(*[kwargs[a] for a in impl.argnames])
+            if result is not None:
+                out.append((impl.plugin_name, result))
+        return out
+
     def call_all_named(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Ungated, propagating call that says which plugin returned what."""
         caller = getattr(self.pm.hook, hook_name)

@@ -473,6 +473,27 @@ def apply_change(
     return change
 
 
+def change_tier(partner: Partner, tier_id: int, *, reason: str) -> bool:
+    """Move a partner to another tier of its program on a plugin's behalf ("onboarding
+    complete: Silver"), in the caller's transaction, with history, audit, event and e-mail
+    like any other move (source ``plugin``).
+
+    Returns False and changes nothing when the partner is already on that tier, when a
+    vendor pinned its tier (a person's decision outranks automation), or when the tier is
+    not one of the partner's program (a plugin may not move partners between programs).
+    """
+    tier = db.session.get(Tier, tier_id)
+    if (
+        tier is None
+        or tier.program_id != partner.program_id
+        or partner.tier_locked
+        or partner.tier_id == tier.id
+    ):
+        return False
+    apply_change(partner, tier, source="plugin", reason=reason[:500])
+    return True
+
+
 def _notify(partner: Partner, target: Tier | None) -> None:
     admins = db.session.scalars(
         select(User).where(

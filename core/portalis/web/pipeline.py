@@ -9,7 +9,9 @@
    rendered in the tenant's brand.
 5. :func:`plugin_gate` — 404, like an unknown URL, unless the viewer may use the plugin that
    owns the route (before CSRF, so a POST to a hidden plugin reveals nothing).
-6. The view; then :func:`finish_transaction` commits the request's transaction if the
+6. :func:`access_blockers` — a partner who must do something first (a plugin's
+   ``portalis_access_blockers``: sign an agreement …) is sent to where they do it.
+7. The view; then :func:`finish_transaction` commits the request's transaction if the
    response is a success (< 400) and rolls it back otherwise, :func:`cache_control`
    (``private, no-store`` on anything personal), :func:`security_headers`, and
    :func:`teardown` ends the session and the tenant scope.
@@ -31,6 +33,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    flash,
     g,
     has_request_context,
     redirect,
@@ -62,6 +65,7 @@ def install(app: Flask) -> None:
         resolve_tenant,
         load_viewer,
         plugin_gate,
+        access_blockers,
     ]
     app.teardown_request(teardown)
     app.after_request(security_headers)
@@ -99,6 +103,46 @@ def plugin_gate() -> Any:
         abort(404)
     if not viewer.can_use(plugin_name):
         abort(404)
+    return None
+
+
+#: Blueprints a blocked partner can always reach: signing in and out, the language switch,
+#: their own account (password), and static files.
+_NEVER_BLOCKED = frozenset({"auth", "account", "static", "platform"})
+
+
+def access_blockers() -> Any:
+    """Send a partner who must do something first (sign an agreement …) to where they do it.
+
+    Plugins say so through ``portalis_access_blockers`` (fail-closed: an error there fails
+    the request rather than letting the partner past). A blocker limited to some plugins
+    only guards those plugins' pages; one without ``plugins`` guards every partner page.
+    Requests that write nothing and those that do are both redirected (303), so a form
+    posted from an old tab is not applied behind the blocker's back.
+    """
+    viewer = g.get("viewer")
+    if viewer is None or not viewer.is_partner or request.endpoint is None:
+        return None
+    blueprint = (request.blueprint or "").split(".", 1)[0]
+    if blueprint in _NEVER_BLOCKED or request.endpoint == "static":
+        return None
+    owner = current_app.extensions["portalis_blueprint_plugins"].get(blueprint)
+    for _plugin, blockers in g.portal.registry.call_closed(
+        "portalis_access_blockers", viewer.enabled_plugins, viewer=viewer
+    ):
+        for blocker in blockers:
+            if blocker.plugins is not None and owner not in blocker.plugins:
+                continue
+            target_blueprint = blocker.endpoint.split(".", 1)[0]
+            if blueprint == target_blueprint:
+                return None  # the page where the partner resolves it (and its siblings)
+            target = url_for(blocker.endpoint, **dict(blocker.url_values))
+            flash(blocker.message, "warning")
+            if request.headers.get("HX-Request") == "true":
+                resp = current_app.response_class(status=204)
+                resp.headers["HX-Redirect"] = target
+                return resp
+            return redirect(target, code=303)
     return None
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portalis import api
 
-from . import conflicts, service, sla
+from . import service, sla
 from .models import (
     APPROVED,
     DRAFT,
@@ -277,8 +277,8 @@ def _deal(
         currency=currency,
         notes="",
     )
-    deal.customer_domain = conflicts.registrable_domain(domain)
-    deal.name_key = conflicts.name_block_key(name)
+    deal.customer_domain = api.registrable_domain(domain)
+    deal.name_key = api.name_block_key(name)
     return deal
 
 

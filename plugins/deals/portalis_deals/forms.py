@@ -26,7 +26,7 @@ from wtforms.widgets import TextInput
 
 from portalis import api
 
-from . import conflicts, sla
+from . import sla
 from .i18n import _, _l, ngettext
 
 try:  # WTForms >= 3.3 wants SelectChoice objects instead of tuples
@@ -158,12 +158,12 @@ def email_to_domain(value: Any) -> Any:
 def _website(form: Any, field: Field) -> None:
     if not field.data:
         return
-    domain = conflicts.registrable_domain(field.data)
+    domain = api.registrable_domain(field.data)
     if domain is None:
         raise ValidationError(
             _("Enter the customer's web site or e-mail domain, for example acme.com.")
         )
-    if conflicts.is_free_mail_domain(domain):
+    if api.is_free_mail_domain(domain):
         raise ValidationError(
             _(
                 "%(domain)s is a free e-mail service; enter the customer's own domain.",
@@ -263,9 +263,9 @@ class DealForm(DealsForm):
     def cleaned(self) -> dict[str, Any]:
         website = self.customer_website.data or ""
         email = self.contact_email.data or ""
-        if not website and email and not conflicts.is_free_mail_domain(email):
+        if not website and email and not api.is_free_mail_domain(email):
             # the contact's company e-mail names the customer's domain as well
-            domain = conflicts.registrable_domain(email)
+            domain = api.registrable_domain(email)
             website = f"https://{domain}" if domain else ""
             self.customer_website.data = website
         return {

@@ -138,7 +138,7 @@ class Deal(api.TenantScoped, api.Base):
     customer_domain: Mapped[str | None] = mapped_column(String(255))
     #: What the partner typed (web site, e-mail or domain), for the reviewer.
     customer_website: Mapped[str | None] = mapped_column(String(255))
-    #: :func:`portalis_deals.conflicts.name_block_key` of ``customer_name``.
+    #: :func:`portalis.api.name_block_key` of ``customer_name``.
     name_key: Mapped[str] = mapped_column(String(16), default="")
     country: Mapped[str | None] = mapped_column(String(2))
     contact_name: Mapped[str | None] = mapped_column(String(200))

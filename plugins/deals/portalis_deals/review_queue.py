@@ -17,7 +17,6 @@ from sqlalchemy import func, literal_column, or_, select, tuple_
 
 from portalis import api
 
-from . import conflicts
 from .forms import clean_line
 from .models import OPEN_STATUSES, STATUSES, Deal, DealExtensionRequest
 
@@ -116,10 +115,10 @@ def filtered(f: QueueFilters, now: dt.datetime, stmt: Any) -> Any:
         )
     if f.q:
         conds = []
-        domain = conflicts.registrable_domain(f.q) if "." in f.q else None
+        domain = api.registrable_domain(f.q) if "." in f.q else None
         if domain:
             conds.append(Deal.customer_domain == domain)
-        key = conflicts.name_block_key(f.q)
+        key = api.name_block_key(f.q)
         if key:
             conds.append(
                 Deal.name_key == key

@@ -229,10 +229,10 @@ def for_update(stmt: S) -> S:
 def customer_keys(deal: Deal, *, names: bool = True) -> list[str]:
     """The keys under which an approved deal protects its customer in its program."""
     keys = []
-    if deal.customer_domain and not conflicts.is_free_mail_domain(deal.customer_domain):
+    if deal.customer_domain and not api.is_free_mail_domain(deal.customer_domain):
         keys.append(f"d:{deal.customer_domain}")
     if names:
-        name = conflicts.normalize_company_name(deal.customer_name or "").replace(" ", "")
+        name = api.normalize_company_name(deal.customer_name or "").replace(" ", "")
         if name:
             keys.append(f"n:{(deal.country or '').upper()}:{name}"[:300])
     return keys
@@ -293,8 +293,8 @@ def apply_fields(deal: Deal, data: dict[str, Any]) -> None:
         if key in data:
             setattr(deal, key, data[key])
     website = deal.customer_website or ""
-    deal.customer_domain = conflicts.registrable_domain(website) if website else None
-    deal.name_key = conflicts.name_block_key(deal.customer_name or "")
+    deal.customer_domain = api.registrable_domain(website) if website else None
+    deal.name_key = api.name_block_key(deal.customer_name or "")
     if deal.amount is not None:
         deal.amount = Decimal(deal.amount).quantize(Decimal("0.01"))
     if deal.country:
@@ -387,7 +387,7 @@ def candidates(
     """Active registrations sharing the registrable domain or the name block key: two
     index look-ups, whatever the size of the table."""
     conds = []
-    if customer_domain and not conflicts.is_free_mail_domain(customer_domain):
+    if customer_domain and not api.is_free_mail_domain(customer_domain):
         conds.append(Deal.customer_domain == customer_domain)
     if name_key:
         conds.append(Deal.name_key == name_key)
@@ -418,10 +418,10 @@ def possible_conflicts(
     """What the live hint compares while a customer is typed in: (match, other
     registration) pairs among the active registrations. The caller decides how much of
     it the viewer may learn."""
-    domain = conflicts.registrable_domain(website) if website else None
-    if domain is None and email and not conflicts.is_free_mail_domain(email):
-        domain = conflicts.registrable_domain(email)
-    key = conflicts.name_block_key(name)
+    domain = api.registrable_domain(website) if website else None
+    if domain is None and email and not api.is_free_mail_domain(email):
+        domain = api.registrable_domain(email)
+    key = api.name_block_key(name)
     if not (domain or key):
         return []
     rows = candidates(domain, key, exclude_id=exclude_id)

@@ -55,8 +55,11 @@ def partners() -> Any:
         .order_by(Program.name, Tier.rank)
     ).all()
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
+    summary_labels, summaries = g.portal.partner_summaries(g.viewer, [p.id for p, _t in rows])
     return page(
         "admin/partners.html",
+        summary_labels=summary_labels,
+        summaries=summaries,
         partial="results",
         rows=rows,
         total=total,
@@ -146,6 +149,7 @@ def partner_detail(partner_id: int) -> Any:
     return page(
         "admin/partner_detail.html",
         partner=partner,
+        summaries=list(g.portal.partner_summaries(g.viewer, [partner.id])[1].values()),
         program=program,
         users=users,
         history=history,
