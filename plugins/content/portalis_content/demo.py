@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from portalis import api
 
-from . import access, service, storage
+from . import access, service, thumbnails
 from .models import Collection, CollectionItem, Download, Folder, Item, Translation
 
 #: A word that appears only inside the Gold pricing PDF (not in its title or description):
@@ -848,9 +848,9 @@ def seed(s: api.DemoSeed) -> None:
         )
         service.set_access(item, tier_ids, partner_ids)
         main_doc = spec.docs["en"]
-        item.thumbnail = storage.store_bytes(
-            s.tenant_id, _cover(main_doc.title, _LABELS.get(spec.kind, "PDF"), spec.color), "png"
-        ).name
+        item.thumbnail = thumbnails.store_png(
+            _cover(main_doc.title, _LABELS.get(spec.kind, "PDF"), spec.color)
+        )
         for lang, doc in spec.docs.items():
             tr = Translation(
                 item_id=item.id,
@@ -869,14 +869,13 @@ def seed(s: api.DemoSeed) -> None:
             versions = spec.versions if lang == "en" else 1
             for n in range(1, versions + 1):
                 data = _make(spec, doc, vendor, lang, n, versions)
-                sniffed = storage.sniff(io.BytesIO(data))
+                stored = service.store_file(io.BytesIO(data))
                 slug = doc.title if lang == "en" else spec.docs["en"].title
                 version = service.add_version(
                     item,
                     tr,
-                    io.BytesIO(data),
+                    stored,
                     f"{slug}.{spec.kind}",
-                    sniffed,
                     user_id=admin_id,
                     note="" if n == 1 else "Updated figures",
                 )

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+#: Types whose text is extracted for search.
+EXTRACTABLE = frozenset({"pdf", "docx", "pptx", "xlsx"})
 MAX_PAGES = 500
 MAX_CHARS = 400_000
 _SPACE = re.compile(r"[ \t\r\f\v]+")

@@ -45,6 +45,11 @@ def _fk(column: str, table: str, *, ondelete: str | None = None) -> ForeignKeyCo
     )
 
 
+#: The folder of the core's file storage that ``Version.stored_name`` and
+#: ``Item.thumbnail`` name files in (``<UPLOAD_DIR>/<tenant>/content/``).
+FILE_KIND = "content"
+
+
 class Folder(api.TenantScoped, api.Base):
     __tablename__ = "content_folders"
     __table_args__ = (

@@ -24,9 +24,9 @@ from sqlalchemy import delete, func, select
 
 from portalis import api
 
-from . import storage
-from .extract import extract_text
+from .extract import EXTRACTABLE, extract_text
 from .models import (
+    FILE_KIND,
     Download,
     Folder,
     Item,
@@ -36,6 +36,7 @@ from .models import (
     Translation,
     Version,
 )
+from .thumbnails import make_thumbnail
 
 log = logging.getLogger("portalis.content")
 PLUGIN_NAME = "content"
@@ -277,7 +278,8 @@ def set_tags(item: Item, tags: Iterable[str]) -> None:
 
 def _remove_file(tenant_id: int, name: str) -> None:
     try:
-        storage.remove(tenant_id, name)
+        with api.tenant_scope(tenant_id):  # after a commit, wherever the callback runs
+            api.remove_stored_file(FILE_KIND, name)
     except OSError:  # pragma: no cover - best effort
         log.warning("could not remove %s/%s", tenant_id, name)
 
@@ -294,9 +296,20 @@ def remove_after_commit(tenant_id: int, names: Iterable[str]) -> None:
         api.on_commit(partial(_remove_file, tenant_id, name), key=("content.file", tenant_id, name))
 
 
+def store_file(fh: IO[bytes]) -> api.StoredFile:
+    """Check an upload by its content and keep it in the library's folder (any type the
+    core accepts); raises ``api.UploadRefused``. The file goes again if the current
+    transaction rolls back, so a refused form or an error leaves nothing behind."""
+    stored = api.store_upload(fh, kind=FILE_KIND, allowed=api.FILE_TYPES)
+    tenant_id = api.current_tenant_id()
+    assert tenant_id is not None  # store_upload has just written under it
+    file_written(tenant_id, stored.name)
+    return stored
+
+
 def set_thumbnail(item: Item, fh: IO[bytes]) -> None:
-    """Make ``fh`` the item's thumbnail; raises :class:`storage.UploadRefused`."""
-    name = storage.make_thumbnail(item.tenant_id, fh)
+    """Make ``fh`` the item's thumbnail; raises ``api.UploadRefused``."""
+    name = make_thumbnail(fh)
     file_written(item.tenant_id, name)
     remove_thumbnail(item)
     item.thumbnail = name
@@ -326,35 +339,33 @@ def _make_current(item: Item, translation: Translation, version: Version) -> Ver
 def add_version(
     item: Item,
     translation: Translation,
-    fh: IO[bytes],
+    stored: api.StoredFile,
     filename: str | None,
-    sniffed: storage.Sniffed,
     *,
     user_id: int | None,
     note: str = "",
 ) -> Version:
-    """Store an accepted upload as the translation's new current version."""
-    stored = storage.store(item.tenant_id, fh, sniffed.file_type)
-    file_written(item.tenant_id, stored.name)
+    """Make a file kept by :func:`store_file` the translation's new current version."""
     version = Version(
         item_id=item.id,
         translation_id=translation.id,
         number=_next_number(translation),
         stored_name=stored.name,
-        filename=storage.clean_filename(filename, sniffed.file_type, fallback=f"item-{item.id}"),
-        file_type=sniffed.file_type,
-        mime=sniffed.mime,
+        filename=api.typed_filename(filename, stored.file_type, fallback=f"item-{item.id}"),
+        file_type=stored.file_type,
+        mime=api.MIME[stored.file_type],
         size=stored.size,
         sha256=stored.sha256,
-        pages=sniffed.pages,
-        text_status="pending" if sniffed.file_type in storage.EXTRACTABLE else "none",
+        pages=stored.pages,
+        text_status="pending" if stored.file_type in EXTRACTABLE else "none",
         note=note[:200],
         created_by_id=user_id,
     )
     _make_current(item, translation, version)
-    if sniffed.file_type in storage.IMAGE_TYPES and not item.thumbnail:
-        with contextlib.suppress(storage.UploadRefused):  # a picture Pillow can't thumbnail
-            set_thumbnail(item, fh)
+    path = api.stored_file_path(FILE_KIND, stored.name)
+    if stored.file_type in api.IMAGE_TYPES and not item.thumbnail and path is not None:
+        with path.open("rb") as fh, contextlib.suppress(api.UploadRefused):
+            set_thumbnail(item, fh)  # a picture Pillow can't thumbnail keeps the placeholder
     return version
 
 
@@ -385,7 +396,7 @@ def restore_version(old: Version, *, user_id: int | None) -> Version:
 
 def extract_now(version: Version) -> None:
     """Fill ``version.text`` (used by the job, and by the demo data in its transaction)."""
-    path = storage.path_of(version.tenant_id, version.stored_name)
+    path = api.stored_file_path(FILE_KIND, version.stored_name)
     if path is None:
         version.text_status = "failed"
         return

@@ -19,7 +19,7 @@ from portalis import api
 def library(world: Any) -> Callable[..., int]:
     """``library(title, **options)`` → id of an item created with the plugin's service code
     (committed, indexed, text extracted)."""
-    from portalis_content import service, storage
+    from portalis_content import service
     from portalis_content.models import Folder, Item, Translation
 
     def make(
@@ -88,10 +88,8 @@ def library(world: Any) -> Callable[..., int]:
                 api.session.flush()
                 if kind == "file":
                     payload = tr_data if tr_data is not None else make_pdf(f"{tr_title} body text")
-                    sniffed = storage.sniff(io.BytesIO(payload))
-                    version = service.add_version(
-                        item, tr, io.BytesIO(payload), filename, sniffed, user_id=None
-                    )
+                    stored = service.store_file(io.BytesIO(payload))
+                    version = service.add_version(item, tr, stored, filename, user_id=None)
                     service.extract_now(version)
             service.index_items([item.id])
             api.session.commit()

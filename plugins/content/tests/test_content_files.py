@@ -24,10 +24,10 @@ def _new_item(world, title="Draft brochure"):
 
 
 def _add_version(item, tr, data, filename="brochure.pdf"):
-    from portalis_content import service, storage
+    from portalis_content import service
 
-    sniffed = storage.sniff(io.BytesIO(data))
-    return service.add_version(item, tr, io.BytesIO(data), filename, sniffed, user_id=None)
+    stored = service.store_file(io.BytesIO(data))
+    return service.add_version(item, tr, stored, filename, user_id=None)
 
 
 def test_an_upload_whose_transaction_rolls_back_leaves_no_file(world):

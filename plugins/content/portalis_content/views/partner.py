@@ -18,9 +18,9 @@ from sqlalchemy import select
 
 from portalis import api
 
-from .. import access, cobrand, responses, service, storage
+from .. import access, cobrand, responses, service
 from ..markup import render_markdown
-from ..models import Item, Translation, Version
+from ..models import FILE_KIND, Item, Translation, Version
 from .blueprint import bp
 
 PER_PAGE = 24
@@ -219,7 +219,7 @@ def item(item_id: int) -> Any:
         partner=partner,
         tenant_name=tenant.name if tenant else "",
         cobranded=_cobranded(it, entry.version),
-        previewable=bool(entry.version and entry.version.file_type in storage.PREVIEWABLE),
+        previewable=bool(entry.version and entry.version.file_type in api.PREVIEWABLE),
         can_download=access.downloads(viewer),
     )
 
@@ -235,7 +235,7 @@ def download(item_id: int) -> Any:
     viewer = api.current_viewer()
     if _cobranded(it, version) and viewer.is_partner and viewer.partner_id is not None:
         partner = api.session.get(api.Partner, viewer.partner_id)
-        path = storage.path_of(version.tenant_id, version.stored_name)
+        path = api.stored_file_path(FILE_KIND, version.stored_name)
         if partner is None or path is None:
             api.not_found()
         data = cobrand.cobrand_pdf(path, it.cobrand_zones, cobrand.stamp_for(partner))
@@ -254,19 +254,11 @@ def preview(item_id: int) -> Any:
     items preview unbranded."""
     _it, entry = _visible_entry(item_id)
     version = entry.version
-    if version is None or version.file_type not in storage.PREVIEWABLE:
+    if version is None or version.file_type not in api.PREVIEWABLE:
         api.not_found()
     assert version is not None
-    resp = responses.version_file(version, attachment=False)
-    if version.file_type == "pdf":
-        # the browser's PDF viewer doesn't run in a sandboxed document
-        resp.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
-    else:
-        resp.headers["Content-Security-Policy"] = (
-            "default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'self'; sandbox"
-        )
-    resp.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return resp
+    # the core frames previews only on this portal's pages (and lets a PDF viewer run)
+    return responses.version_file(version, attachment=False)
 
 
 @bp.route("/items/<id:item_id>/thumbnail")
@@ -275,7 +267,7 @@ def thumbnail(item_id: int) -> Any:
     it = access.visible_item(item_id)
     if not it.thumbnail:
         api.not_found()
-    return responses.thumbnail(it.tenant_id, it.thumbnail)
+    return responses.thumbnail(it.thumbnail)
 
 
 @bp.route("/items/<id:item_id>/open")

@@ -9,6 +9,7 @@ helpers).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 from flask import flash, redirect, request, url_for
@@ -17,7 +18,7 @@ from sqlalchemy import delete, func, select
 
 from portalis import api
 
-from .. import access, cobrand, responses, service, storage
+from .. import access, cobrand, responses, service
 from ..forms import (
     CollectionForm,
     EditItemForm,
@@ -30,6 +31,7 @@ from ..forms import (
 )
 from ..i18n import _, ngettext
 from ..models import (
+    FILE_KIND,
     VISIBILITIES,
     Collection,
     CollectionItem,
@@ -149,9 +151,17 @@ def _upload_error(form: Any, message: str) -> None:
     form.file.errors = [*list(form.file.errors or []), message]
 
 
+def _size(fh: Any) -> int:
+    fh.seek(0, os.SEEK_END)
+    size = int(fh.tell())
+    fh.seek(0)
+    return size
+
+
 def _checked_upload(form: Any, program_id: int | None, *, required: bool) -> Any:
-    """The uploaded file and its sniffed type, or (None, None, status) with an error on
-    the form. 413 above the program's limit, 422 for a refused type."""
+    """The uploaded file, checked and kept (``api.StoredFile``; removed again if this
+    request rolls back), or (None, None, status) with an error on the form. 413 above the
+    program's limit, 422 for a refused type."""
     upload = request.files.get(form.file.name)
     if upload is None or not upload.filename:
         if required:
@@ -159,7 +169,7 @@ def _checked_upload(form: Any, program_id: int | None, *, required: bool) -> Any
             return None, None, 422
         return None, None, None
     limit = service.max_upload_bytes(program_id)
-    size = storage.size_of(upload.stream)
+    size = _size(upload.stream)
     if size > limit:
         _upload_error(
             form,
@@ -172,23 +182,23 @@ def _checked_upload(form: Any, program_id: int | None, *, required: bool) -> Any
         )
         return None, None, 413
     try:
-        sniffed = storage.sniff(upload.stream)
-    except storage.UploadRefused as exc:
+        stored = service.store_file(upload.stream)
+    except api.UploadRefused as exc:
         _upload_error(form, str(exc))
         return None, None, 422
-    return upload, sniffed, None
+    return upload, stored, None
 
 
 def _thumbnail(form: Any, it: Item) -> bool:
     upload = request.files.get(form.thumbnail.name)
     if upload is None or not upload.filename:
         return True
-    if storage.size_of(upload.stream) > 5 * 1024 * 1024:
+    if _size(upload.stream) > 5 * 1024 * 1024:
         form.thumbnail.errors = [_("The thumbnail must be smaller than 5 MB.")]
         return False
     try:
         service.set_thumbnail(it, upload.stream)
-    except storage.UploadRefused as exc:
+    except api.UploadRefused as exc:
         form.thumbnail.errors = [str(exc)]
         return False
     return True
@@ -385,7 +395,7 @@ def new_item() -> Any:
         status = 422
         kind = form.kind.data if form.kind.data in ("file", "link", "page") else "file"
         if form.validate_on_submit():
-            upload, sniffed, err = _checked_upload(
+            upload, stored, err = _checked_upload(
                 form, form.program_id.data, required=kind == "file"
             )
             if err is None:
@@ -412,7 +422,7 @@ def new_item() -> Any:
                     version = None
                     if upload is not None:
                         version = service.add_version(
-                            it, tr, upload.stream, upload.filename, sniffed, user_id=_user_id()
+                            it, tr, stored, upload.filename, user_id=_user_id()
                         )
                     service.index_items([it.id])
                     api.audit(
@@ -647,7 +657,7 @@ def new_translation(item_id: int) -> Any:
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            upload, sniffed, err = _checked_upload(form, it.program_id, required=it.kind == "file")
+            upload, stored, err = _checked_upload(form, it.program_id, required=it.kind == "file")
             if err is None:
                 tr = Translation(
                     item_id=it.id,
@@ -662,7 +672,7 @@ def new_translation(item_id: int) -> Any:
                 version = None
                 if upload is not None:
                     version = service.add_version(
-                        it, tr, upload.stream, upload.filename, sniffed, user_id=_user_id()
+                        it, tr, stored, upload.filename, user_id=_user_id()
                     )
                 it.updated_at = api.utcnow()
                 service.index_items([it.id])
@@ -764,14 +774,13 @@ def new_version(item_id: int) -> Any:
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            upload, sniffed, err = _checked_upload(form, it.program_id, required=True)
+            upload, stored, err = _checked_upload(form, it.program_id, required=True)
             if err is None:
                 version = service.add_version(
                     it,
                     tr,
-                    upload.stream,
+                    stored,
                     upload.filename,
-                    sniffed,
                     user_id=_user_id(),
                     note=form.note.data or "",
                 )
@@ -895,7 +904,7 @@ def cobrand_preview(item_id: int) -> Any:
     partner = api.session.get(api.Partner, partner_id) if partner_id else None
     if version is None or version.file_type != "pdf" or partner is None:
         api.not_found()
-    path = storage.path_of(version.tenant_id, version.stored_name)
+    path = api.stored_file_path(FILE_KIND, version.stored_name)
     if path is None:
         api.not_found()
     data = cobrand.cobrand_pdf(path, it.cobrand_zones or [], cobrand.stamp_for(partner))
