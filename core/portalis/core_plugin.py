@@ -19,6 +19,7 @@ from .i18n import gettext as _
 from .i18n import lazy_gettext
 from .models import Partner, User
 from .plugins.contract import (
+    DemoSeed,
     MetricDefinition,
     Milestone,
     NavItem,
@@ -63,7 +64,7 @@ def portalis_nav_items(viewer: Viewer) -> list[NavItem]:
             NavItem(
                 _("Join requests"),
                 "admin.join_requests",
-                icon="inbox",
+                icon="handshake",
                 order=15,
                 badge=_join_badge(viewer),
             ),
@@ -181,3 +182,11 @@ def portalis_milestones() -> list[Milestone]:
         Milestone("partner.approved", _("Application approved")),
         Milestone("partner.profile_completed", _("Company profile completed")),
     ]
+
+
+@hookimpl
+def portalis_demo_data(seed: DemoSeed) -> None:
+    """The core's own demo records beyond the world itself: pending join requests."""
+    from .demo import seed_join_requests
+
+    seed_join_requests(seed)

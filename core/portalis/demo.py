@@ -239,3 +239,56 @@ def logins() -> list[tuple[str, str, str]]:
             (spec.slug, f"{local}@{pname.split()[0].lower()}.example", f"partner admin ({tier})")
         )
     return out
+
+
+#: (first name, last name, language) of the people asking to join in the demo
+_JOINERS = (("Nina", "Newcomer", "de"), ("Omar", "Haddad", "ar"), ("Lena", "Berg", None))
+
+
+def seed_join_requests(seed: DemoSeed) -> None:
+    """Pending join requests: one at the first partner's domain (its admins decide), one
+    from a free-mail address and one invitation outside a partner's domain (the vendor
+    decides both). Called through the core's ``portalis_demo_data``, so the demo and the
+    contract kit's scenes (isolation, bad input) both have some."""
+    from .models import JoinRequest
+
+    partners = db.session.scalars(
+        select(Partner).where(Partner.id.in_(seed.partners.values())).order_by(Partner.id)
+    ).all()
+    if not partners:
+        return
+    first, last = partners[0], partners[-1]
+    domain = first.email_domain or f"{first.name.split()[0].lower()}.example"
+    inviter = db.session.scalars(
+        select(User.id).where(User.partner_id == last.id, User.role == "partner_admin")
+    ).first()
+    rows = [
+        JoinRequest(
+            email=f"{_JOINERS[0][0].lower()}.{_JOINERS[0][1].lower()}@{domain}",
+            name=f"{_JOINERS[0][0]} {_JOINERS[0][1]}",
+            locale=_JOINERS[0][2],
+            partner_id=first.id,
+            candidate_ids=[first.id],
+            source="self",
+        ),
+        JoinRequest(
+            email=f"{_JOINERS[1][0].lower()}.{_JOINERS[1][1].lower()}.{seed.tenant_slug}@gmail.com",
+            name=f"{_JOINERS[1][0]} {_JOINERS[1][1]}",
+            locale=_JOINERS[1][2],
+            candidate_ids=[],
+            source="self",
+        ),
+    ]
+    if inviter is not None:
+        rows.append(
+            JoinRequest(
+                email=f"{_JOINERS[2][0].lower()}.{_JOINERS[2][1].lower()}@freelance-consulting.example",
+                name=f"{_JOINERS[2][0]} {_JOINERS[2][1]}",
+                partner_id=last.id,
+                candidate_ids=[last.id],
+                source="invite",
+                requested_by_id=inviter,
+            )
+        )
+    db.session.add_all(rows)
+    db.session.flush()

@@ -2,6 +2,7 @@
 
 from .audit import AuditEntry
 from .jobs import JobFailure
+from .join_requests import JoinRequest
 from .outbox import OutboxMessage
 from .partners import Partner
 from .permissions import RolePermission
@@ -12,6 +13,7 @@ from .users import PlatformOperator, Role, User, UserSession
 __all__ = [
     "AuditEntry",
     "JobFailure",
+    "JoinRequest",
     "OutboxMessage",
     "Partner",
     "PlatformOperator",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKeyConstraint, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKeyConstraint, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId, TenantScoped, utcnow
@@ -32,6 +32,11 @@ class Program(TenantScoped, Base):
     tier_grace_days: Mapped[int] = mapped_column(default=30, server_default="30")
     #: When the scheduled evaluation last ran for this program.
     tiers_evaluated_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    #: A partner admin's invitation of an address at the company's own e-mail domain goes
+    #: out at once; off, every invitation waits for the vendor (a join request).
+    auto_approve_same_domain: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: Whether the public "become a partner" form offers this program.
+    accepts_applications: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -1,23 +1,20 @@
-"""The partner's side of the core: dashboard, my tier, profile, team."""
+"""The partner's side of the core: dashboard, my tier, profile (the team is web/team.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, request, url_for
+from flask import Blueprint, flash, g, redirect, request, url_for
 from sqlalchemy import select
 
 from .. import audit
 from ..db import db
 from ..i18n import gettext as _
-from ..identity.invitations import invite_user
-from ..identity.sessions import end_sessions
 from ..models import Program, TierChange, User
 from ..portal import flatten
-from ..roles import Role, role_choices
 from ..tiers.status import tier_status
-from .access import login_required, partner_admin, partner_member
-from .forms import InviteForm, ProfileForm
+from .access import login_required, partner_member
+from .forms import ProfileForm
 from .rendering import page
 
 bp = Blueprint("portal", __name__)
@@ -94,55 +91,5 @@ def profile() -> Any:
     return page("portal/profile.html", form=form)
 
 
-@bp.route("/team")
-@partner_admin
-def team() -> Any:
-    members = db.session.scalars(
-        select(User).where(User.partner_id == g.user.partner_id).order_by(User.name)
-    ).all()
-    form = _invite_form()
-    return page("portal/team.html", members=members, form=form, partner=g.user.partner)
-
-
-def _invite_form() -> InviteForm:
-    form = InviteForm()
-    form.role.choices = role_choices(Role.PARTNER_USER, Role.PARTNER_ADMIN)
-    return form
-
-
-@bp.route("/team/invite", methods=["POST"])
-@partner_admin
-def team_invite() -> Any:
-    form = _invite_form()
-    if form.validate_on_submit():
-        if invite_user(form.email.data, form.name.data, form.role.data, g.user.partner_id) is None:
-            form.email.errors = [_("Someone with this e-mail already has an account.")]
-        else:
-            db.session.commit()
-            flash(
-                _("Invitation sent to %(email)s.", email=form.email.data.strip().lower()), "success"
-            )
-            return redirect(url_for("portal.team"))
-    members = db.session.scalars(
-        select(User).where(User.partner_id == g.user.partner_id).order_by(User.name)
-    ).all()
-    return page("portal/team.html", members=members, form=form, partner=g.user.partner, status=422)
-
-
-@bp.route("/team/<id:user_id>/deactivate", methods=["POST"])
-@partner_admin
-def team_deactivate(user_id: int) -> Any:
-    member = db.session.get(User, user_id)
-    if member is None or member.partner_id != g.user.partner_id:
-        abort(404)
-    if member.id == g.user.id:
-        flash(_("You can't deactivate yourself."), "error")
-        return redirect(url_for("portal.team"))
-    member.active = False
-    end_sessions([member.id], reason="deactivated")
-    audit.record(
-        "user.deactivated", "user", member.id, before={"active": True}, after={"active": False}
-    )
-    db.session.commit()
-    flash(_("%(name)s can no longer sign in.", name=member.name), "success")
-    return redirect(url_for("portal.team"))
+# the team pages register on this blueprint (web/team.py)
+from . import team  # noqa: E402, F401

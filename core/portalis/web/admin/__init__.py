@@ -1,6 +1,15 @@
 """The vendor's administration pages (vendor admins and channel managers)."""
 
-from . import audit_log, overview, partners, programs, roles, settings, users  # noqa: F401 - routes
+from . import (  # noqa: F401 - routes
+    audit_log,
+    join_requests,
+    overview,
+    partners,
+    programs,
+    roles,
+    settings,
+    users,
+)
 from .blueprint import bp
 
 __all__ = ["bp"]
