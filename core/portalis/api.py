@@ -19,6 +19,10 @@ from .companies.names import (
     normalize_company_name,
     same_company_name,
 )
+from .companies.profile import Address as CompanyAddress
+from .companies.profile import CompanyProfile, company_profile, profile_completeness
+from .companies.profile_fields import INDUSTRIES as COMPANY_INDUSTRIES
+from .companies.profile_fields import PARTNER_TYPES as COMPANY_PARTNER_TYPES
 from .context import Viewer, current_tenant, current_user, current_viewer
 from .db import AwareDateTime, Base, BigId, TenantScoped, db, utcnow
 from .events import emit
@@ -99,6 +103,10 @@ __all__ = [
     "BigId",
     "BoundedDateField",
     "BoundedIntegerField",
+    "COMPANY_INDUSTRIES",
+    "COMPANY_PARTNER_TYPES",
+    "CompanyAddress",
+    "CompanyProfile",
     "CountryField",
     "CurrencyField",
     "DemoSeed",
@@ -142,6 +150,7 @@ __all__ = [
     "coerce_id",
     "company_domain",
     "company_name_similarity",
+    "company_profile",
     "current_locale",
     "current_tenant",
     "current_tenant_id",
@@ -171,6 +180,7 @@ __all__ = [
     "partner_member",
     "permission_required",
     "plugin_settings",
+    "profile_completeness",
     "programs_with_plugin",
     "rate_limit",
     "registrable_domain",

@@ -158,6 +158,10 @@ def _register_core_views(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(platform.bp)
+    from .web import company  # the company profile (partner side) and company logos
+
+    app.register_blueprint(company.bp)
+    app.register_blueprint(company.logos_bp)
 
     @app.route("/branding/<name>", endpoint="brand_asset")
     def brand_asset(name: str) -> Any:

@@ -7,12 +7,13 @@ hook contract it asks plugins to follow.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from flask import g
 from sqlalchemy import func, select
 
 from . import __version__
+from .companies.profile import completeness_metric
 from .context import Viewer
 from .db import db
 from .i18n import gettext as _
@@ -23,6 +24,7 @@ from .plugins.contract import (
     MetricDefinition,
     Milestone,
     NavItem,
+    PartnerSummary,
     PeriodicJob,
     PluginInfo,
     Widget,
@@ -53,6 +55,13 @@ def portalis_nav_items(viewer: Viewer) -> list[NavItem]:
                 )
             )
         items += [
+            NavItem(
+                _("Company profile"),
+                "company.profile",
+                icon="building",
+                order=88,
+                section="account",
+            ),
             NavItem(_("Profile"), "portal.profile", icon="user", order=95, section="account"),
             NavItem(_("Password"), "account.password", icon="key", order=96, section="account"),
         ]
@@ -160,7 +169,20 @@ def portalis_tier_metrics() -> list[MetricDefinition]:
         MetricDefinition(
             "months_in_program", lazy_gettext("Months in the program"), _months_in_program
         ),
+        MetricDefinition(
+            "profile_completeness",
+            lazy_gettext("Company profile complete (%)"),
+            completeness_metric,
+        ),
     ]
+
+
+@hookimpl
+def portalis_partner_summaries(partner_ids: Sequence[int]) -> list[PartnerSummary]:
+    """How complete each company profile is, and whether a change waits for approval."""
+    from .companies.profile_summaries import profile_summaries
+
+    return profile_summaries(partner_ids)
 
 
 @hookimpl

@@ -1,6 +1,7 @@
 """Core tables. Plugins define their own tables (prefixed with the plugin name)."""
 
 from .audit import AuditEntry
+from .company_profiles import PartnerProfileChange, ProgramProfileSettings
 from .jobs import JobFailure
 from .join_requests import JoinRequest
 from .outbox import OutboxMessage
@@ -16,9 +17,11 @@ __all__ = [
     "JoinRequest",
     "OutboxMessage",
     "Partner",
+    "PartnerProfileChange",
     "PlatformOperator",
     "Program",
     "ProgramPlugin",
+    "ProgramProfileSettings",
     "Role",
     "RolePermission",
     "Tenant",

@@ -43,7 +43,8 @@ class Partner(TenantScoped, Base):
     # --- the company profile (kept by partner admins; see portalis.companies.profile) ---
     #: Stored image name (uploads.store_image, kind "company-logos"); None = no logo.
     logo: Mapped[str | None] = mapped_column(String(40), default=None)
-    #: Plain text, at most PROFILE_DESCRIPTION_MAX characters; never rendered as HTML.
+    #: Plain text, at most companies.profile_fields.DESCRIPTION_MAX characters; never
+    #: rendered as HTML.
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Offices, each {"label", "street", "city", "postcode", "region", "country"} (a JSON
     #: list, not a child table: a handful at most, always read and replaced as a whole with

@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401 - routes
     audit_log,
+    company_profiles,
     join_requests,
     overview,
     partners,

@@ -22,6 +22,7 @@ from ..forms import InviteForm, PartnerForm, TierOverrideForm
 from ..rendering import page
 from ..templating import isolate
 from .blueprint import bp
+from .company_profiles import profile_context
 
 PER_PAGE = 25
 
@@ -156,6 +157,7 @@ def partner_detail(partner_id: int) -> Any:
         override=override,
         invite=invite,
         tier_names={t.id: t for t in status["tiers"]},
+        **profile_context(partner),
         **status,
     )
 

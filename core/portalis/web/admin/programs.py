@@ -13,6 +13,8 @@ from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from ... import audit
 from ...branding import COLOR
+from ...companies.profile import profile_settings
+from ...companies.profile_fields import field_label
 from ...db import db
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
@@ -180,6 +182,8 @@ def program_detail(program_id: int) -> Any:
         brand_form=ProgramBrandingForm(
             brand_accent=(program.branding or {}).get("brand_accent", "")
         ),
+        profile_settings=profile_settings(program.id),
+        profile_field_label=field_label,
     )
 
 
