@@ -99,6 +99,12 @@ def portalis_tier_metrics() -> list[api.MetricDefinition]:
 
 
 @api.hookimpl
+def portalis_milestones() -> list[api.Milestone]:
+    # "first deal registered" for onboarding checklists: deal.submitted carries partner_id
+    return [api.Milestone("deal.submitted", _l("First deal registered"))]
+
+
+@api.hookimpl
 def portalis_periodic_jobs() -> list[api.PeriodicJob]:
     return [
         api.PeriodicJob("deals.expire_and_remind", dt.timedelta(hours=1), jobs.expire_and_remind),

@@ -1,0 +1,106 @@
+"""Who hears about what, by e-mail, in their own language.
+
+* A partner's admins, when the vendor's staff tick one of the partner's tasks (so they
+  know it is done and by whom) and, once per task, when tasks are overdue.
+* The checklist's owner on the vendor side (channel managers when it has none), when a
+  partner completes onboarding.
+
+Mail goes through the outbox in the caller's transaction: a rolled-back change sends
+nothing. Templates: ``templates/onboarding/mail/*.txt`` and ``.html``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from flask import url_for
+from sqlalchemy import select
+
+from portalis import api
+
+if TYPE_CHECKING:
+    from .models import Task
+
+VENDOR_ROLES = (api.Role.VENDOR_ADMIN, api.Role.CHANNEL_MANAGER)
+
+
+def _send(users: Iterable[Any], template: str, **context: Any) -> int:
+    sent = 0
+    seen: set[str] = set()
+    for user in users:
+        if not user.email or user.email in seen:
+            continue
+        seen.add(user.email)
+        api.send_mail(
+            user.email, f"onboarding/mail/{template}", locale=user.locale, user=user, **context
+        )
+        sent += 1
+    return sent
+
+
+def partner_admins(partner_id: int) -> list[Any]:
+    return list(
+        api.session.scalars(
+            select(api.User)
+            .where(
+                api.User.partner_id == partner_id,
+                api.User.role == api.Role.PARTNER_ADMIN,
+                api.User.active.is_(True),
+            )
+            .order_by(api.User.id)
+        )
+    )
+
+
+def vendor_recipients(owner_id: int | None) -> list[Any]:
+    """The checklist's owner if still active; else channel managers (vendor admins when
+    there are none)."""
+    users = api.session.scalars(
+        select(api.User)
+        .where(api.User.role.in_(VENDOR_ROLES), api.User.active.is_(True))
+        .order_by(api.User.id)
+    ).all()
+    owner = [u for u in users if u.id == owner_id]
+    managers = [u for u in users if u.role == api.Role.CHANNEL_MANAGER]
+    return owner or managers or [u for u in users if u.role == api.Role.VENDOR_ADMIN]
+
+
+def _partner_link() -> str:
+    with api.tenant_request_context():
+        return url_for("onboarding.checklist", _external=True)
+
+
+def _vendor_link(partner_id: int) -> str:
+    with api.tenant_request_context():
+        return url_for("onboarding.partner_progress", partner_id=partner_id, _external=True)
+
+
+def vendor_ticked(partner: api.Partner, task: Task, actor: api.User) -> int:
+    return _send(
+        partner_admins(partner.id),
+        "task_ticked",
+        partner=partner,
+        task=task,
+        actor=actor,
+        link=_partner_link(),
+    )
+
+
+def overdue(partner: api.Partner, tasks: Sequence[Task]) -> int:
+    return _send(
+        partner_admins(partner.id),
+        "tasks_overdue",
+        partner=partner,
+        tasks=tasks,
+        link=_partner_link(),
+    )
+
+
+def partner_completed(partner: api.Partner, owner_id: int | None) -> int:
+    return _send(
+        vendor_recipients(owner_id),
+        "partner_completed",
+        partner=partner,
+        link=_vendor_link(partner.id),
+    )
