@@ -149,10 +149,11 @@ def _setup_limiter(app: Flask) -> None:
 
 
 def _register_core_views(app: Flask) -> None:
-    from .web import account, admin, auth, join, partner, platform, search_views
+    from .web import account, admin, apply, auth, join, partner, platform, search_views
 
     app.register_blueprint(search_views.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(apply.bp)
     app.register_blueprint(join.bp)
     app.register_blueprint(partner.bp)
     app.register_blueprint(account.bp)

@@ -71,6 +71,13 @@ def portalis_nav_items(viewer: Viewer) -> list[NavItem]:
             NavItem(_("Overview"), "admin.overview", icon="home", order=0),
             NavItem(_("Partners"), "admin.partners", icon="building", order=10),
             NavItem(
+                _("Applications"),
+                "admin.applications",
+                icon="inbox",
+                order=12,
+                badge=_new_applications(),
+            ),
+            NavItem(
                 _("Join requests"),
                 "admin.join_requests",
                 icon="handshake",
@@ -109,6 +116,16 @@ def _join_badge(viewer: Viewer) -> str | None:
     else:
         n = partner_queue_count(viewer.partner_id or 0)
     return str(n) if n else None
+
+
+def _new_applications() -> str | None:
+    """The nav badge: how many applications wait for someone to start on them."""
+    from flask_babel import format_decimal
+
+    from .recruiting.kpi import new_count
+
+    count = new_count()
+    return str(format_decimal(count)) if count else None
 
 
 @hookimpl

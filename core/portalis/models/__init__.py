@@ -1,5 +1,6 @@
 """Core tables. Plugins define their own tables (prefixed with the plugin name)."""
 
+from .applications import Application, ApplicationField
 from .audit import AuditEntry
 from .company_profiles import PartnerProfileChange, ProgramProfileSettings
 from .jobs import JobFailure
@@ -12,6 +13,8 @@ from .tenants import Tenant, TenantDomain
 from .users import PlatformOperator, Role, User, UserSession
 
 __all__ = [
+    "Application",
+    "ApplicationField",
     "AuditEntry",
     "JobFailure",
     "JoinRequest",

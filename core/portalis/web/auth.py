@@ -179,63 +179,6 @@ def accept_invite(token: str) -> Any:
     return page("auth/invite.html", form=form, invited=user)
 
 
-@bp.route("/apply", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-def apply() -> Any:
-    """ "Become a partner": creates an *applied* company and its future admin; nothing is
-    approved automatically and the applicant can't sign in until a vendor approves."""
-    from ..models import Partner, Program, Tier
-    from .forms import ApplicationForm
-
-    form = ApplicationForm()
-    if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        program = db.session.scalars(select(Program).order_by(Program.id)).first()
-        taken = db.session.scalars(select(User.id).where(func.lower(User.email) == email)).first()
-        if program is not None and taken is None:
-            entry = db.session.scalars(
-                select(Tier).where(Tier.program_id == program.id).order_by(Tier.rank)
-            ).first()
-            partner = Partner(
-                name=form.company.data.strip(),
-                country=form.country.data,  # a checked ISO code (CountryField)
-                website=form.website.data or None,  # normalised: https://… (WebsiteField)
-                contact_email=email,
-                program_id=program.id,
-                tier_id=entry.id if entry else None,
-                status="applied",
-            )
-            db.session.add(partner)
-            db.session.flush()
-            user = User(
-                email=email,
-                name=form.name.data.strip(),
-                role=Role.PARTNER_ADMIN,
-                partner_id=partner.id,
-                password_hash=None,
-                locale=None,
-            )
-            db.session.add(user)
-            db.session.flush()
-            audit.record(
-                "partner.applied",
-                "partner",
-                partner.id,
-                after={"name": partner.name, "message": (form.message.data or "")[:2000]},
-                actor_label=email,
-            )
-            db.session.commit()
-        # the same answer whether or not the address is already known
-        return page(
-            "auth/message.html",
-            title=_("Thank you for applying"),
-            text=_(
-                "We will review your application and e-mail you an invitation once it is approved."
-            ),
-        )
-    return page("auth/apply.html", form=form, status=422 if form.errors else 200)
-
-
 @bp.route("/locale", methods=["POST"])
 def set_locale() -> Any:
     code = request.form.get("locale", "")

@@ -187,19 +187,6 @@ class PartnerForm(PortalForm):
     tier_id = SelectField(_l("Tier"), coerce=coerce_id, choices=[])
 
 
-class ApplicationForm(PortalForm):
-    company = StringField(_l("Company name"), validators=[DataRequired(), Length(max=200)])
-    country = CountryField(_l("Country"), validators=[DataRequired()], blank=_l("Choose a country"))
-    website = WebsiteField(_l("Website"), validators=[Optional()])
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(
-        _l("Your work e-mail"), validators=[DataRequired(), Email(), Length(max=254)]
-    )
-    message = TextAreaField(
-        _l("What do you sell, and to whom?"), validators=[Optional(), Length(max=2000)]
-    )
-
-
 class InviteForm(PortalForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])

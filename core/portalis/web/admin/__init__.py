@@ -1,6 +1,8 @@
 """The vendor's administration pages (vendor admins and channel managers)."""
 
 from . import (  # noqa: F401 - routes
+    application_fields,
+    applications,
     audit_log,
     company_profiles,
     join_requests,

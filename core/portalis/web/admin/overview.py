@@ -6,7 +6,8 @@ from flask import g
 from sqlalchemy import func, select
 
 from ...db import db
-from ...models import AuditEntry, Partner, Program, Tier, User
+from ...models import Application, AuditEntry, Partner, Program, Tier, User
+from ...models.applications import OPEN_STAGES
 from ...portal import flatten
 from ..access import vendor_staff
 from ..rendering import page
@@ -24,7 +25,10 @@ def overview() -> Any:
         .order_by(Program.name, Tier.rank)
     ).all()
     applications = (
-        db.session.scalar(select(func.count(Partner.id)).where(Partner.status == "applied")) or 0
+        db.session.scalar(
+            select(func.count(Application.id)).where(Application.stage.in_(OPEN_STAGES))
+        )
+        or 0
     )
     partners = (
         db.session.scalar(select(func.count(Partner.id)).where(Partner.status == "active")) or 0

@@ -12,7 +12,7 @@ from ...db import db
 from ...i18n import gettext as _
 from ...identity.invitations import invite_user
 from ...identity.sessions import end_sessions
-from ...models import Partner, Program, Tier, TierChange, User
+from ...models import Application, Partner, Program, Tier, TierChange, User
 from ...roles import Role, role_choices
 from ...tiers.evaluation import apply_change
 from ...tiers.status import tier_status
@@ -202,6 +202,9 @@ def partner_status(partner_id: int) -> Any:
     new = request.form.get("status")
     if new not in ("active", "suspended"):
         abort(400)
+    if partner.status == "applied":
+        # a company that applied before applications existed: decided on its application
+        return redirect(_application_url(partner))
     before = partner.status
     partner.status = new
     if new == "suspended" and before != "suspended":
@@ -217,25 +220,19 @@ def partner_status(partner_id: int) -> Any:
         before={"status": before},
         after={"status": new},
     )
-    if before == "applied" and new == "active":
-        events.emit("partner.joined", {"partner_id": partner.id}, program_id=partner.program_id)
-        for u in db.session.scalars(
-            select(User).where(User.partner_id == partner.id, User.password_hash.is_(None))
-        ):
-            from ... import mail
-            from ...identity.tokens import make_token
-
-            mail.send(
-                u.email,
-                "invitation",
-                locale=u.locale,
-                user=u,
-                link=url_for("auth.accept_invite", token=make_token(u, "invite"), _external=True),
-                inviter=g.user,
-            )
     db.session.commit()
     flash(_("Status changed."), "success")
     return redirect(url_for("admin.partner_detail", partner_id=partner.id))
+
+
+def _application_url(partner: Partner) -> str:
+    """Where a partner of status "applied" is decided: its (migrated) application."""
+    found = db.session.scalars(
+        select(Application.id).where(Application.partner_id == partner.id)
+    ).first()
+    if found is None:
+        return url_for("admin.applications", q=partner.name[:100], stage="all")
+    return url_for("admin.application_detail", application_id=found)
 
 
 @bp.route("/partners/<id:partner_id>/invite", methods=["POST"])
