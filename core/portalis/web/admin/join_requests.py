@@ -22,6 +22,7 @@ from ...models import JoinRequest, Partner, User
 from ..access import vendor_admin, vendor_staff
 from ..join import ApproveForm, DeclineForm
 from ..rendering import page
+from ..templating import isolate
 from .blueprint import bp
 from .programs import get_program
 
@@ -36,7 +37,7 @@ def _partner_choices(req: JoinRequest) -> list[tuple[int, str]]:
     ).all()
     first = set(req.candidate_ids or []) | ({req.partner_id} if req.partner_id else set())
     ordered = [p for p in partners if p.id in first] + [p for p in partners if p.id not in first]
-    return [(p.id, p.name) for p in ordered]
+    return [(p.id, isolate(p.name)) for p in ordered]
 
 
 def _get(request_id: int) -> JoinRequest:
