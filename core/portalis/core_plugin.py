@@ -225,7 +225,9 @@ def portalis_milestones() -> list[Milestone]:
 
 @hookimpl
 def portalis_demo_data(seed: DemoSeed) -> None:
-    """The core's own demo records beyond the world itself: pending join requests."""
-    from .demo import seed_join_requests
+    """The core's own demo records beyond the world itself: pending join requests and
+    applications in every stage."""
+    from .demo import seed_applications, seed_join_requests
 
     seed_join_requests(seed)
+    seed_applications(seed)

@@ -292,3 +292,148 @@ def seed_join_requests(seed: DemoSeed) -> None:
         )
     db.session.add_all(rows)
     db.session.flush()
+
+def seed_applications(seed: DemoSeed) -> None:
+    """Partner applications in every stage, with two extra questions on the program's
+    form: two new ones (one repeating the first partner's domain, so the review shows a
+    possible duplicate), one being vetted, one approved (three days from application to
+    approval, for the KPI) and one declined with its reason sent. Called through the
+    core's ``portalis_demo_data``, so the demo and the contract kit's scenes have some."""
+    import datetime as dt
+    from typing import Any
+
+    from .companies.names import name_block_key
+    from .db import utcnow
+    from .models import Application, ApplicationField
+
+    partners = db.session.scalars(
+        select(Partner).where(Partner.id.in_(seed.partners.values())).order_by(Partner.id)
+    ).all()
+    manager = next((uid for email, uid in seed.users.items() if email.startswith("manager@")), None)
+    db.session.add_all(
+        [
+            ApplicationField(
+                program_id=seed.program_id,
+                key="vendors",
+                label="Which vendors do you sell today?",
+                kind="text",
+                required=True,
+                position=1,
+            ),
+            ApplicationField(
+                program_id=seed.program_id,
+                key="size",
+                label="Company size",
+                kind="choice",
+                choices=["1-10", "11-50", "51-250", "250+"],
+                position=2,
+            ),
+        ]
+    )
+    now = utcnow()
+    slug = seed.tenant_slug
+
+    def answers(vendors: str, size: str) -> dict[str, Any]:
+        return {
+            "vendors": {
+                "label": "Which vendors do you sell today?",
+                "kind": "text",
+                "value": vendors,
+            },
+            "size": {"label": "Company size", "kind": "choice", "value": size},
+            "_about": {
+                "label": "What do you sell, and to whom?",
+                "kind": "text",
+                "value": "Managed networks and security for mid-sized manufacturers.",
+            },
+        }
+
+    first_domain = partners[0].email_domain if partners else None
+    rows = [
+        Application(
+            stage="new",
+            company_name="Wayne Enterprises",
+            website="https://www.wayne-enterprises.example",
+            website_domain="wayne-enterprises.example",
+            email_domain="wayne-enterprises.example",
+            country="US",
+            contact_name="Bruce Wayne",
+            contact_email=f"bruce.{slug}@wayne-enterprises.example",
+            locale="en",
+            answers=answers("Cisco, Fortinet", "51-250"),
+            created_at=now - dt.timedelta(hours=5),
+        ),
+        Application(
+            stage="vetting",
+            company_name="Kobayashi Systems",
+            website="https://kobayashi-systems.example",
+            website_domain="kobayashi-systems.example",
+            email_domain="kobayashi-systems.example",
+            country="JP",
+            contact_name="Kobayashi Yui",
+            contact_email=f"yui.{slug}@kobayashi-systems.example",
+            locale="ja",
+            owner_id=manager,
+            answers=answers("NEC, Fujitsu", "11-50"),
+            created_at=now - dt.timedelta(days=2),
+        ),
+        Application(
+            stage="declined",
+            company_name="Umbrella Trading GmbH",
+            website_domain="umbrella-trading.example",
+            email_domain="umbrella-trading.example",
+            country="DE",
+            contact_name="Albert Wesker",
+            contact_email=f"wesker.{slug}@umbrella-trading.example",
+            locale="de",
+            answers=answers("—", "1-10"),
+            decline_reason="We only accept resellers with a service team at the moment.",
+            reason_sent=True,
+            decided_by_id=manager,
+            created_at=now - dt.timedelta(days=12),
+            decided_at=now - dt.timedelta(days=10),
+        ),
+    ]
+    if partners and first_domain:
+        first = partners[0]
+        rows.append(
+            Application(
+                stage="new",
+                company_name=f"{first.name} Europe",
+                website=f"https://eu.{first_domain}",
+                website_domain=first_domain,
+                email_domain=first_domain,
+                country="NL",
+                contact_name="Eva de Vries",
+                contact_email=f"eva.{slug}@eu.{first_domain}",
+                locale="en",
+                answers=answers("Cisco", "11-50"),
+                created_at=now - dt.timedelta(hours=20),
+            )
+        )
+    if partners:
+        last = partners[-1]
+        rows.append(
+            Application(
+                stage="approved",
+                company_name=last.name,
+                website=last.website,
+                website_domain=last.email_domain,
+                email_domain=last.email_domain,
+                country=last.country,
+                contact_name="Approved Applicant",
+                contact_email=f"approved.{slug}@{last.email_domain or 'example.com'}",
+                locale="en",
+                answers=answers("HPE", "51-250"),
+                partner_id=last.id,
+                decided_by_id=manager,
+                created_at=now - dt.timedelta(days=40),
+                decided_at=now - dt.timedelta(days=37),
+            )
+        )
+    for row in rows:
+        row.program_id = seed.program_id
+        row.name_key = name_block_key(row.company_name)[:32]
+        row.updated_at = row.decided_at or row.created_at
+    db.session.add_all(rows)
+    db.session.flush()

@@ -120,7 +120,9 @@ def file_problem(stream: Any) -> str | None:
 
 
 def _wt_field(field: ApplicationField) -> Any:
-    label = label_of(field)
+    # the vendor's words take their own direction (FSI … PDI): an English question on an
+    # Arabic page keeps its question mark at its end
+    label = f"\u2068{label_of(field)}\u2069"
     desc = field.help or ""
     need = [DataRequired()] if field.required else [Optional()]
     if field.kind == "choice":

@@ -174,7 +174,7 @@ def _form(program: Program, *, fixed: bool) -> Any:
         program=program,
         fixed=fixed,
         questions=questions.question_fields(form, fields),
-        several=not fixed or len(open_programs()) > 1,
+        several=len(open_programs()) > 1,
         status=status,
     )
 
