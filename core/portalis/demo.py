@@ -102,6 +102,142 @@ TENANTS = (
 
 LOCALE_BY_COUNTRY = {"DE": "de", "FR": "fr", "ES": "es", "JP": "ja", "AE": "ar"}
 
+#: Company profiles of the demo partners: type, industries, countries served, languages,
+#: expertise, a description and the head office (street, postcode, city). The first
+#: partners of each vendor have a complete profile (logo included), the last ones a partial
+#: one, so the completeness column and the "still missing" hint have something to show.
+PROFILES: dict[
+    str, tuple[str, list[str], list[str], list[str], list[str], str, tuple[str, ...]]
+] = {
+    "Northwind Traders": (
+        "var",
+        ["retail", "logistics"],
+        ["US", "CA", "MX"],
+        ["en", "es"],
+        ["Cloud migration", "Data platforms", "Managed backup"],
+        "Northwind resells and runs Acme Cloud for retailers and logistics companies across "
+        "North America, from the first workshop to 24/7 operations.",
+        ("Head office", "2200 Pike Street", "98101", "Seattle", "WA"),
+    ),
+    "Contoso Systems": (
+        "msp",
+        ["financial_services", "public_sector"],
+        ["GB", "IE"],
+        ["en"],
+        ["Kubernetes", "Zero trust", "Compliance (ISO 27001)"],
+        "Managed cloud services for banks, insurers and councils in the UK and Ireland.",
+        ("London", "1 Canada Square", "E14 5AB", "London", ""),
+    ),
+    "Fabrikam GmbH": (
+        "system_integrator",
+        ["manufacturing", "automotive"],
+        ["DE", "AT", "CH"],
+        ["de", "en"],
+        ["SAP on Acme", "Industrial IoT", "Edge computing"],
+        "Fabrikam integriert Acme Cloud in Fertigung und Automobilindustrie – von der "
+        "Planung bis zum Betrieb.",
+        ("Zentrale", "Leopoldstraße 10", "80802", "München", "Bayern"),
+    ),
+    "Tailspin Consulting": (
+        "consultant",
+        ["healthcare"],
+        ["FR", "BE"],
+        ["fr"],
+        ["Cloud strategy"],
+        "",
+        ("Paris", "", "75002", "Paris", ""),
+    ),
+    "Sakura Solutions K.K.": (
+        "reseller",
+        ["education", "technology"],
+        ["JP"],
+        ["ja", "en"],
+        [],
+        "Acme Cloud の導入と教育機関向けのサポートを提供しています。",
+        (),
+    ),
+    "Desert Bloom IT": ("referral", [], ["AE", "SA", "QA"], ["ar", "en"], [], "", ()),
+    "Initech Solutions": (
+        "msp",
+        ["financial_services", "technology"],
+        ["US"],
+        ["en"],
+        ["SOC 2", "Endpoint security", "Incident response"],
+        "Initech runs Globex security for mid-size banks and fintechs, with a 24/7 SOC in Austin.",
+        ("HQ", "4120 Freidrich Lane", "78744", "Austin", "TX"),
+    ),
+    "Umbrella Networks": (
+        "distributor",
+        ["telecommunications"],
+        ["GB", "IE", "NL"],
+        ["en", "nl"],
+        ["Network security", "SD-WAN"],
+        "Value-added distribution of Globex products to 300 resellers in the UK, Ireland and "
+        "the Benelux.",
+        ("Head office", "10 Queen Street Place", "EC4R 1BE", "London", ""),
+    ),
+    "Hooli Integrators": (
+        "system_integrator",
+        ["retail", "hospitality"],
+        ["ES", "PT"],
+        ["es", "pt", "en"],
+        ["PCI DSS", "Retail networks"],
+        "",
+        (),
+    ),
+    "Stark Distribution": ("distributor", [], ["DE"], ["de"], [], "", ()),
+}
+
+
+def _demo_logo(name: str, colour: str) -> bytes:
+    """A small SVG logo: the company's initials on a rounded square in ``colour``."""
+    initials = "".join(w[0] for w in name.split()[:2]).upper()
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+        f'<rect width="64" height="64" rx="14" fill="{colour}"/>'
+        '<text x="32" y="41" font-family="Helvetica, Arial, sans-serif" font-size="24" '
+        f'font-weight="700" fill="#ffffff" text-anchor="middle">{initials}</text></svg>'
+    ).encode()
+
+
+_LOGO_COLOURS = ("#2563eb", "#0f766e", "#b45309", "#7c3aed", "#be123c", "#0369a1")
+
+
+def _seed_profile(tenant: Tenant, partner: Partner, position: int) -> None:
+    """Fill the demo partner's company profile (see PROFILES)."""
+    from .companies.profile import LOGO_KIND, profile_completeness
+    from .uploads import store_image
+
+    spec = PROFILES.get(partner.name)
+    if spec is None:
+        return
+    kind, industries, regions, languages, expertise, description, office = spec
+    partner.partner_type = kind
+    partner.industries = sorted(industries)
+    partner.service_regions = sorted(regions)
+    partner.languages = sorted(languages)
+    partner.expertise = list(expertise)
+    partner.description = description
+    partner.phone = f"+1 555 01{position:02d}" if partner.country == "US" else None
+    if office:
+        label, street, postcode, city, region = office
+        partner.addresses = [
+            {
+                "label": label,
+                "street": street,
+                "postcode": postcode,
+                "city": city,
+                "region": region,
+                "country": partner.country or "",
+            }
+        ]
+    if position < 3:
+        colour = _LOGO_COLOURS[position % len(_LOGO_COLOURS)]
+        partner.logo = store_image(tenant.id, LOGO_KIND, _demo_logo(partner.name, colour)).name
+        partner.phone = partner.phone or f"+44 20 7946 01{position:02d}"
+    if profile_completeness(partner) >= 1.0:
+        partner.profile_completed_at = partner.created_at
+
 
 def seed() -> list[str]:
     """Create the demo tenants. Returns the slugs created (empty if already seeded)."""
@@ -133,6 +269,35 @@ def seed() -> list[str]:
         created.append(spec.slug)
     db.session.commit()
     return created
+
+
+def _seed_profile_review(program: Program, partners: dict[str, int]) -> None:
+    """Globex reviews public profile changes: one waits for approval in the demo."""
+    from .companies.profile_fields import DEFAULT_PUBLIC_FIELDS
+    from .models import PartnerProfileChange, ProgramProfileSettings
+
+    db.session.add(
+        ProgramProfileSettings(
+            program_id=program.id,
+            public_fields=[*DEFAULT_PUBLIC_FIELDS, "addresses"],
+            approval_required=True,
+        )
+    )
+    partner = db.session.get(Partner, partners["Umbrella Networks"])
+    if partner is None:
+        return
+    new = {
+        "description": partner.description + " Now also in Belgium and Luxembourg.",
+        "service_regions": sorted([*partner.service_regions, "BE", "LU"]),
+    }
+    db.session.add(
+        PartnerProfileChange(
+            partner_id=partner.id,
+            state="pending",
+            changes=new,
+            previous={k: getattr(partner, k) for k in new},
+        )
+    )
 
 
 def _seed_tenant(tenant: Tenant, spec: DemoTenant, pw_hash: str) -> None:
@@ -173,7 +338,7 @@ def _seed_tenant(tenant: Tenant, spec: DemoTenant, pw_hash: str) -> None:
         db.session.flush()
         users[u.email] = u.id
     partners: dict[str, int] = {}
-    for pname, country, tier_name, admin_local in spec.partners:
+    for position, (pname, country, tier_name, admin_local) in enumerate(spec.partners):
         p = Partner(
             name=pname,
             country=country,
@@ -184,6 +349,7 @@ def _seed_tenant(tenant: Tenant, spec: DemoTenant, pw_hash: str) -> None:
         )
         db.session.add(p)
         db.session.flush()
+        _seed_profile(tenant, p, position)
         partners[pname] = p.id
         pdomain = f"{pname.split()[0].lower()}.example"
         loc = LOCALE_BY_COUNTRY.get(country)
@@ -207,6 +373,8 @@ def _seed_tenant(tenant: Tenant, spec: DemoTenant, pw_hash: str) -> None:
         db.session.flush()
         users[admin.email] = admin.id
         users[member.email] = member.id
+    if spec.slug == "globex":
+        _seed_profile_review(program, partners)
     demo = DemoSeed(
         tenant_id=tenant.id,
         tenant_slug=tenant.slug,
@@ -292,6 +460,7 @@ def seed_join_requests(seed: DemoSeed) -> None:
         )
     db.session.add_all(rows)
     db.session.flush()
+
 
 def seed_applications(seed: DemoSeed) -> None:
     """Partner applications in every stage, with two extra questions on the program's
