@@ -50,6 +50,6 @@ def test_the_core_has_no_import_cycle():
 
 
 def test_the_core_never_imports_a_bundled_plugin():
-    graph = grimp.build_graph("portalis", "portalis_deals", "portalis_content")
-    for plugin in ("portalis_deals", "portalis_content"):
+    graph = grimp.build_graph("portalis", "portalis_deals", "portalis_content", "portalis_agreements")
+    for plugin in ("portalis_deals", "portalis_content", "portalis_agreements"):
         assert not graph.chain_exists(importer="portalis", imported=plugin, as_packages=True)

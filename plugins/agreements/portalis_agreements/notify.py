@@ -1,0 +1,96 @@
+"""Who hears about what, by e-mail, in their own language.
+
+* An agreement is offered → the partner's admins (the people who usually sign).
+* A partner signed → the vendor: those who counter-sign when it needs a counter-signature
+  (vendor admins), otherwise the channel managers (vendor admins when there are none).
+* The vendor counter-signed → the person who signed and the partner's admins.
+
+Mail is queued in the caller's transaction (``api.send_mail`` writes the outbox), so a
+rolled-back signature sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import select
+
+from portalis import api
+
+VENDOR_ROLES = (api.Role.VENDOR_ADMIN, api.Role.CHANNEL_MANAGER)
+
+
+def _send(users: Iterable[Any], template: str, **context: Any) -> int:
+    seen: set[str] = set()
+    for user in users:
+        if not user.email or user.email in seen:
+            continue
+        seen.add(user.email)
+        api.send_mail(
+            user.email, f"agreements/mail/{template}", locale=user.locale, user=user, **context
+        )
+    return len(seen)
+
+
+def partner_admins(partner_id: int, also: Iterable[int] = ()) -> list[Any]:
+    ids = [i for i in also if i is not None]
+    cond = api.User.role == api.Role.PARTNER_ADMIN
+    if ids:
+        cond = cond | api.User.id.in_(ids)
+    return list(
+        api.session.scalars(
+            select(api.User)
+            .where(api.User.partner_id == partner_id, api.User.active.is_(True), cond)
+            .order_by(api.User.id)
+        )
+    )
+
+
+def vendor_recipients(countersign: bool) -> list[Any]:
+    users = api.session.scalars(
+        select(api.User)
+        .where(api.User.role.in_(VENDOR_ROLES), api.User.active.is_(True))
+        .order_by(api.User.id)
+    ).all()
+    admins = [u for u in users if u.role == api.Role.VENDOR_ADMIN]
+    if countersign:
+        return admins
+    return [u for u in users if u.role == api.Role.CHANNEL_MANAGER] or admins
+
+
+def _link(endpoint: str, **values: Any) -> str:
+    with api.tenant_request_context():
+        return url_for(endpoint, _external=True, **values)
+
+
+def assigned(agreement: Any, template: Any, partner: Any) -> int:
+    return _send(
+        partner_admins(partner.id),
+        "assigned",
+        tmpl=template,
+        partner=partner,
+        link=_link("agreements.show", agreement_id=agreement.id),
+    )
+
+
+def signed(agreement: Any, template: Any) -> int:
+    partner = api.session.get(api.Partner, agreement.partner_id)
+    return _send(
+        vendor_recipients(agreement.requires_countersignature),
+        "signed",
+        tmpl=template,
+        partner=partner,
+        agreement=agreement,
+        link=_link("agreements.vendor_agreement", agreement_id=agreement.id),
+    )
+
+
+def countersigned(agreement: Any, template: Any) -> int:
+    return _send(
+        partner_admins(agreement.partner_id, also=[agreement.signer_id]),
+        "countersigned",
+        tmpl=template,
+        link=_link("agreements.show", agreement_id=agreement.id),
+    )
