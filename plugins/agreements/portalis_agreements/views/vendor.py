@@ -40,13 +40,14 @@ def _languages() -> list[str]:
 
 
 def _language_choices() -> list[tuple[str, str]]:
+    """The tenant's languages, each named in itself ("Deutsch", "日本語"): the text under
+    it is written in that language."""
     from babel.core import Locale
 
-    here = api.current_locale()
     out = []
     for lang in _languages():
         try:
-            name = Locale.parse(lang).get_display_name(here) or lang
+            name = Locale.parse(lang).get_display_name(lang) or lang
         except (ValueError, TypeError):
             name = lang
         out.append((lang, name[:1].upper() + name[1:]))
