@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portalis import api
 from portalis.db import db
-from portalis.models import Partner, Program, Tenant, User
+from portalis.models import Application, Partner, Program, Tenant, User
 from portalis.tenancy import tenant_scope, unscoped
 from portalis.web.fields import (
     COUNTRY_CODES,
@@ -58,6 +58,11 @@ def _error_for(html: str, field: str) -> str:
 def _partners_named(world, name: str) -> list[Partner]:
     with tenant_scope(world.tenant.id):
         return list(db.session.scalars(select(Partner).where(Partner.name == name)))
+
+
+def _applications_named(world, name: str) -> list[Application]:
+    with tenant_scope(world.tenant.id):
+        return list(db.session.scalars(select(Application).where(Application.company_name == name)))
 
 
 APPLY = {"company": "Fabrikam Logistik", "name": "Jonas", "email": "jonas@fabrikam.test"}
@@ -179,17 +184,19 @@ def test_a_country_that_is_not_a_code_from_the_list_is_refused_and_nothing_is_st
         "This field is required.",
     )
     assert "Thank you for applying" not in html
-    assert _partners_named(world, APPLY["company"]) == []
+    assert _applications_named(world, APPLY["company"]) == []
 
 
 def test_country_and_website_are_stored_checked_and_normalised(world, client_as):
     resp = client_as(None).post_form(
-        "/apply", {**APPLY, "country": "de", "website": "fabrikam-logistik.example/de"}
+        "/apply",
+        {**APPLY, "country": "de", "website": "fabrikam-logistik.example/de"},
+        follow_redirects=True,
     )
     assert "Thank you for applying" in _text(resp)
-    (partner,) = _partners_named(world, APPLY["company"])
-    assert partner.country == "DE"
-    assert partner.website == "https://fabrikam-logistik.example/de"
+    (application,) = _applications_named(world, APPLY["company"])
+    assert application.country == "DE"
+    assert application.website == "https://fabrikam-logistik.example/de"
 
 
 def test_a_dangerous_website_is_refused_with_a_message_in_the_viewers_language(world, client_as):
@@ -203,7 +210,7 @@ def test_a_dangerous_website_is_refused_with_a_message_in_the_viewers_language(w
     assert (
         error and "https" in error and error != "Only web addresses (http or https) are accepted."
     )
-    assert _partners_named(world, APPLY["company"]) == []
+    assert _applications_named(world, APPLY["company"]) == []
 
 
 def test_the_website_box_reads_left_to_right_and_is_never_cut(world, client_as):

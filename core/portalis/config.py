@@ -65,6 +65,8 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "LOGIN_RATE_LIMIT": "10 per 15 minutes",
         "LOGIN_ADDRESS_RATE_LIMIT": "50 per 15 minutes",
+        #: Posts of the "become a partner" form per client address; empty = LOGIN_RATE_LIMIT.
+        "APPLY_RATE_LIMIT": None,
         "PASSWORD_CHANGE_RATE_LIMIT": "5 per 15 minutes",
         "SESSION_COOKIE_SECURE": False,
         "SESSION_COOKIE_HTTPONLY": True,
