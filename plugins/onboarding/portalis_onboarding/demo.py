@@ -59,12 +59,13 @@ TASKS = (
     ),
 )
 
-#: What each demo partner (in the seed's order) has done; the first finished.
+#: What each demo partner (in the seed's order) has done: the first finished, the last
+#: has just joined. The demo partners all registered deals, so most have that step.
 PROGRESS = (
     ("agreement", "profile", "kickoff", "team", "deal"),
-    ("agreement", "profile", "kickoff", "team"),
-    ("agreement", "profile", "kickoff"),
-    ("agreement",),
+    ("agreement", "profile", "kickoff", "deal"),
+    ("agreement", "profile", "deal"),
+    ("agreement", "deal"),
     ("agreement", "kickoff"),
     (),
 )

@@ -63,7 +63,7 @@ class TaskForm(FlaskForm):
         min=0,
         max=MAX_DUE_DAYS,
     )
-    milestone = SelectField(_l("Completed"), choices=[], default="")
+    milestone = SelectField(_l("How it is completed"), choices=[], default="")
 
 
 class ChecklistForm(FlaskForm):

@@ -29,7 +29,7 @@ def _colleagues(partner_id: int) -> list[Any]:
 def assign_form(colleagues: list[Any], prefix: str = "", **kwargs: Any) -> AssignForm:
     form = AssignForm(prefix=prefix, **kwargs)
     form.assignee_id.choices = choices(
-        [(0, _("Anyone with the permission"))] + [(u.id, u.name) for u in colleagues]
+        [(0, _("Nobody in particular"))] + [(u.id, u.name) for u in colleagues]
     )
     return form
 
