@@ -337,7 +337,17 @@ def language_label(code: str, locale: str | None = None) -> str:
     from ..web.fields import babel_locale
 
     name = babel_locale(locale).languages.get(code) or code
-    return name[:1].upper() + name[1:]
+    return cldr_text(name[:1].upper() + name[1:])
+
+
+def cldr_text(text: str) -> str:
+    """A name taken from CLDR (a country, a language): a translation like any other, so the
+    pseudo-locale marks it (as ``templating.country_name`` does) and the check that every
+    string of a page is translatable sees it as translated."""
+    from ..i18n import PseudoTranslations, translations
+
+    catalog = translations()
+    return catalog.gettext(text) if text and isinstance(catalog, PseudoTranslations) else text
 
 
 __all__ = [

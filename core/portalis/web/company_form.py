@@ -33,6 +33,7 @@ from ..companies.profile_fields import (
     PARTNER_TYPES,
     PHONE_MAX,
     ProfileValueError,
+    cldr_text,
     clean_value,
     field_label,
     language_label,
@@ -160,7 +161,8 @@ class CompanyProfileForm(PortalForm):
             [(c, language_label(c, locale)) for c in LANGUAGE_CODES], self.languages.data
         )
         self.service_regions.choices = _sorted(
-            [(c, country_name(c, locale)) for c in COUNTRY_CODES], self.service_regions.data
+            [(c, cldr_text(country_name(c, locale))) for c in COUNTRY_CODES],
+            self.service_regions.data,
         )
 
     def mark(self, public: frozenset[str], pending: frozenset[str]) -> None:
