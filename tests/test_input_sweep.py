@@ -47,4 +47,11 @@ def test_no_hostile_input_gets_a_server_error(world, client_as):
     # the sweep really covered the portal's forms (core and both plugins)
     print("\n".join(f"  {k} (as {v})" for k, v in sorted(report.form_endpoints.items())))
     assert report.forms >= 20 and report.fields >= 100
+    # the application form and the vendor's review (seeded by the core's demo data)
+    assert {
+        "POST apply.start",
+        "POST admin.application_owner",
+        "POST admin.application_decline",
+        "POST admin.application_field_add",
+    } <= set(report.form_endpoints)
     assert report.requests >= 2000

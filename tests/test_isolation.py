@@ -42,6 +42,8 @@ def test_no_route_leaks_another_tenants_or_partners_data(scene, client_as):
     foreign_partner_texts = foreign_partner_strings(world, "gold", "silver")
     assert foreign_tenant_texts and foreign_partner_texts, "the scene must hold distinctive data"
     victim = victim_values(world, "gold")
+    # the core's demo data gives the walk applications and their questions to aim at
+    assert {"application_id", "field_id"} <= set(victim)
     before = fingerprint(world.tenant.id, [world.partners["silver"].id])
     plugin_bps = frozenset(app.extensions.get("portalis_blueprint_plugins", {}))
     actors = [
