@@ -149,7 +149,17 @@ def _setup_limiter(app: Flask) -> None:
 
 
 def _register_core_views(app: Flask) -> None:
-    from .web import account, admin, apply, auth, join, partner, platform, search_views
+    from .web import (
+        account,
+        admin,
+        apply,
+        auth,
+        join,
+        partner,
+        platform,
+        search_views,
+        team,  # noqa: F401 - adds the team pages to the portal blueprint
+    )
 
     app.register_blueprint(search_views.bp)
     app.register_blueprint(auth.bp)

@@ -16,7 +16,6 @@ from ..identity.passwords import hash_password, needs_rehash, verify_password
 from ..identity.tokens import consume_token, make_token, peek_token
 from ..jobs import enqueue_after_commit
 from ..models import User
-from ..roles import Role
 from .forms import AcceptInviteForm, ForgotForm, LoginForm, NewPasswordForm
 from .ratelimit import SignInThrottle, forget_failures_for, limiter, remember_device
 from .redirects import safe_next

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from sqlalchemy import select
 
 from .. import audit
@@ -15,9 +15,8 @@ from ..portal import flatten
 from ..tiers.status import tier_status
 from .access import login_required, partner_member
 from .forms import ProfileForm
+from .portal_blueprint import bp
 from .rendering import page
-
-bp = Blueprint("portal", __name__)
 
 
 @bp.route("/")
@@ -89,7 +88,3 @@ def profile() -> Any:
         flash(_("Your profile was saved."), "success")
         return redirect(url_for("portal.profile"))
     return page("portal/profile.html", form=form)
-
-
-# the team pages register on this blueprint (web/team.py)
-from . import team  # noqa: E402, F401

@@ -34,7 +34,7 @@ from ..roles import Role, role_choices
 from .access import partner_admin
 from .forms import InviteForm, PortalForm
 from .join import ApproveForm, DeclineForm
-from .partner import bp
+from .portal_blueprint import bp
 from .rendering import page
 
 
