@@ -186,7 +186,7 @@ def missing_message(missing: Sequence[tuple[str, list[str]]]) -> list[str]:
         )
     rest = len(missing) - MISSING_SHOWN
     if rest > 0:
-        out.append(_("… and %(count)s more partners lack details.", count=rest))
+        out.append(_("More partners lack details: %(count)s.", count=rest))
     return out
 
 

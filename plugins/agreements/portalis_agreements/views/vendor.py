@@ -209,7 +209,7 @@ def publish(template_id: int) -> Any:
     number = result.version.number if result.version else 0
     flash(
         _(
-            "Version %(number)s published and sent to %(count)s partners to sign.",
+            "Version %(number)s published. Partners asked to sign: %(count)s.",
             number=number,
             count=result.assigned,
         ),
