@@ -20,6 +20,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 from fpdf import FPDF, XPos, YPos
@@ -143,21 +144,90 @@ _STYLES = {
 }
 
 
-_LIST = re.compile(r"<(ol|ul)(?:\s[^>]*)?>(.*?)</\1>", re.S)
-_ITEM = re.compile(r"<li>(.*?)</li>", re.S)
+_MARKERS = ("**", "__", "--")
+_SIZES = {"h1": 15.0, "h2": 13.0, "h3": 11.5, "h4": 10.5}
 
 
-def _rtl_lists(html: str) -> str:
-    """Lists as numbered paragraphs: fpdf2 indents list items from the left only."""
+class _Blocks(HTMLParser):
+    """The sanitised HTML as blocks of fpdf2 markdown (``**bold**``, ``__italic__``):
+    fpdf2's HTML writer lays Latin words and numbers inside Arabic text out backwards,
+    while ``multi_cell`` runs the bidi algorithm over each paragraph."""
 
-    def one(match: re.Match[str]) -> str:
-        items = _ITEM.findall(match.group(2))
-        marks = [f"{n}." for n in range(1, len(items) + 1)] if match.group(1) == "ol" else []
-        return "".join(
-            f"<p>{marks[i] if marks else '•'} {item.strip()}</p>" for i, item in enumerate(items)
-        )
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, str]] = []
+        self.kind = "p"
+        self.parts: list[str] = []
+        self.lists: list[list[int] | None] = []  # an <ol>'s counter, None for <ul>
 
-    return _LIST.sub(one, html)
+    def _flush(self) -> None:
+        text = " ".join("".join(self.parts).split())
+        if text:
+            self.blocks.append((self.kind, text))
+        self.parts = []
+        self.kind = "p"
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("p", "h1", "h2", "h3", "h4", "li", "blockquote"):
+            self._flush()
+            self.kind = tag if tag in _SIZES else "p"
+            if tag == "li" and self.lists:
+                counter = self.lists[-1]
+                if counter is None:
+                    self.parts.append("• ")
+                else:
+                    counter[0] += 1
+                    self.parts.append(f"{counter[0]}. ")
+        elif tag == "ol":
+            self._flush()
+            start = dict(attrs).get("start") or "1"
+            self.lists.append([int(start) - 1 if start.isdigit() else 0])
+        elif tag == "ul":
+            self._flush()
+            self.lists.append(None)
+        elif tag in ("strong", "b"):
+            self.parts.append("**")
+        elif tag in ("em", "i"):
+            self.parts.append("__")
+        elif tag == "br":
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("strong", "b"):
+            self.parts.append("**")
+        elif tag in ("em", "i"):
+            self.parts.append("__")
+        elif tag in ("ol", "ul"):
+            self._flush()
+            if self.lists:
+                self.lists.pop()
+        elif tag in ("p", "h1", "h2", "h3", "h4", "li", "blockquote"):
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        for marker in _MARKERS:  # literal ** __ -- stay text
+            data = data.replace(marker, "\\" + marker)
+        self.parts.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def _write_blocks(pdf: _Pdf, body_html: str) -> None:
+    parser = _Blocks()
+    parser.feed(body_html)
+    parser.close()
+    for kind, text in parser.blocks:
+        size = _SIZES.get(kind)
+        pdf.set_font("body", "B" if size else "", size or 10.5)
+        pdf.set_text_color(*INK)
+        pdf.ln(3 if size else 1.5)
+        pdf.shape()
+        pdf.multi_cell(
+            0, (size or 10.5) * 0.55, text, markdown=True, align=pdf.align,
+            new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+        )  # fmt: skip
 
 
 _OPENING = re.compile(r"<(p|li|h1|h2|h3|h4|ol|ul)(\s[^>]*)?>")
@@ -176,8 +246,10 @@ def _write_body(pdf: _Pdf, body_html: str) -> None:
             extra += align
         return f"<{tag}{rest}{extra}>"
 
-    html = _rtl_lists(body_html) if pdf.rtl else body_html
-    pdf.write_html(_OPENING.sub(attrs, html), tag_styles=_STYLES, li_prefix_color=INK)
+    if pdf.rtl:
+        _write_blocks(pdf, body_html)
+        return
+    pdf.write_html(_OPENING.sub(attrs, body_html), tag_styles=_STYLES, li_prefix_color=INK)
 
 
 def document(frame: Frame, body_html: str) -> bytes:

@@ -287,7 +287,11 @@ def agreements() -> Any:
         .join(api.Partner, api.Partner.id == Agreement.partner_id)
     )
     if status == "awaiting":
-        stmt = stmt.where(Agreement.status == SIGNED, Agreement.requires_countersignature.is_(True))
+        stmt = stmt.where(
+            Agreement.status == SIGNED,
+            Agreement.requires_countersignature.is_(True),
+            Agreement.current.is_(True),
+        )
     elif status:
         stmt = stmt.where(Agreement.status == status)
     rows = api.session.execute(
