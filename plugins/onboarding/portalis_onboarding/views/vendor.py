@@ -73,20 +73,10 @@ def manage() -> Any:
     )
     tasks = progress.active_tasks(p.id for p in programs)
     counts = {p.id: sum(1 for t in tasks if t.program_id == p.id) for p in programs}
-    partner_ids = list(
-        api.session.scalars(
-            select(api.Partner.id)
-            .where(
-                api.Partner.program_id.in_([p.id for p in programs]),
-                api.Partner.status == "active",
-            )
-            .order_by(api.Partner.name, api.Partner.id)
-        )
-    )
-    states = progress.for_partners(partner_ids)
+    states = progress.for_partners(program_ids=[p.id for p in programs], active_only=True)
     names = dict(
         api.session.execute(
-            select(api.Partner.id, api.Partner.name).where(api.Partner.id.in_(partner_ids))
+            select(api.Partner.id, api.Partner.name).where(api.Partner.id.in_(list(states)))
         ).all()
     )
     rows = sorted(
