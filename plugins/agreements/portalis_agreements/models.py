@@ -43,7 +43,7 @@ LOCKS = (LOCK_PORTAL, LOCK_PLUGINS, LOCK_NONE)
 PENDING = "pending"
 #: Signed by the partner (and waiting for the vendor's counter-signature when required).
 SIGNED = "signed"
-#: Signed by both sides.
+#: Complete: signed by both sides, or by the partner when no counter-signature is needed.
 COUNTERSIGNED = "countersigned"
 #: A newer version was published before this one was signed; it can't be signed any more.
 SUPERSEDED = "superseded"
