@@ -5,7 +5,7 @@ import re
 from sqlalchemy import select
 
 from portalis.db import db
-from portalis.models import AuditEntry, User, UserSession
+from portalis.models import AuditEntry, Partner, User, UserSession
 from portalis.tenancy import tenant_scope
 from portalis.testing.fixtures import TEST_PASSWORD
 
@@ -118,6 +118,10 @@ def test_weak_password_is_refused_with_a_field_message(world, client_as, mailbox
 
 
 def test_partner_admin_invites_a_colleague_who_accepts(world, client_as, mailbox):
+    # a colleague at the company's own domain is invited at once (others wait for the vendor)
+    with tenant_scope(world.tenant.id):
+        db.session.get(Partner, world.partners["gold"].id).website = "https://gold.test"
+        db.session.commit()
     admin = client_as(world.users["gold_admin"])
     resp = admin.post_form(
         "/team/invite",

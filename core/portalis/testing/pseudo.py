@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from html.parser import HTMLParser
 from typing import Any
 
-from sqlalchemy import String, Text, select
+from sqlalchemy import JSON, String, Text, select
 
 from ..db import Base, db
 from ..i18n import PSEUDO_LOCALE
@@ -100,17 +100,31 @@ def visible_texts(page: str) -> list[str]:
     return parser.texts
 
 
+def _strings_in(value: Any) -> Iterator[str]:
+    """The texts in a stored value, also inside JSON (answers, labels per language …)."""
+    if isinstance(value, str):
+        if value.strip():
+            yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings_in(item)
+
+
 def data_strings() -> list[str]:
-    """Everything stored in the database is data, not UI text (longest first)."""
+    """Everything stored in the database is data, not UI text (longest first), JSON included."""
     out: set[str] = set()
     with unscoped("pseudo-locale check collects stored texts"):
         for mapper in Base.registry.mappers:
             t = mapper.local_table
-            cols = [c for c in t.columns if isinstance(c.type, String | Text)]
+            cols = [c for c in t.columns if isinstance(c.type, String | Text | JSON)]
             if not cols:
                 continue
             for row in db.session.execute(select(*cols)):
-                out.update(v for v in row if isinstance(v, str) and v.strip())
+                for value in row:
+                    out.update(_strings_in(value))
         for tenant in db.session.scalars(select(Tenant)):
             out.update(str(v) for v in (tenant.branding or {}).values() if isinstance(v, str))
     return sorted(out, key=len, reverse=True)
@@ -119,6 +133,7 @@ def data_strings() -> list[str]:
 NOISE = re.compile(
     r"#[0-9a-fA-F]{3,6}\b|[\w.+-]+@[\w.-]+|https?://\S*|\b\d[\d,.:/%\- ]*\b|[$€£¥]|\b(AM|PM|UTC|N/A)\b|[^\w]+",
 )
+ADDRESSES = re.compile(r"[\w.+-]+@[\w.-]+|https?://\S*")
 MONTHS = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b")
 
 
@@ -129,6 +144,8 @@ def untranslated(text: str, data: Iterable[str]) -> str:
         if new == text:
             break
         text = new
+    # addresses first: a stored word inside one (a tenant's slug in its URL) must not split it
+    text = ADDRESSES.sub(" ", text)
     for d in data:
         if len(d) >= 2 and d in text:
             text = text.replace(d, " ")

@@ -166,12 +166,10 @@ def web_link(url: str | None, empty: str = "") -> Markup:
 def country_name(code: str | None) -> str:
     """A country's name in the viewer's language (an unknown code as it is). CLDR's names
     are translations too: the pseudo-locale marks them as such."""
-    from ..i18n import PseudoTranslations, translations
+    from ..companies.profile_fields import cldr_text
     from .fields import country_name as name
 
-    text = name(code)
-    catalog = translations()
-    return catalog.gettext(text) if text and isinstance(catalog, PseudoTranslations) else text
+    return cldr_text(name(code))
 
 
 def condition_text(condition: Any) -> str:

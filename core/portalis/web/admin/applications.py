@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from babel.units import format_unit
 from flask import abort, flash, g, redirect, url_for
 from sqlalchemy import func, select
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ...companies.profile_fields import language_label
 from ...db import db
 from ...i18n import gettext as _
 from ...i18n import lazy_gettext as _l
@@ -144,7 +144,7 @@ def _detail(application: Application, decline: DeclineForm | None = None, status
         decline=decline or DeclineForm(send=True),
         people=people,
         entry_tier=decisions.entry_tier(application.program_id),
-        language=language_name(application.locale),
+        language=language_label(application.locale) if application.locale else "",
     )
 
 
@@ -169,16 +169,6 @@ def file_size(size: int) -> str:
     if size < 1024 * 1024:
         return format_unit(max(1, round(size / 1024)), "digital-kilobyte", "short", locale=locale)
     return format_unit(round(size / 2**20, 1), "digital-megabyte", "short", locale=locale)
-
-
-def language_name(code: str | None) -> str:
-    """A language code ("de") named in the viewer's language ("German", "Deutsch" …)."""
-    if not code:
-        return ""
-    try:
-        return str(Locale.parse(code.replace("-", "_")).get_display_name(babel_locale()) or code)
-    except (ValueError, TypeError, UnknownLocaleError):
-        return code
 
 
 def _back(application: Application) -> Any:
