@@ -312,12 +312,29 @@ def finish(partner: api.Partner) -> bool:
     api.audit("onboarding.completed", "partner", partner.id, after={"tasks": state.total})
     api.emit("onboarding.completed", {"partner_id": partner.id}, program_id=partner.program_id)
     checklist = checklist_for(partner.program_id)
-    if checklist.completion_tier_id is not None:
+    if checklist.completion_tier_id is not None and _is_promotion(
+        partner, checklist.completion_tier_id
+    ):
         api.change_tier(
             partner, checklist.completion_tier_id, reason=_("Onboarding checklist completed")
         )
     notify.partner_completed(partner, checklist.owner_id)
     return True
+
+
+def _is_promotion(partner: api.Partner, tier_id: int) -> bool:
+    """Finishing onboarding moves a partner up to the completion tier, never down: a
+    partner already above it (promoted by its revenue, say) keeps its tier."""
+    ranks = dict(
+        api.session.execute(
+            select(api.Tier.id, api.Tier.rank).where(
+                api.Tier.id.in_([t for t in (tier_id, partner.tier_id) if t is not None])
+            )
+        ).all()
+    )
+    if tier_id not in ranks:
+        return False
+    return partner.tier_id is None or ranks[tier_id] > ranks.get(partner.tier_id, -1)
 
 
 def settle_program(program_id: int) -> int:

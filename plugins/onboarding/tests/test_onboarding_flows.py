@@ -416,3 +416,17 @@ def test_vendor_pages_show_the_checklist_and_every_partners_progress(world, clie
     assert world.users["channel_manager"].name in editor
     detail = _text(manager.get(f"/onboarding/partners/{world.partners['gold'].id}"))
     assert "Mark as done" in detail and re.search(r"Due \w", detail)
+
+
+def test_finishing_never_moves_a_partner_down(world, client_as, checklist, partner_now):
+    (team,) = checklist({"title": "Invite your sales team"})
+    manager = client_as(world.users["channel_manager"])
+    page = f"/onboarding/programs/{world.program.id}"
+    manager.post_form(
+        page, {"completion_tier_id": str(world.tiers["silver"].id), "owner_id": "0"}, form_page=page
+    )
+    gold = world.partners["gold"]
+    admin = client_as(world.users["gold_admin"])
+    admin.post(f"/onboarding/tasks/{team}/done", data={"csrf_token": admin.csrf_token})
+    assert "You have completed onboarding" in _text(admin.get("/onboarding/"))
+    assert partner_now(gold).tier_id == world.tiers["gold"].id  # above Silver already
