@@ -56,7 +56,7 @@ def blockers(viewer: api.Viewer) -> list[api.AccessBlocker]:
         out.append(
             api.AccessBlocker(
                 key=f"agreements.sign.{agreement_id}",
-                message=_("Sign “%(agreement)s” to continue.", agreement=name),
+                message=_("Sign “%(agreement)s” to continue.", agreement=f"\u2068{name}\u2069"),
                 endpoint="agreements.show",
                 url_values={"agreement_id": agreement_id},
                 plugins=plugins,
