@@ -57,6 +57,7 @@ from .plugins.contract import (
 )
 from .plugins.hookspecs import hookimpl
 from .plugins.settings import plugin_settings, programs_with_plugin
+from .portal import milestones
 from .roles import Role
 from .search import SearchDocument
 from .search_service import search_delete, search_index
@@ -168,6 +169,7 @@ __all__ = [
     "is_free_mail_domain",
     "is_htmx",
     "localized",
+    "milestones",
     "login_required",
     "money",
     "name_block_key",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from .context import Viewer
@@ -17,6 +17,7 @@ from .models import Partner, ProgramPlugin, Tier, User
 from .plugins.contract import (
     Event,
     MetricDefinition,
+    Milestone,
     PartnerSummary,
     PeriodicJob,
     Permission,
@@ -148,6 +149,16 @@ class Portal:
             )
         )
 
+    def milestones(self) -> list[Milestone]:
+        """Every installed plugin's milestones, the core's included (not gated: a checklist
+        may wait for a plugin a program switches on later). Collected on each call, so lazy
+        labels come out in the caller's language; a plugin whose hook fails is left out."""
+        return [
+            m
+            for _p, found in self.registry.call_robust("portalis_milestones", None, None)
+            for m in found
+        ]
+
     def partner_summaries(
         self, viewer: Viewer, partner_ids: list[int]
     ) -> tuple[list[str], dict[tuple[int, str], PartnerSummary]]:
@@ -179,3 +190,9 @@ def flatten(results: Iterable[tuple[str, Any]]) -> list[Any]:
     for _plugin, items in results:
         out.extend(items)
     return out
+
+
+def milestones() -> list[Milestone]:
+    """Every installed plugin's milestones (``portalis_milestones``), for the current app."""
+    portal: Portal = current_app.extensions["portalis"]
+    return portal.milestones()

@@ -9,22 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app
-
 from portalis import api
 
 
 def _declared() -> Iterable[api.Milestone]:
-    """Every installed plugin's milestones.
-
-    Stopgap until the core offers the collected list in the public API (asked of the
-    lead as ``api.milestones()``): until then the registry's collecting call.
-    """
-    collect = getattr(api, "milestones", None)
-    if collect is not None:
-        return list(collect())
-    registry = current_app.extensions["portalis"].registry
-    return [m for found in registry.call_all("portalis_milestones") for m in found or ()]
+    """Every installed plugin's milestones, as the core collects them."""
+    return api.milestones()
 
 
 def declared_events() -> set[str]:
