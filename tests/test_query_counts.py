@@ -28,6 +28,13 @@ def _add_partners(world, n):
         db.session.commit()
 
 
+#: Statements a page may take (the test's own SAVEPOINT/RELEASE pair included): the core's
+#: dozen (tenant, session, viewer, the page's own reads) plus one or two for each bundled
+#: plugin that shows something on it (a nav badge, a dashboard card, an access blocker). It
+#: grows with the plugins installed, never with the data: that is what the tests assert.
+BUDGET = 22
+
+
 def _count(client, path):
     resp = client.get(path)
     assert resp.status_code == 200, path
@@ -45,7 +52,7 @@ def test_vendor_pages_do_not_grow_with_partners(world, client_as, path):
     _add_partners(world, 30)
     after = _count(admin, url)
     assert after == before, f"{url}: {before} statements with 2 partners, {after} with 32"
-    assert after <= 15
+    assert after <= BUDGET
 
 
 @pytest.mark.parametrize("path", ["/dashboard", "/tier", "/team"])
@@ -54,4 +61,4 @@ def test_partner_pages_stay_within_budget(world, client_as, path):
     before = _count(client, path)
     _add_partners(world, 30)
     assert _count(client, path) == before
-    assert before <= 15
+    assert before <= BUDGET
