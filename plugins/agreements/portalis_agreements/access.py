@@ -45,9 +45,8 @@ def countersigns(viewer: api.Viewer | None = None) -> bool:
 
 
 def impersonated(viewer: api.Viewer | None = None) -> bool:
-    """Whether a vendor user is acting as this partner user (``Viewer.impersonated_by``,
-    hook API 1.2; absent before it, which means nobody impersonates)."""
-    return getattr(_viewer(viewer), "impersonated_by", None) is not None
+    """Whether a vendor user is acting as this partner user (``Viewer.impersonated_by``)."""
+    return _viewer(viewer).impersonated_by is not None
 
 
 def may_sign(viewer: api.Viewer | None = None) -> bool:

@@ -33,7 +33,7 @@ PLUGIN = api.PluginInfo(
         "Sales and marketing material for partners: folders, languages, versions, "
         "visibility by tier or company, search inside documents and co-branded PDFs."
     ),
-    requires_core=">=1.1,<2",
+    requires_core=">=1.2,<2",
     # What each permission opens is written down in the README ("Permissions"). A grant
     # never widens which items a viewer sees: that is access.visible's business.
     permissions=(
