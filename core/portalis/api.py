@@ -39,6 +39,7 @@ from .files.store import StoredFile, remove_stored_file, store_upload, stored_fi
 from .i18n import Translator, current_locale, localized, money
 from .jobs import enqueue, enqueue_after_commit
 from .mail import send as send_mail
+from .mail import send_to_users as mail_users
 from .migrate import run_env as run_migrations_env
 from .models import Partner, Program, ProgramPlugin, Tenant, Tier, User
 from .plugins.contract import (
@@ -169,8 +170,9 @@ __all__ = [
     "is_free_mail_domain",
     "is_htmx",
     "localized",
-    "milestones",
     "login_required",
+    "mail_users",
+    "milestones",
     "money",
     "name_block_key",
     "normalize_company_name",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.message
 import logging
 import smtplib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,25 @@ def send(
         key=(_KEY, tenant_id),
     )
     return message
+
+
+def send_to_users(users: Iterable[Any], template: str, **context: Any) -> int:
+    """Queue ``template`` for each of ``users``, each in their own language (``user.locale``)
+    and with ``user`` in the template's context, so "Dear Jo" and the wording fit the reader.
+
+    A person without an address, or whose address came earlier in ``users``, is skipped:
+    a recipient list built from overlapping groups (the deal's owner and the partner's
+    admins) never sends one person the same mail twice. Returns how many were queued.
+    The core and every plugin notify groups of people this one way.
+    """
+    seen: set[str] = set()
+    for user in users:
+        address = getattr(user, "email", None)
+        if not address or address in seen:
+            continue
+        seen.add(address)
+        send(address, template, locale=getattr(user, "locale", None), user=user, **context)
+    return len(seen)
 
 
 def _tenant() -> Tenant | None:

@@ -245,21 +245,17 @@ def _notify(partner: Partner, change: PartnerProfileChange, *, approved: bool) -
         )
     ).all()
     program = db.session.get(Program, partner.program_id)
-    link = url_for("company.profile", _external=True)
-    for user in admins:
-        mail.send(
-            user.email,
-            "profile_change_decided",
-            locale=user.locale,
-            user=user,
-            partner=partner,
-            program=program,
-            approved=approved,
-            fields=[f for f in PROFILE_FIELDS if f in (change.changes or {})],
-            reason=change.reason,
-            link=link,
-            field_label=field_label,
-        )
+    mail.send_to_users(
+        admins,
+        "profile_change_decided",
+        partner=partner,
+        program=program,
+        approved=approved,
+        fields=[f for f in PROFILE_FIELDS if f in (change.changes or {})],
+        reason=change.reason,
+        link=url_for("company.profile", _external=True),
+        field_label=field_label,
+    )
 
 
 __all__ = [

@@ -167,13 +167,9 @@ def _tell_partner_admins(req: JoinRequest) -> None:
     ).all()
     from ..web.tenant_context import tenant_request_context
 
-    for admin in admins:
-        with tenant_request_context():
-            link = url_for("portal.team", _external=True, _anchor="requests")
-            mail.send(
-                admin.email, "join_request", locale=admin.locale, user=admin, request=req,
-                partner=partner, link=link,
-            )  # fmt: skip
+    with tenant_request_context():
+        link = url_for("portal.team", _external=True, _anchor="requests")
+    mail.send_to_users(admins, "join_request", request=req, partner=partner, link=link)
 
 
 # --- deciding ----------------------------------------------------------------------------

@@ -501,16 +501,7 @@ def _notify(partner: Partner, target: Tier | None) -> None:
         )
     ).all()
     program = db.session.get(Program, partner.program_id)
-    for u in admins:
-        mail.send(
-            u.email,
-            "tier_changed",
-            locale=u.locale,
-            user=u,
-            partner=partner,
-            tier=target,
-            program=program,
-        )
+    mail.send_to_users(admins, "tier_changed", partner=partner, tier=target, program=program)
 
 
 def evaluate_all(*, dry_run: bool) -> dict[int, list[Decision]]:

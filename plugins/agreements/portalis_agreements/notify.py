@@ -22,18 +22,6 @@ from portalis import api
 VENDOR_ROLES = (api.Role.VENDOR_ADMIN, api.Role.CHANNEL_MANAGER)
 
 
-def _send(users: Iterable[Any], template: str, **context: Any) -> int:
-    seen: set[str] = set()
-    for user in users:
-        if not user.email or user.email in seen:
-            continue
-        seen.add(user.email)
-        api.send_mail(
-            user.email, f"agreements/mail/{template}", locale=user.locale, user=user, **context
-        )
-    return len(seen)
-
-
 def partner_admins(partner_id: int, also: Iterable[int] = ()) -> list[Any]:
     ids = [i for i in also if i is not None]
     cond = api.User.role == api.Role.PARTNER_ADMIN
@@ -66,9 +54,9 @@ def _link(endpoint: str, **values: Any) -> str:
 
 
 def assigned(agreement: Any, template: Any, partner: Any) -> int:
-    return _send(
+    return api.mail_users(
         partner_admins(partner.id),
-        "assigned",
+        "agreements/mail/assigned",
         tmpl=template,
         partner=partner,
         link=_link("agreements.show", agreement_id=agreement.id),
@@ -77,9 +65,9 @@ def assigned(agreement: Any, template: Any, partner: Any) -> int:
 
 def signed(agreement: Any, template: Any) -> int:
     partner = api.session.get(api.Partner, agreement.partner_id)
-    return _send(
+    return api.mail_users(
         vendor_recipients(agreement.requires_countersignature),
-        "signed",
+        "agreements/mail/signed",
         tmpl=template,
         partner=partner,
         agreement=agreement,
@@ -88,9 +76,9 @@ def signed(agreement: Any, template: Any) -> int:
 
 
 def countersigned(agreement: Any, template: Any) -> int:
-    return _send(
+    return api.mail_users(
         partner_admins(agreement.partner_id, also=[agreement.signer_id]),
-        "countersigned",
+        "agreements/mail/countersigned",
         tmpl=template,
         link=_link("agreements.show", agreement_id=agreement.id),
     )

@@ -8,7 +8,6 @@ and ``.html``; being under ``deals/`` they translate with this plugin's message 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import url_for
@@ -20,20 +19,6 @@ if TYPE_CHECKING:
     from .models import Deal, DealExtensionRequest
 
 VENDOR_ROLES = (api.Role.VENDOR_ADMIN, api.Role.CHANNEL_MANAGER)
-
-
-def _send(users: Iterable[Any], template: str, **context: Any) -> int:
-    sent = 0
-    seen: set[str] = set()
-    for user in users:
-        if not user.email or user.email in seen:
-            continue
-        seen.add(user.email)
-        api.send_mail(
-            user.email, f"deals/mail/{template}", locale=user.locale, user=user, **context
-        )
-        sent += 1
-    return sent
 
 
 def reviewers() -> list[Any]:
@@ -82,9 +67,9 @@ def vendor_link(deal: Deal) -> str:
 
 def submitted(deal: Deal, *, resubmitted: bool, conflict_count: int) -> None:
     partner = _partner(deal)
-    _send(
+    api.mail_users(
         reviewers(),
-        "deal_submitted",
+        "deals/mail/deal_submitted",
         deal=deal,
         partner=partner,
         resubmitted=resubmitted,
@@ -92,9 +77,9 @@ def submitted(deal: Deal, *, resubmitted: bool, conflict_count: int) -> None:
         link=vendor_link(deal),
     )
     if deal.registered_on_behalf_by is not None and not resubmitted:
-        _send(
+        api.mail_users(
             partner_recipients(deal),
-            "deal_registered_for_you",
+            "deals/mail/deal_registered_for_you",
             deal=deal,
             partner=partner,
             link=partner_link(deal),
@@ -103,9 +88,9 @@ def submitted(deal: Deal, *, resubmitted: bool, conflict_count: int) -> None:
 
 def decided(deal: Deal, outcome: str, reason: str) -> None:
     """``outcome``: approved, rejected or returned."""
-    _send(
+    api.mail_users(
         partner_recipients(deal),
-        f"deal_{outcome}",
+        f"deals/mail/deal_{outcome}",
         deal=deal,
         partner=_partner(deal),
         reason=reason,
@@ -114,9 +99,9 @@ def decided(deal: Deal, outcome: str, reason: str) -> None:
 
 
 def expiring(deal: Deal, days_left: int) -> None:
-    _send(
+    api.mail_users(
         partner_recipients(deal),
-        "deal_expiring",
+        "deals/mail/deal_expiring",
         deal=deal,
         days_left=days_left,
         link=partner_link(deal),
@@ -124,13 +109,15 @@ def expiring(deal: Deal, days_left: int) -> None:
 
 
 def expired(deal: Deal) -> None:
-    _send(partner_recipients(deal), "deal_expired", deal=deal, link=partner_link(deal))
+    api.mail_users(
+        partner_recipients(deal), "deals/mail/deal_expired", deal=deal, link=partner_link(deal)
+    )
 
 
 def extension_requested(deal: Deal, req: DealExtensionRequest) -> None:
-    _send(
+    api.mail_users(
         reviewers(),
-        "deal_extension_requested",
+        "deals/mail/deal_extension_requested",
         deal=deal,
         req=req,
         partner=_partner(deal),
@@ -139,9 +126,9 @@ def extension_requested(deal: Deal, req: DealExtensionRequest) -> None:
 
 
 def extension_decided(deal: Deal, req: DealExtensionRequest) -> None:
-    _send(
+    api.mail_users(
         partner_recipients(deal),
-        "deal_extension_decided",
+        "deals/mail/deal_extension_decided",
         deal=deal,
         req=req,
         link=partner_link(deal),
@@ -158,4 +145,4 @@ def sla_breached(deals: list[tuple[Deal, str]], now: dt.datetime) -> None:
             (d, name, url_for("deals.review_detail", registration_id=d.id, _external=True))
             for d, name in deals
         ]
-    _send(reviewers(), "deal_sla_breach", rows=rows, queue_link=queue, now=now)
+    api.mail_users(reviewers(), "deals/mail/deal_sla_breach", rows=rows, queue_link=queue, now=now)

@@ -11,7 +11,7 @@ nothing. Templates: ``templates/onboarding/mail/*.txt`` and ``.html``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from flask import url_for
@@ -23,20 +23,6 @@ if TYPE_CHECKING:
     from .models import Task
 
 VENDOR_ROLES = (api.Role.VENDOR_ADMIN, api.Role.CHANNEL_MANAGER)
-
-
-def _send(users: Iterable[Any], template: str, **context: Any) -> int:
-    sent = 0
-    seen: set[str] = set()
-    for user in users:
-        if not user.email or user.email in seen:
-            continue
-        seen.add(user.email)
-        api.send_mail(
-            user.email, f"onboarding/mail/{template}", locale=user.locale, user=user, **context
-        )
-        sent += 1
-    return sent
 
 
 def partner_admins(partner_id: int) -> list[Any]:
@@ -77,9 +63,9 @@ def _vendor_link(partner_id: int) -> str:
 
 
 def vendor_ticked(partner: api.Partner, task: Task, actor: api.User) -> int:
-    return _send(
+    return api.mail_users(
         partner_admins(partner.id),
-        "task_ticked",
+        "onboarding/mail/task_ticked",
         partner=partner,
         task=task,
         actor=actor,
@@ -88,9 +74,9 @@ def vendor_ticked(partner: api.Partner, task: Task, actor: api.User) -> int:
 
 
 def overdue(partner: api.Partner, tasks: Sequence[Task]) -> int:
-    return _send(
+    return api.mail_users(
         partner_admins(partner.id),
-        "tasks_overdue",
+        "onboarding/mail/tasks_overdue",
         partner=partner,
         tasks=tasks,
         link=_partner_link(),
@@ -98,9 +84,9 @@ def overdue(partner: api.Partner, tasks: Sequence[Task]) -> int:
 
 
 def partner_completed(partner: api.Partner, owner_id: int | None) -> int:
-    return _send(
+    return api.mail_users(
         vendor_recipients(owner_id),
-        "partner_completed",
+        "onboarding/mail/partner_completed",
         partner=partner,
         link=_vendor_link(partner.id),
     )
