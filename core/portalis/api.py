@@ -40,6 +40,7 @@ from .i18n import Translator, current_locale, localized, money
 from .jobs import enqueue, enqueue_after_commit
 from .mail import send as send_mail
 from .mail import send_to_users as mail_users
+from .markdown import render_markdown
 from .migrate import run_env as run_migrations_env
 from .models import Partner, Program, ProgramPlugin, Tenant, Tier, User
 from .plugins.contract import (
@@ -191,6 +192,7 @@ __all__ = [
     "remove_stored_file",
     "render",
     "render_block",
+    "render_markdown",
     "resolve_text",
     "run_migrations_env",
     "safe_next",

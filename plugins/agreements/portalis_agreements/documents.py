@@ -23,7 +23,6 @@ from portalis import api
 
 from . import pdf
 from .i18n import _
-from .markup import to_html
 from .models import AgreementTemplate, TemplateVersion
 from .placeholders import Filling, MissingValues, fill
 
@@ -122,7 +121,7 @@ def render(
     values = filling(partner, program, signer, language, date or today())
     title = fill(version.titles.get(language) or template.name, values, markdown=False)
     body = fill(version.bodies.get(language) or "", values)
-    html = to_html(body)
+    html = api.render_markdown(body)
     data = pdf.document(_frame(version, title, language), str(html))
     return Rendered(language, title, html, data, hashlib.sha256(data).hexdigest())
 

@@ -136,6 +136,15 @@ _STYLES = {
     "h4": TextStyle(
         b_margin=0.4, font_family="body", font_style="B", font_size_pt=10.5, color=INK, t_margin=3
     ),
+    "h5": TextStyle(
+        b_margin=0.4, font_family="body", font_style="B", font_size_pt=10.5, color=INK, t_margin=3
+    ),
+    "h6": TextStyle(
+        b_margin=0.4, font_family="body", font_style="B", font_size_pt=10.5, color=INK, t_margin=3
+    ),
+    # fpdf2 sets code in Courier, which has no Arabic, CJK or Cyrillic letters
+    "code": FontFace(family="body", color=INK),
+    "pre": TextStyle(font_family="body", font_size_pt=10, color=INK, t_margin=2.5),
     "a": FontFace(color=(29, 78, 216)),
     "p": TextStyle(font_family="body", font_size_pt=10.5, color=INK, t_margin=2.5),
     "li": TextStyle(color=INK, l_margin=7, t_margin=1),
@@ -146,6 +155,10 @@ _STYLES = {
 
 _MARKERS = ("**", "__", "--")
 _SIZES = {"h1": 15.0, "h2": 13.0, "h3": 11.5, "h4": 10.5}
+#: Smaller headings drawn as the smallest one.
+_HEADINGS = {"h5": "h4", "h6": "h4"}
+#: Tags of api.render_markdown's HTML that start a paragraph of their own.
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr")
 
 
 class _Blocks(HTMLParser):
@@ -168,9 +181,10 @@ class _Blocks(HTMLParser):
         self.kind = "p"
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("p", "h1", "h2", "h3", "h4", "li", "blockquote"):
+        if tag in _BLOCKS:
             self._flush()
-            self.kind = tag if tag in _SIZES else "p"
+            kind = _HEADINGS.get(tag, tag)
+            self.kind = kind if kind in _SIZES else "p"
             if tag == "li" and self.lists:
                 counter = self.lists[-1]
                 if counter is None:
@@ -191,6 +205,8 @@ class _Blocks(HTMLParser):
             self.parts.append("__")
         elif tag == "br":
             self.parts.append(" ")
+        elif tag in ("td", "th") and "".join(self.parts).strip():
+            self.parts.append(" · ")  # a table row is one line, its cells apart
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("strong", "b"):
@@ -201,7 +217,7 @@ class _Blocks(HTMLParser):
             self._flush()
             if self.lists:
                 self.lists.pop()
-        elif tag in ("p", "h1", "h2", "h3", "h4", "li", "blockquote"):
+        elif tag in _BLOCKS:
             self._flush()
 
     def handle_data(self, data: str) -> None:
@@ -230,7 +246,7 @@ def _write_blocks(pdf: _Pdf, body_html: str) -> None:
         )  # fmt: skip
 
 
-_OPENING = re.compile(r"<(p|li|h1|h2|h3|h4|ol|ul)(\s[^>]*)?>")
+_OPENING = re.compile(r"<(p|li|h1|h2|h3|h4|h5|h6|ol|ul)(\s[^>]*)?>")
 
 
 def _write_body(pdf: _Pdf, body_html: str) -> None:

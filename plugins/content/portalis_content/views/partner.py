@@ -19,7 +19,6 @@ from sqlalchemy import select
 from portalis import api
 
 from .. import access, cobrand, responses, service
-from ..markup import render_markdown
 from ..models import FILE_KIND, Item, Translation, Version
 from .blueprint import bp
 
@@ -212,7 +211,7 @@ def item(item_id: int) -> Any:
         entry=entry,
         item=it,
         path=service.folder_path(it.folder_id, service.folder_tree()),
-        body_html=render_markdown(entry.translation.body)
+        body_html=api.render_markdown(entry.translation.body)
         if entry.translation and it.kind == "page"
         else None,
         autonym=service.autonym,
