@@ -15,6 +15,7 @@ from flask import g
 from sqlalchemy import CursorResult, select, update
 
 from .. import audit, events, mail
+from ..companies.enrolment import create_partner
 from ..db import db, utcnow
 from ..identity.invitations import invite_user, resend_invitation
 from ..models import Application, Partner, Program, Tier, User
@@ -150,27 +151,16 @@ def approve(application: Application) -> Approved:
         for person in waiting:
             resend_invitation(person)
         invited = waiting[0] if waiting else None
+        events.emit("partner.joined", {"partner_id": partner.id}, program_id=partner.program_id)
     else:
-        partner = Partner(
-            name=application.company_name,
+        partner = create_partner(
+            application.company_name,
+            program.id,
+            tier.id if tier else None,
             country=application.country,
             website=application.website,
             contact_email=application.contact_email,
-            program_id=program.id,
-            tier_id=tier.id if tier else None,
-            status="active",
-        )
-        db.session.add(partner)
-        db.session.flush()
-        audit.record(
-            "partner.created",
-            "partner",
-            partner.id,
-            after={
-                "name": partner.name,
-                "tier_id": partner.tier_id,
-                "application_id": application.id,
-            },
+            source={"application_id": application.id},
         )
         invited = invite_user(
             application.contact_email,
@@ -187,7 +177,6 @@ def approve(application: Application) -> Approved:
         before={"stage": "open"},
         after={"stage": "approved", "partner_id": partner.id},
     )
-    events.emit("partner.joined", {"partner_id": partner.id}, program_id=partner.program_id)
     events.emit(
         "partner.approved",
         {"partner_id": partner.id, "application_id": application.id},

@@ -7,7 +7,8 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from sqlalchemy import func, select
 
-from ... import audit, events
+from ... import audit
+from ...companies.enrolment import create_partner
 from ...db import db
 from ...i18n import gettext as _
 from ...identity.invitations import invite_user
@@ -95,24 +96,14 @@ def partner_new() -> Any:
         if tier is None or tier.program_id != form.program_id.data:
             form.tier_id.errors.append(_("Choose a tier of the selected program."))
         else:
-            partner = Partner(
-                name=form.name.data.strip(),
-                country=form.country.data or None,
-                website=form.website.data or None,
-                contact_email=form.contact_email.data or None,
-                program_id=form.program_id.data,
-                tier_id=tier.id,
-                status="active",
+            partner = create_partner(
+                form.name.data,
+                form.program_id.data,
+                tier.id,
+                country=form.country.data,
+                website=form.website.data,
+                contact_email=form.contact_email.data,
             )
-            db.session.add(partner)
-            db.session.flush()
-            audit.record(
-                "partner.created",
-                "partner",
-                partner.id,
-                after={"name": partner.name, "tier_id": tier.id},
-            )
-            events.emit("partner.joined", {"partner_id": partner.id}, program_id=partner.program_id)
             db.session.commit()
             flash(
                 _("%(name)s was added. Invite its first user below.", name=partner.name), "success"
