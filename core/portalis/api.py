@@ -36,7 +36,7 @@ from .files.sniffing import (
     allowed_types_message,
 )
 from .files.store import StoredFile, remove_stored_file, store_upload, stored_file_path
-from .i18n import Translator, current_locale, localized, money
+from .i18n import Translator, current_locale, force_locale, localized, money
 from .jobs import enqueue, enqueue_after_commit
 from .mail import send as send_mail
 from .mail import send_to_users as mail_users
@@ -163,6 +163,7 @@ __all__ = [
     "emit",
     "enqueue",
     "enqueue_after_commit",
+    "force_locale",
     "has_permission",
     "hookimpl",
     "id_arg",

@@ -13,7 +13,8 @@ import datetime as dt
 import gettext as _gettext
 import io
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import LazyString, get_locale
+from flask_babel import force_locale as _babel_force_locale
 
 CORE_DOMAIN = "portalis"
 #: Languages the project ships complete catalogs for (translated with care).
@@ -101,6 +103,27 @@ def current_locale() -> str:
     if not has_request_context():
         return getattr(g, "portalis_locale", "en") if _has_app() else "en"
     return str(get_locale() or "en")
+
+
+@contextmanager
+def force_locale(locale: str) -> Iterator[None]:
+    """Inside the block, gettext, dates and numbers speak ``locale`` instead of the
+    reader's language: a mail in its recipient's language, a contract in the language it is
+    written in. Works in a request and in a job (``current_locale`` reads the same value);
+    the reader's language comes back afterwards, also on an exception."""
+    if not _has_app():
+        yield
+        return
+    previous = g.get("portalis_locale")
+    g.portalis_locale = locale
+    try:
+        with _babel_force_locale(locale):
+            yield
+    finally:
+        if previous is None:
+            g.pop("portalis_locale", None)
+        else:
+            g.portalis_locale = previous
 
 
 def _has_app() -> bool:

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, g
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from .db import db, utcnow
+from .i18n import force_locale
 from .jobs import enqueue
 from .models import OutboxMessage, Tenant
 from .tenancy import current_tenant_id

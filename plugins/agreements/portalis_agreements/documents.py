@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from babel.dates import format_date
-from flask_babel import force_locale
 from markupsafe import Markup
 
 from portalis import api
@@ -56,13 +53,6 @@ def language_for(version: TemplateVersion, template: AgreementTemplate, wanted: 
     return languages[0] if languages else template.default_language
 
 
-@contextmanager
-def in_language(language: str) -> Iterator[None]:
-    """Labels (``_``) in the document's language, whoever is reading."""
-    with force_locale(language):
-        yield
-
-
 def vendor_name() -> str:
     tenant = api.session.get(api.Tenant, api.current_tenant_id())
     return tenant.name if tenant is not None else ""
@@ -91,7 +81,7 @@ def filling(
 
 
 def _frame(version: TemplateVersion, title: str, language: str) -> pdf.Frame:
-    with in_language(language):
+    with api.force_locale(language):  # the document's language, whoever reads it
         published = format_date(version.published_at.date(), format="long", locale=language)
         subtitle = _(
             "Version %(number)s · published %(date)s", number=version.number, date=published
@@ -140,7 +130,7 @@ def signed_pdf(
     """The document's pages followed by its signature page (in the document's language).
     ``agreement`` is the agreement or a copy of its signature columns."""
     language = agreement.language or "en"
-    with in_language(language):
+    with api.force_locale(language):  # the document's language, whoever reads it
         rows = [
             (_("Document"), f"{title} ({_('version %(number)s', number=version.number)})"),
             (_("Signed by"), agreement.signer_name or ""),
@@ -163,7 +153,7 @@ def signed_pdf(
 
 def counter_signature_text(agreement: Any) -> str:
     language = agreement.language or "en"
-    with in_language(language):
+    with api.force_locale(language):  # the document's language, whoever reads it
         if not agreement.requires_countersignature:
             return _("Not required")
         if agreement.countersigned_at is None:
