@@ -67,10 +67,9 @@ def country_choices(locale: str) -> list[tuple[str, str]]:
 
 
 def partner_type_choices() -> list[tuple[str, str]]:
-    """The company profile's partner types (core, ``api.PARTNER_TYPES``) when the core has
-    them; empty otherwise, and the form then hides the rule."""
-    types = getattr(api, "PARTNER_TYPES", None) or {}
-    return [(key, str(label)) for key, label in types.items()]
+    """The partner types a company profile chooses from (``api.COMPANY_PARTNER_TYPES``),
+    named in the viewer's language: a template's rule names the same keys a profile stores."""
+    return [(key, str(label)) for key, label in api.COMPANY_PARTNER_TYPES.items()]
 
 
 class TemplateForm(FlaskForm):

@@ -23,5 +23,5 @@ def on_event(event: api.Event) -> None:
 
 #: Core events after which a partner may match a template it didn't match before.
 PARTNER_EVENTS = frozenset(
-    {"partner.joined", "partner.approved", "partner.profile_completed", "partner.profile_changed"}
+    {"partner.joined", "partner.approved", "partner.profile_completed", "partner.profile_updated"}
 )

@@ -127,18 +127,13 @@ def draft_differs(template: AgreementTemplate, version: TemplateVersion | None) 
 # --- who an agreement is for -------------------------------------------------------------
 
 
-def partner_type(partner: Any) -> str | None:
-    """The partner's type from the company profile (core, hook API 1.2), if it has one."""
-    return getattr(partner, "partner_type", None)
-
-
 def matches(template: AgreementTemplate, partner: Any) -> bool:
     """Whether the template's rules pick this partner: its program, one of its partner
     types (if any are chosen) and one of its countries (if any are chosen)."""
     if partner.program_id != template.program_id or partner.status != "active":
         return False
     types = template.partner_types or []
-    if types and partner_type(partner) not in types:
+    if types and partner.partner_type not in types:
         return False
     countries = template.countries or []
     return not (countries and (partner.country or "") not in countries)

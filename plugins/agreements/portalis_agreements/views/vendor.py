@@ -155,7 +155,6 @@ def _edit_page(template: AgreementTemplate | None, form: Any, status: int = 200,
         missing=missing,
         draft_pending=template is not None and service.draft_differs(template, version),
         confirm=ConfirmForm(),
-        has_partner_types=bool(form.partner_types.choices),
         status=status,
         **ctx,
     )
