@@ -59,7 +59,7 @@ from .plugins.contract import (
 )
 from .plugins.hookspecs import hookimpl
 from .plugins.settings import plugin_settings, programs_with_plugin
-from .portal import milestones
+from .portal import installed_plugins, milestones
 from .roles import Role
 from .search import SearchDocument
 from .search_service import search_delete, search_index
@@ -168,6 +168,7 @@ __all__ = [
     "hookimpl",
     "id_arg",
     "ids_arg",
+    "installed_plugins",
     "int_arg",
     "is_free_mail_domain",
     "is_htmx",

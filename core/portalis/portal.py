@@ -196,3 +196,11 @@ def milestones() -> list[Milestone]:
     """Every installed plugin's milestones (``portalis_milestones``), for the current app."""
     portal: Portal = current_app.extensions["portalis"]
     return portal.milestones()
+
+
+def installed_plugins() -> list[PluginInfo]:
+    """What each installed plugin declares about itself (the core aside), by name — for a
+    picker that offers plugins by their title (``resolve_text(info.title)``, in the
+    reader's language) instead of their technical name."""
+    portal: Portal = current_app.extensions["portalis"]
+    return [p.info for p in portal.registry.optional]

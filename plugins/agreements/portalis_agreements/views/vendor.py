@@ -55,10 +55,15 @@ def _language_choices() -> list[tuple[str, str]]:
 
 
 def _plugin_choices() -> list[tuple[str, str]]:
-    """Plugins switched on in any program (by name: the public API has no plugin titles
-    yet — asked of the core)."""
-    names = set(api.session.scalars(select(api.ProgramPlugin.plugin)).all()) - {"agreements"}
-    return [(n, n.replace("_", " ").capitalize()) for n in sorted(names)]
+    """The features a template may lock: installed plugins configured for a program (this
+    one aside), each by its title in the viewer's language ("Deal registration")."""
+    configured = set(api.session.scalars(select(api.ProgramPlugin.plugin)).all())
+    choices = [
+        (info.name, api.resolve_text(info.title))
+        for info in api.installed_plugins()
+        if info.name in configured and info.name != "agreements"
+    ]
+    return sorted(choices, key=lambda choice: choice[1].casefold())
 
 
 def _programs() -> list[Any]:
