@@ -30,7 +30,7 @@ Fixtures
   a fixed kind: :func:`portalis.testing.databases.throwaway_database`.
 * ``mailbox`` — the mails sent during the test (``email.message.EmailMessage``).
 * ``live_portal`` — the seeded demo on a committed SQLite database served in a thread;
-  ``live_portal.url("acme", "/login")``.
+  ``live_portal.url("acme", "/login")``, ``live_portal.sign_in(page, "carl@contoso.example")``.
 * ``chromium`` — Debian's Chromium driven by Playwright (mark ``@pytest.mark.browser``).
 * ``tenant_scope`` / ``unscoped`` — re-exported to run code as a tenant.
 
@@ -540,6 +540,18 @@ class LivePortal:
 
     def url(self, tenant: str, path: str = "/") -> str:
         return f"http://{tenant}.localhost:{self.port}{path}"
+
+    def sign_in(self, page: Any, email: str, tenant: str = "acme", password: str = "") -> None:
+        """Sign ``page`` (a Playwright page) in as ``email`` through the login form, as a
+        person would, and wait until the portal has let them in. ``password`` defaults to
+        the demo's (``portalis-demo``)."""
+        from ..demo import DEMO_PASSWORD
+
+        page.goto(self.url(tenant, "/login"))
+        page.fill("input[name=email]", email)
+        page.fill("input[name=password]", password or DEMO_PASSWORD)
+        page.click("button[type=submit].btn-primary")
+        page.wait_for_url(lambda url: "/login" not in url)
 
 
 @pytest.fixture

@@ -14,14 +14,6 @@ from portalis import api
 pytestmark = pytest.mark.browser
 
 
-def _login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", "portalis-demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 def test_search_and_cobranded_download_in_chromium(live_portal, chromium):
     from pypdf import PdfReader
 
@@ -45,7 +37,7 @@ def test_search_and_cobranded_download_in_chromium(live_portal, chromium):
     # Gold: Contoso Systems
     ctx = browser.new_context(accept_downloads=True)
     page = ctx.new_page()
-    _login(page, base, "carl@contoso.example")
+    live_portal.sign_in(page, "carl@contoso.example")
     page.goto(f"{base}/content/")
     page.fill("#library-q", word)
     page.press("#library-q", "Enter")
@@ -69,7 +61,7 @@ def test_search_and_cobranded_download_in_chromium(live_portal, chromium):
     # Silver: Tailspin Consulting — same word, nothing at all
     ctx = browser.new_context()
     page = ctx.new_page()
-    _login(page, base, "lea@tailspin.example")
+    live_portal.sign_in(page, "lea@tailspin.example")
     page.goto(f"{base}/search/?q={word}&f.plugin=content")
     main = page.locator("main")  # Léa reads the portal in French: check structure
     assert page.locator("ol.search-hits a.search-hit-title").count() == 0

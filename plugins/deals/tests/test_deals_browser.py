@@ -8,22 +8,12 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "portalis-demo"  # noqa: S105 - the demo seed's password
-
-
-def _login(page, live, email):
-    page.goto(live.url("acme", "/login"))
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
-    page.wait_for_url(lambda url: "/login" not in url)
-
 
 def test_conflicting_registration_review_and_protection(live_portal, chromium):
     live = live_portal
     # 1. Fabrikam (Gold) already has a submitted registration for "Globomantics"
     partner_a = chromium.new_page()
-    _login(partner_a, live, "greta@fabrikam.example")
+    live.sign_in(partner_a, "greta@fabrikam.example")
     partner_a.goto(live.url("acme", "/deals/new"))
     partner_a.fill("input[name=customer_name]", "Globomantics Industries GmbH")
     partner_a.fill("input[name=customer_website]", "https://www.globomantics.example")
@@ -37,7 +27,7 @@ def test_conflicting_registration_review_and_protection(live_portal, chromium):
 
     # 2. Contoso registers the same customer (sub-domain, other spelling): live notice while typing
     partner_b = chromium.new_page()
-    _login(partner_b, live, "carl@contoso.example")
+    live.sign_in(partner_b, "carl@contoso.example")
     partner_b.goto(live.url("acme", "/deals/new"))
     partner_b.fill("input[name=customer_name]", "globomantics industries")
     partner_b.fill("input[name=customer_website]", "https://shop.globomantics.example")
@@ -57,7 +47,7 @@ def test_conflicting_registration_review_and_protection(live_portal, chromium):
 
     # 3. The channel manager sees both side by side and approves Contoso's
     manager = chromium.new_page()
-    _login(manager, live, "manager@acme.example")
+    live.sign_in(manager, "manager@acme.example")
     manager.goto(live.url("acme", "/deals/review"))
     queue = manager.content()
     assert "Globomantics Industries GmbH" in queue and "globomantics industries" in queue

@@ -16,16 +16,6 @@ from portalis import api
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "portalis-demo"  # noqa: S105 - the demo seed's password
-
-
-def _login(page, live, email):
-    page.goto(live.url("acme", "/login"))
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
-    page.wait_for_url(lambda url: "/login" not in url)
-
 
 class Db:
     """Reads the live portal's (committed) database, as the acme tenant."""
@@ -117,7 +107,7 @@ def test_bulk_reject_and_approve_do_what_the_reviewer_chose(live_portal, chromiu
     db = Db(live)
     approved_before = db.count("approved")
     page = chromium.new_page()
-    _login(page, live, "manager@acme.example")
+    live.sign_in(page, "manager@acme.example")
     page.goto(live.url("acme", "/deals/review"))
     page.wait_for_load_state("networkidle")
 
@@ -179,7 +169,7 @@ def test_a_filter_change_resets_ticks_action_and_reason_together(live_portal, ch
     live = live_portal
     db = Db(live)
     page = chromium.new_page()
-    _login(page, live, "manager@acme.example")
+    live.sign_in(page, "manager@acme.example")
     page.goto(live.url("acme", "/deals/review"))
     page.wait_for_load_state("networkidle")
     before = db.count("rejected"), db.count("approved")

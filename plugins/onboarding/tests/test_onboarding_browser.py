@@ -6,21 +6,11 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "portalis-demo"  # noqa: S105 - the demo seed's password
-
-
-def _login(page, live, email):
-    page.goto(live.url("acme", "/login"))
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit].btn-primary")
-    page.wait_for_url(lambda url: "/login" not in url)
-
 
 def test_partner_finishes_onboarding_from_the_dashboard(live_portal, chromium):
     live = live_portal
     partner = chromium.new_page()
-    _login(partner, live, "carl@contoso.example")  # Contoso: 4 of 5 in the demo
+    live.sign_in(partner, "carl@contoso.example")  # Contoso: 4 of 5 in the demo
     partner.goto(live.url("acme", "/dashboard"))
     card = partner.locator(".card", has_text="Your progress").first
     assert "4 of 5 tasks done" in card.inner_text()
@@ -41,7 +31,7 @@ def test_partner_finishes_onboarding_from_the_dashboard(live_portal, chromium):
     assert "Mark as done" not in page
 
     manager = chromium.new_page()
-    _login(manager, live, "manager@acme.example")
+    live.sign_in(manager, "manager@acme.example")
     manager.goto(live.url("acme", "/admin/partners"))
     assert "Complete" in manager.locator("tr", has_text="Contoso Systems").inner_text()
     manager.goto(live.url("acme", "/onboarding/manage"))
