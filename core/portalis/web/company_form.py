@@ -41,15 +41,15 @@ from ..companies.profile_fields import (
 )
 from ..i18n import current_locale, gettext
 from ..i18n import lazy_gettext as _l
-from .fields import COUNTRY_CODES, CountryField, WebsiteField, collation_key, country_name
+from .fields import (
+    COUNTRY_CODES,
+    CountryField,
+    SelectChoice,
+    WebsiteField,
+    collation_key,
+    country_name,
+)
 from .forms import PortalForm, drop_controls
-
-try:  # WTForms >= 3.3 wants SelectChoice objects instead of tuples
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-
-    def SelectChoice(value: Any, label: Any) -> Any:  # noqa: N802
-        return (value, label)
 
 
 def _checked(name: str) -> Any:
