@@ -23,7 +23,6 @@ from portalis import api
 
 pytestmark = pytest.mark.browser
 
-DEMO_PASSWORD = "portalis-demo"  # noqa: S105 - the demo seed's password
 NEW_PASSWORD = "Gotham-Knight-1939"  # noqa: S105 - the new partner admin's choice
 SHOTS = Path("/tmp/journey")  # noqa: S108 - for a person to look at after the run
 
@@ -34,14 +33,6 @@ ABOUT = "Security systems and managed networks for city infrastructure in Gotham
 VENDORS = "Cisco, Fortinet and Palo Alto Networks"
 SIZE = "250+"
 CERTIFICATE = "Wayne-reseller-certificate.pdf"
-
-
-def _login(page, live, email: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto(live.url("acme", "/login"))
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit].btn-primary")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def _shot(page, name: str) -> None:
@@ -144,7 +135,7 @@ def test_a_company_applies_is_approved_signs_and_starts_onboarding(live_portal, 
     # questions on the application form, and the reseller agreement (which the demo
     # leaves unlocking) keeps the portal locked until it is signed.
     vendor = chromium.new_context().new_page()
-    _login(vendor, live, "admin@acme.example")
+    live.sign_in(vendor, "admin@acme.example")
     _follow(vendor, "Programs & tiers", "**/admin/programs")
     _follow(vendor, "Acme Partner Network", re.compile(r"/admin/programs/\d+$"))
     _follow(vendor, "Application form", "**/application-form")
@@ -187,7 +178,7 @@ def test_a_company_applies_is_approved_signs_and_starts_onboarding(live_portal, 
     # attachment, and approves.
     manager = chromium.new_context(accept_downloads=True).new_page()
     manager.on("dialog", lambda dialog: dialog.accept())  # "Approve Wayne Enterprises?"
-    _login(manager, live, "manager@acme.example")
+    live.sign_in(manager, "manager@acme.example")
     _follow(manager, "Applications", "**/admin/applications")
     manager.locator("tr", has_text=EMAIL).get_by_role("link", name=COMPANY).click()
     manager.wait_for_url(re.compile(r"/applications/\d+$"))
