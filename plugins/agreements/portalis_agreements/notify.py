@@ -54,8 +54,11 @@ def _link(endpoint: str, **values: Any) -> str:
 
 
 def assigned(agreement: Any, template: Any, partner: Any) -> int:
+    """Tell the partner's admins an agreement waits for them — those who have joined: an
+    admin still holding an invitation can't open the link yet, and the portal takes them
+    to the agreement when they first sign in (the same moment as the approval mail)."""
     return api.mail_users(
-        partner_admins(partner.id),
+        [u for u in partner_admins(partner.id) if not u.invitation_pending],
         "agreements/mail/assigned",
         tmpl=template,
         partner=partner,
