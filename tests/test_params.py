@@ -270,3 +270,11 @@ def test_an_upload_with_an_absurd_value_is_refused_and_nothing_is_stored(
     assert resp.status_code == 422
     assert message in resp.get_data(as_text=True)
     assert items() == before
+
+
+@pytest.mark.parametrize("path", ["/apply/a%00b", "/apply/Partners", "/apply/" + "a" * 64])
+def test_a_short_name_in_a_url_that_no_program_can_have_is_a_plain_404(world, client_as, path):
+    # not a look-up that PostgreSQL refuses (NUL) or that could never match: the same 404
+    # as an unknown program
+    assert client_as(None).get(path).status_code == 404
+    assert client_as(None).get("/apply/partners").status_code == 200

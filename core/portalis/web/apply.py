@@ -100,12 +100,12 @@ def start() -> Any:
     return page("auth/apply_programs.html", programs=programs)
 
 
-@bp.route("/apply/<slug>", methods=["GET", "POST"])
+@bp.route("/apply/<slug:slug>", methods=["GET", "POST"])
 @_limit
 def program(slug: str) -> Any:
     """One program's form (the link a vendor shares to recruit into that program)."""
     found = db.session.scalars(
-        select(Program).where(Program.slug == slug[:63], Program.accepts_applications.is_(True))
+        select(Program).where(Program.slug == slug, Program.accepts_applications.is_(True))
     ).first()
     if found is None:
         abort(404)

@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.routing import BaseConverter, IntegerConverter, ValidationError
 
 MAX_ID = 2**63 - 1
 #: The range of a BIGINT column: every integer from the visitor is within it.
@@ -48,6 +48,14 @@ class IdConverter(IntegerConverter):
         if number > MAX_ID:
             raise ValidationError()
         return number
+
+
+class SlugConverter(BaseConverter):
+    """A program's (or other record's) short name in a URL: lower-case ASCII letters, digits
+    and hyphens, as the program form allows. Anything else — a NUL byte, another script, 64
+    characters — is a plain 404 before the view runs, never a look-up."""
+
+    regex = r"[a-z0-9][a-z0-9-]{0,62}"
 
 
 def parse_int(value: object, min: int = MIN_INT, max: int = MAX_INT) -> int | None:  # noqa: A002
