@@ -34,6 +34,9 @@ SHOTS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
             ("/content/", "acme-partner-content"),
             ("/search/?q=backup", "acme-partner-search"),
             ("/account/password", "acme-account-password"),
+            ("/company", "acme-partner-company-profile"),
+            ("/onboarding/", "acme-partner-onboarding"),
+            ("/agreements/", "acme-partner-agreements"),
         ],
     ),
     (
@@ -43,7 +46,16 @@ SHOTS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
         [("/dashboard", "globex-partner-dashboard"), ("/deals/", "globex-partner-deals")],
     ),
     ("acme", "greta@fabrikam.example", "de", [("/dashboard", "acme-partner-dashboard-de")]),
-    ("acme", "omar@desert.example", "ar", [("/dashboard", "acme-partner-dashboard-ar")]),
+    (
+        "acme",
+        "omar@desert.example",
+        "ar",
+        [
+            ("/dashboard", "acme-partner-dashboard-ar"),
+            ("/company", "acme-partner-company-profile-ar"),
+            ("/onboarding/", "acme-partner-onboarding-ar"),
+        ],
+    ),
     (
         "acme",
         "admin@acme.example",
@@ -60,6 +72,11 @@ SHOTS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
             ("/deals/review", "acme-admin-deal-review"),
             ("/deals/review/pipeline", "acme-admin-deal-pipeline"),
             ("/content/manage/", "acme-admin-content"),
+            ("/admin/applications", "acme-admin-applications"),
+            ("/admin/applications/1", "acme-admin-application-review"),
+            ("/admin/join-requests", "acme-admin-join-requests"),
+            ("/agreements/manage/", "acme-admin-agreements"),
+            ("/onboarding/manage", "acme-admin-onboarding"),
         ],
     ),
     ("globex", "admin@globex.example", "en", [("/admin/", "globex-admin-overview")]),
@@ -95,6 +112,10 @@ def main() -> None:
         anon.screenshot(path=OUT / "acme-sign-in.png")
         anon.goto(f"http://globex.localhost:{PORT}/login")
         anon.screenshot(path=OUT / "globex-sign-in.png")
+        anon.goto(f"http://acme.localhost:{PORT}/apply")
+        anon.screenshot(path=OUT / "acme-apply.png", full_page=True)
+        anon.goto(f"http://globex.localhost:{PORT}/join")
+        anon.screenshot(path=OUT / "globex-join.png", full_page=True)
         for tenant, email, locale, pages in SHOTS:
             context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=locale)
             page = context.new_page()
