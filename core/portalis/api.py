@@ -88,8 +88,14 @@ from .web.converters import (
     text_arg,
     valid_id,
 )
-from .web.fields import CountryField, CurrencyField, TimeZoneField, WebsiteField
-from .web.forms import BoundedDateField, BoundedIntegerField
+from .web.fields import (
+    CountryField,
+    CurrencyField,
+    TimeZoneField,
+    WebsiteField,
+    select_choices,
+)
+from .web.forms import BoundedDateField, BoundedIntegerField, PortalForm
 from .web.ratelimit import rate_limit
 from .web.redirects import safe_next
 from .web.rendering import is_htmx, page, render, render_block
@@ -127,6 +133,7 @@ __all__ = [
     "PeriodicJob",
     "Permission",
     "PluginInfo",
+    "PortalForm",
     "Program",
     "ProgramPlugin",
     "Role",
@@ -201,6 +208,7 @@ __all__ = [
     "same_company_name",
     "search_delete",
     "search_index",
+    "select_choices",
     "send_mail",
     "send_stored_file",
     "session",

@@ -14,6 +14,8 @@ and refuse anything outside it with a translated message; nothing is ever cut to
 - :class:`WebsiteField` — an http(s) address: ``acme.com`` is stored as
   ``https://acme.com``; other schemes (``javascript:``, ``mailto:``) and addresses with a
   user name are refused; international host names are kept readable (``bücher.de``).
+- :func:`select_choices` — ``(value, label)`` pairs as the choice objects every select
+  field here and in the plugins is given (WTForms 3.3+ deprecates tuples).
 
 A value stored before these fields existed (a code that isn't in the list any more, a
 retired currency) is shown as it is and kept when the form is saved unchanged, but never
@@ -28,6 +30,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import available_timezones
@@ -47,6 +50,13 @@ except ImportError:  # pragma: no cover - older WTForms
 
     def SelectChoice(value: Any, label: Any) -> Any:  # noqa: N802
         return (value, label)
+
+
+def select_choices(pairs: Iterable[tuple[Any, Any]]) -> list[Any]:
+    """``(value, label)`` pairs as the choices of a select field: the ``SelectChoice``
+    objects WTForms 3.3+ wants (tuples are deprecated there and go in 3.4), so the one
+    compatibility shim above serves the core and, through ``portalis.api``, every plugin."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 # --- the vocabularies ------------------------------------------------------------------------
@@ -212,7 +222,7 @@ class _PickerField(SelectField):
         values = {v for v, _ in listed}
         pairs.extend((v, self._label(v, locale)) for v in sorted(self.kept - values) if v)
         pairs.extend(listed)
-        self.choices = [SelectChoice(v, label) for v, label in pairs]
+        self.choices = select_choices(pairs)
 
     def keep(self, value: str | None) -> _PickerField:
         """Show ``value`` (a stored value) even if the list doesn't offer it, and accept it
@@ -398,6 +408,7 @@ __all__ = [
     "country_name",
     "currency_label",
     "normalize_website",
+    "select_choices",
     "time_zone_label",
     "time_zone_names",
 ]

@@ -41,7 +41,11 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 class PortalForm(FlaskForm):
     """Built-in validator messages ("This field is required.") in the viewer's language,
     from WTForms' own catalogs; every text field (not passwords) drops control characters
-    before anything else sees its value."""
+    before anything else sees its value, so a NUL byte never reaches PostgreSQL (which
+    refuses it in text). The base of every form in the core and, as ``api.PortalForm``, in
+    the plugins — one copy of these rules instead of one per plugin. A form rendered inside
+    another one (a plugin's settings form) turns its own CSRF field off with
+    ``class Meta: csrf = False``."""
 
     class Meta:
         def get_translations(self, form: object) -> object:
