@@ -1,6 +1,9 @@
 """Forms: the vendor's template form, the partner's signature form, the counter-signature.
 
 Labels are lazy (``_l``) so they are translated when rendered, in the viewer's language.
+Every form is an ``api.PortalForm``: WTForms' own messages in the same language, and no
+control characters in a text field (PostgreSQL refuses a NUL byte in text, so a name
+pasted with one was a server error); choices are ``api.select_choices``.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from functools import cache
 from typing import Any
 
 from babel.core import Locale
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -72,17 +74,21 @@ def partner_type_choices() -> list[tuple[str, str]]:
     return [(key, str(label)) for key, label in api.COMPANY_PARTNER_TYPES.items()]
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(api.PortalForm):
     name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=TITLE_MAX)], filters=[_strip]
     )
-    kind = SelectField(_l("Kind"), choices=[(k, k) for k in KINDS], default="reseller")
+    kind = SelectField(
+        _l("Kind"), choices=api.select_choices((k, k) for k in KINDS), default="reseller"
+    )
     program_id = SelectField(_l("Program"), coerce=api.coerce_id, validators=[InputRequired()])
     partner_types = SelectMultipleField(_l("Partner types"), choices=[])
     countries = SelectMultipleField(_l("Countries"), choices=[])
     requires_countersignature = BooleanField(_l("We counter-sign after the partner signs"))
     lock = SelectField(
-        _l("While unsigned, lock"), choices=[(k, k) for k in LOCKS], default=LOCK_NONE
+        _l("While unsigned, lock"),
+        choices=api.select_choices((k, k) for k in LOCKS),
+        default=LOCK_NONE,
     )
     lock_plugins = SelectMultipleField(_l("Features locked"), choices=[])
     default_language = SelectField(_l("Default language"), choices=[])
@@ -91,20 +97,22 @@ class TemplateForm(FlaskForm):
         self, programs: list[Any], plugins: list[tuple[str, str]], languages: list[tuple[str, str]]
     ) -> None:
         locale = api.current_locale()
-        self.kind.choices = [(k, kind_label(k)) for k in KINDS]
-        self.program_id.choices = [(p.id, api.localized(p.name, p.name_i18n)) for p in programs]
-        self.partner_types.choices = partner_type_choices()
-        self.countries.choices = country_choices(locale)
-        self.lock.choices = [(k, lock_label(k)) for k in LOCKS]
-        self.lock_plugins.choices = plugins
-        self.default_language.choices = languages
+        self.kind.choices = api.select_choices((k, kind_label(k)) for k in KINDS)
+        self.program_id.choices = api.select_choices(
+            (p.id, api.localized(p.name, p.name_i18n)) for p in programs
+        )
+        self.partner_types.choices = api.select_choices(partner_type_choices())
+        self.countries.choices = api.select_choices(country_choices(locale))
+        self.lock.choices = api.select_choices((k, lock_label(k)) for k in LOCKS)
+        self.lock_plugins.choices = api.select_choices(plugins)
+        self.default_language.choices = api.select_choices(languages)
 
     def validate_lock_plugins(self, field: Any) -> None:
         if self.lock.data == LOCK_PLUGINS and not field.data:
             raise ValidationError(_("Choose the features that stay locked, or lock nothing."))
 
 
-class SignForm(FlaskForm):
+class SignForm(api.PortalForm):
     """The typed-name signature. ``document_sha256`` and ``language`` say which document
     the signer was shown; the server makes it again and refuses if it differs."""
 
@@ -119,7 +127,7 @@ class SignForm(FlaskForm):
     language = HiddenField(validators=[Length(max=16)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(api.PortalForm):
     """A button that changes something (publish, archive, counter-sign): CSRF only."""
 
 

@@ -1,17 +1,16 @@
 """Forms of the content library. Labels are lazy, so they translate in the viewer's
-language; WTForms' own messages come from its catalogs in the same language."""
+language. Every form is an ``api.PortalForm``: WTForms' own messages come from its
+catalogs in the same language, and text fields lose control characters (NUL among them)
+before :func:`clean` sees them."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    Form,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -24,42 +23,16 @@ from portalis import api
 from .i18n import _, _l
 from .service import DEFAULTS
 
-try:  # WTForms >= 3.3 wants SelectChoice objects instead of tuples
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-
-    def SelectChoice(value: Any, label: Any) -> Any:  # noqa: N802
-        return (value, label)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
 
 def clean(value: Any) -> Any:
-    """Strip and drop control characters (PostgreSQL rejects NUL in text)."""
-    if isinstance(value, str):
-        return _CONTROL.sub("", value).strip()
-    return value
-
-
-def choices(pairs: Any) -> list[Any]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-class _Meta:
-    def get_translations(self, form: object) -> object:
-        from wtforms.i18n import get_translations
-
-        return get_translations([api.current_locale().split("_")[0], "en"])
-
-
-class ContentForm(FlaskForm):
-    class Meta(_Meta):
-        pass
+    """Without the spaces around it: a title typed as " Price list " is stored, listed and
+    searched as "Price list" (control characters are gone already: the form base drops
+    them)."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def visibility_choices() -> list[Any]:
-    return choices(
+    return api.select_choices(
         [
             ("everyone", _("Everyone in the program")),
             ("tiers", _("Chosen tiers")),
@@ -69,7 +42,7 @@ def visibility_choices() -> list[Any]:
     )
 
 
-class _AccessFields(ContentForm):
+class _AccessFields(api.PortalForm):
     program_id = SelectField(_l("Program"), coerce=api.coerce_id, choices=[])
     folder_id = SelectField(_l("Folder"), coerce=api.coerce_id, choices=[])
     product = StringField(_l("Product"), filters=[clean], validators=[Optional(), Length(max=100)])
@@ -100,7 +73,7 @@ class _AccessFields(ContentForm):
             raise ValidationError(_("Choose at least one partner company."))
 
 
-class TranslationForm(ContentForm):
+class TranslationForm(api.PortalForm):
     """One language of an item: its title and description, and its file, web address or
     page text (whichever the item's kind uses)."""
 
@@ -160,14 +133,14 @@ class EditItemForm(_AccessFields):
     remove_thumbnail = BooleanField(_l("Remove the thumbnail"))
 
 
-class VersionForm(ContentForm):
+class VersionForm(api.PortalForm):
     file = FileField(_l("New file"))
     note = StringField(
         _l("What changed"), filters=[clean], validators=[Optional(), Length(max=200)]
     )
 
 
-class FolderForm(ContentForm):
+class FolderForm(api.PortalForm):
     name = StringField(_l("Name"), filters=[clean], validators=[DataRequired(), Length(max=200)])
     parent_id = SelectField(_l("Inside"), coerce=api.coerce_id, choices=[])
     description = TextAreaField(
@@ -178,7 +151,7 @@ class FolderForm(ContentForm):
     )
 
 
-class CollectionForm(ContentForm):
+class CollectionForm(api.PortalForm):
     title = StringField(_l("Title"), filters=[clean], validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(
         _l("Description"), filters=[clean], validators=[Optional(), Length(max=2000)]
@@ -189,11 +162,11 @@ class CollectionForm(ContentForm):
     )
 
 
-class SettingsForm(Form):
+class SettingsForm(api.PortalForm):
     """Program settings of the content library (stored as JSON by the core)."""
 
-    class Meta(_Meta):
-        pass
+    class Meta:
+        csrf = False  # the core's admin page around it carries the token
 
     max_upload_mb = api.BoundedIntegerField(
         _l("Largest upload (MB)"),
@@ -204,10 +177,12 @@ class SettingsForm(Form):
     )
     default_visibility = SelectField(
         _l("Who sees new items by default"),
-        choices=[
-            ("everyone", _l("Everyone in the program")),
-            ("hidden", _l("Hidden (vendor staff only)")),
-        ],
+        choices=api.select_choices(
+            [
+                ("everyone", _l("Everyone in the program")),
+                ("hidden", _l("Hidden (vendor staff only)")),
+            ]
+        ),
         default=DEFAULTS["default_visibility"],
     )
     updated_days = api.BoundedIntegerField(

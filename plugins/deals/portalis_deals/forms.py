@@ -1,5 +1,7 @@
-"""Forms. Labels are lazy (translated at render time, in the viewer's language); WTForms'
-own messages ("Not a valid date value.") come from its catalogs in the same language."""
+"""Forms. Labels are lazy (translated at render time, in the viewer's language). Every form
+is an ``api.PortalForm``: WTForms' own messages ("Not a valid date value.") come from its
+catalogs in the same language, and text fields lose control characters before the filters
+here see them."""
 
 from __future__ import annotations
 
@@ -10,13 +12,11 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
     Field,
-    Form,
     SelectField,
     StringField,
     TextAreaField,
@@ -29,21 +29,14 @@ from portalis import api
 from . import sla
 from .i18n import _, _l, ngettext
 
-try:  # WTForms >= 3.3 wants SelectChoice objects instead of tuples
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-
-    def SelectChoice(value: Any, label: Any) -> Any:  # noqa: N802
-        return (value, label)
-
-
 MAX_AMOUNT = Decimal("9999999999999999.99")  # Numeric(18, 2)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE = re.compile(r"^[0-9+()./\s-]*(?:\s*(?:ext|x|#)\.?\s*[0-9]+)?$", re.IGNORECASE)
 
 
 def clean_text(value: Any) -> Any:
-    """Strip and drop control characters (PostgreSQL rejects NUL in text)."""
+    """Strip and drop control characters (PostgreSQL rejects NUL in text): the form base
+    drops them from text fields already; this also serves the amount, which isn't one."""
     if isinstance(value, str):
         return _CONTROL.sub("", value).strip()
     return value
@@ -78,22 +71,6 @@ def local_today() -> dt.date:
     tenant = api.current_tenant()
     tz = sla.zone((user.timezone if user else None) or (tenant.timezone if tenant else None))
     return dt.datetime.now(tz).date()
-
-
-class _Meta:
-    def get_translations(self, form: object) -> object:
-        from wtforms.i18n import get_translations
-
-        return get_translations([api.current_locale().split("_")[0], "en"])
-
-
-class DealsForm(FlaskForm):
-    class Meta(_Meta):
-        pass
-
-
-def choices(pairs: Any) -> list[Any]:
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class AmountField(Field):
@@ -177,7 +154,7 @@ def _phone(form: Any, field: Field) -> None:
         raise ValidationError(_("Use digits, spaces and + ( ) - only."))
 
 
-class DealForm(DealsForm):
+class DealForm(api.PortalForm):
     """Register or edit a deal. Saving a draft checks formats only; submitting also needs
     every field marked required (:meth:`validate_for_submit`)."""
 
@@ -290,7 +267,7 @@ class OnBehalfForm(DealForm):
     )
 
 
-class ReasonForm(DealsForm):
+class ReasonForm(api.PortalForm):
     reason = TextAreaField(
         _l("Reason"), filters=[clean_text], validators=[Optional(), Length(max=2000)]
     )
@@ -305,7 +282,9 @@ class ApproveForm(ReasonForm):
 class OutcomeForm(ReasonForm):
     outcome = SelectField(
         _l("Outcome"),
-        choices=choices([("", _l("Choose won or lost")), ("won", _l("Won")), ("lost", _l("Lost"))]),
+        choices=api.select_choices(
+            [("", _l("Choose won or lost")), ("won", _l("Won")), ("lost", _l("Lost"))]
+        ),
         validate_choice=True,
     )
 
@@ -314,7 +293,7 @@ class OutcomeForm(ReasonForm):
             raise ValidationError(_("Choose won or lost."))
 
 
-class ExtensionForm(DealsForm):
+class ExtensionForm(api.PortalForm):
     until = api.BoundedDateField(_l("Protect until"), validators=[Optional()])
     reason = TextAreaField(
         _l("Why does the deal need more time?"),
@@ -323,13 +302,13 @@ class ExtensionForm(DealsForm):
     )
 
 
-class BulkForm(DealsForm):
+class BulkForm(api.PortalForm):
     """A bulk decision in the review queue. The action has no default: the reviewer picks
     one, and the view refuses a missing, repeated or unknown one (``bulk.parse_action``)."""
 
     action = SelectField(
         _l("With the selected"),
-        choices=choices(
+        choices=api.select_choices(
             [("", _l("Choose an action")), ("approve", _l("Approve")), ("reject", _l("Reject"))]
         ),
         validate_choice=True,
@@ -346,14 +325,14 @@ class BulkForm(DealsForm):
 
 def _protection_choices() -> list[Any]:
     out = [(d, ngettext("%(num)s day", "%(num)s days", d)) for d in (30, 60, 90, 120, 180, 365)]
-    return choices([*out, (0, _("No end date"))])
+    return api.select_choices([*out, (0, _("No end date"))])
 
 
-class DealsSettingsForm(Form):
+class DealsSettingsForm(api.PortalForm):
     """Program settings of the deals plugin (stored as JSON by the core)."""
 
-    class Meta(_Meta):
-        pass
+    class Meta:
+        csrf = False  # the core's admin page around it carries the token
 
     protection_days = SelectField(
         _l("Protection after approval"),

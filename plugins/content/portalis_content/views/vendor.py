@@ -26,7 +26,6 @@ from ..forms import (
     ItemForm,
     TranslationForm,
     VersionForm,
-    choices,
     visibility_choices,
 )
 from ..i18n import _, ngettext
@@ -77,7 +76,7 @@ def _folder_choices(folders: list[Folder], exclude: int | None = None) -> list[t
 
 
 def _language_choices(exclude: set[str] | None = None) -> list[Any]:
-    return choices(
+    return api.select_choices(
         (code, service.autonym(code))
         for code in service.language_codes()
         if code not in (exclude or set())
@@ -87,7 +86,9 @@ def _language_choices(exclude: set[str] | None = None) -> list[Any]:
 def _setup_access(form: Any, program_id: int | None = None) -> int | None:
     """Fill the choices of the program/folder/visibility/tier/partner fields."""
     programs = _programs()
-    form.program_id.choices = choices((p.id, api.localized(p.name, p.name_i18n)) for p in programs)
+    form.program_id.choices = api.select_choices(
+        (p.id, api.localized(p.name, p.name_i18n)) for p in programs
+    )
     pids = [p.id for p in programs]
     pid = form.program_id.data if form.program_id.data in pids else program_id
     if pid not in pids:
@@ -95,8 +96,7 @@ def _setup_access(form: Any, program_id: int | None = None) -> int | None:
     multi = len(programs) > 1
     names = {p.id: api.localized(p.name, p.name_i18n) for p in programs}
     tiers = list(api.session.scalars(select(api.Tier).order_by(api.Tier.program_id, api.Tier.rank)))
-    # multi-selects keep (value, label) pairs: the core's field macro unpacks two values
-    form.tier_ids.choices = [
+    form.tier_ids.choices = api.select_choices(
         (
             t.id,
             f"{names.get(t.program_id, '')} — {api.localized(t.name, t.name_i18n)}"
@@ -104,7 +104,7 @@ def _setup_access(form: Any, program_id: int | None = None) -> int | None:
             else api.localized(t.name, t.name_i18n),
         )
         for t in tiers
-    ]
+    )
     partners = list(
         api.session.scalars(
             select(api.Partner)
@@ -113,8 +113,10 @@ def _setup_access(form: Any, program_id: int | None = None) -> int | None:
             .limit(2000)
         )
     )
-    form.partner_ids.choices = [(p.id, p.name) for p in partners]
-    form.folder_id.choices = choices([(0, _("Top level")), *_folder_choices(service.folder_tree())])
+    form.partner_ids.choices = api.select_choices((p.id, p.name) for p in partners)
+    form.folder_id.choices = api.select_choices(
+        [(0, _("Top level")), *_folder_choices(service.folder_tree())]
+    )
     form.visibility.choices = visibility_choices()
     return pid
 
@@ -381,7 +383,9 @@ def new_item() -> Any:
     if kind not in ("file", "link", "page"):
         kind = "file"
     form = ItemForm()
-    form.kind.choices = choices([("file", _("File")), ("link", _("Link")), ("page", _("Page"))])
+    form.kind.choices = api.select_choices(
+        [("file", _("File")), ("link", _("Link")), ("page", _("Page"))]
+    )
     form.language.choices = _language_choices()
     pid = _setup_access(form)
     if request.method == "GET":
@@ -573,7 +577,9 @@ def edit_item(item_id: int) -> Any:
     langs = list(
         api.session.scalars(select(Translation.language).where(Translation.item_id == it.id))
     )
-    form.default_language.choices = choices((c, service.autonym(c)) for c in sorted(langs))
+    form.default_language.choices = api.select_choices(
+        (c, service.autonym(c)) for c in sorted(langs)
+    )
     if request.method == "GET":
         tiers, partners = service.access_ids([it.id])
         form.program_id.data = it.program_id
@@ -919,7 +925,7 @@ def cobrand_preview(item_id: int) -> Any:
 def folders() -> Any:
     tree = service.folder_tree()
     form = FolderForm()
-    form.parent_id.choices = choices([(0, _("Top level")), *_folder_choices(tree)])
+    form.parent_id.choices = api.select_choices([(0, _("Top level")), *_folder_choices(tree)])
     status = 200
     if request.method == "POST":
         status = 422
@@ -972,7 +978,7 @@ def edit_folder(folder_id: int) -> Any:
             if f.parent_id in below and f.id not in below:
                 below.add(f.id)
                 changed = True
-    form.parent_id.choices = choices(
+    form.parent_id.choices = api.select_choices(
         [(0, _("Top level")), *[(i, n) for i, n in _folder_choices(tree) if i not in below]]
     )
     if request.method == "GET":
@@ -1017,7 +1023,9 @@ def delete_folder(folder_id: int) -> Any:
 
 def _item_choices() -> list[Any]:
     items = list(api.session.scalars(select(Item).order_by(Item.updated_at.desc()).limit(1000)))
-    return [(e.item.id, e.title) for e in service.entries(items, api.current_locale())]
+    return api.select_choices(
+        (e.item.id, e.title) for e in service.entries(items, api.current_locale())
+    )
 
 
 @bp.route("/manage/collections", methods=["GET"])

@@ -23,7 +23,6 @@ from ..forms import (
     OnBehalfForm,
     OutcomeForm,
     ReasonForm,
-    choices,
     country_name,
     local_today,
 )
@@ -588,7 +587,7 @@ def register_on_behalf() -> Any:
     tenant = api.current_tenant()
     partners = _on_behalf_partners()
     form = OnBehalfForm()
-    form.partner_id.choices = choices(
+    form.partner_id.choices = api.select_choices(
         [(0, _("Choose a partner")), *((pid, f"\u2068{name}\u2069") for pid, name in partners)]
     )
     chosen = api.valid_id(
@@ -597,7 +596,7 @@ def register_on_behalf() -> Any:
     if request.method == "GET" and chosen:
         form.partner_id.data = chosen
     users = _partner_users(chosen if chosen in {p for p, _n in partners} else None)
-    form.owner_id.choices = choices(
+    form.owner_id.choices = api.select_choices(
         [
             (0, _("The partner's admins")),
             # isolated (FSI … PDI) so a name and address keep their order on an RTL page

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portalis import api
 
 from .. import access, milestones, progress, service
-from ..forms import AssignForm, choices
+from ..forms import AssignForm
 from ..i18n import _
 from .blueprint import bp
 
@@ -28,7 +28,7 @@ def _colleagues(partner_id: int) -> list[Any]:
 
 def assign_form(colleagues: list[Any], prefix: str = "", **kwargs: Any) -> AssignForm:
     form = AssignForm(prefix=prefix, **kwargs)
-    form.assignee_id.choices = choices(
+    form.assignee_id.choices = api.select_choices(
         [(0, _("Nobody in particular"))] + [(u.id, u.name) for u in colleagues]
     )
     return form

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portalis import api
 
 from .. import access, milestones, progress, service
-from ..forms import ChecklistForm, TaskForm, choices
+from ..forms import ChecklistForm, TaskForm
 from ..i18n import _
 from ..models import MANUAL, Task
 from .blueprint import bp
@@ -33,7 +33,7 @@ def _staff() -> list[Any]:
 
 def _task_form(task: Task | None = None) -> TaskForm:
     form = TaskForm(obj=task)
-    form.owner_user_id.choices = choices(
+    form.owner_user_id.choices = api.select_choices(
         [(0, _("Nobody in particular"))] + [(u.id, u.name) for u in _staff()]
     )
     known = milestones.available()
@@ -44,7 +44,7 @@ def _task_form(task: Task | None = None) -> TaskForm:
     ]
     if task is not None and task.milestone and task.milestone not in known:
         pairs.append((task.milestone, task.milestone))  # kept visible so it can be changed
-    form.milestone.choices = choices(pairs)
+    form.milestone.choices = api.select_choices(pairs)
     if task is not None and request.method == "GET":
         form.owner_user_id.data = task.owner_user_id or 0
     return form
@@ -102,7 +102,7 @@ def edit_checklist(program_id: int) -> Any:
     form = ChecklistForm(
         owner_id=checklist.owner_id or 0, completion_tier_id=checklist.completion_tier_id or 0
     )
-    form.owner_id.choices = choices(
+    form.owner_id.choices = api.select_choices(
         [(0, _("The channel managers"))] + [(u.id, u.name) for u in _staff()]
     )
     tiers = list(
@@ -110,7 +110,7 @@ def edit_checklist(program_id: int) -> Any:
             select(api.Tier).where(api.Tier.program_id == program.id).order_by(api.Tier.rank)
         )
     )
-    form.completion_tier_id.choices = choices(
+    form.completion_tier_id.choices = api.select_choices(
         [(0, _("Nowhere: the partner keeps its tier"))]
         + [(t.id, api.localized(t.name, t.name_i18n)) for t in tiers]
     )
