@@ -299,7 +299,7 @@ def test_program_settings_choose_public_fields_and_approval(world, client_as):
         settings = api.company_profile(world.partners["gold"].id).public_fields
         assert settings == frozenset({"logo", "website"})
     detail = admin.get(f"/admin/programs/{world.program.id}").get_data(as_text=True)
-    assert "Public: Logo, Website." in detail
+    assert "Public: Logo and Website." in detail
     assert "program.profile_settings_updated" in [e.action for e in audit_entries(world.tenant)]
     # channel managers don't change program settings
     manager = client_as(world.users["channel_manager"])

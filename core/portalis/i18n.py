@@ -13,7 +13,7 @@ import datetime as dt
 import gettext as _gettext
 import io
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -283,6 +283,18 @@ def locale_display_name(code: str) -> str:
     except (ValueError, UnknownLocaleError):
         return code
     return name[:1].upper() + name[1:]
+
+
+def listing(items: Iterable[Any]) -> str:
+    """Items as a list in the reader's language: "a, b and c", "a、b、c", "a وb وc" (CLDR),
+    not an English comma glued into a translated sentence."""
+    from babel.lists import format_list
+
+    texts = [str(item) for item in items]
+    try:
+        return str(format_list(texts, locale=Locale.parse(current_locale().replace("-", "_"))))
+    except (ValueError, TypeError, UnknownLocaleError):  # the pseudo-locale, an odd code
+        return ", ".join(texts)
 
 
 def money(amount: Decimal | float | int | None, currency: str) -> str:

@@ -23,6 +23,7 @@ from ..companies.profile_changes import pending_change, save_profile
 from ..companies.profile_fields import PROFILE_FIELDS, field_label, is_filled
 from ..db import db
 from ..i18n import gettext as _
+from ..i18n import listing
 from ..models import Partner
 from ..roles import Role
 from ..transaction import on_rollback
@@ -104,7 +105,7 @@ def _stored_logo(form: CompanyProfileForm, partner: Partner, current: str | None
 
 def _saved_message(applied: list[str], pending: list[str], completed: bool) -> str:
     if pending:
-        names = ", ".join(field_label(f) for f in pending)
+        names = listing(field_label(f) for f in pending)
         return _(
             "Saved. The changes to %(fields)s are shown once the vendor approves them.",
             fields=names,

@@ -13,7 +13,14 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import branding
-from ..i18n import current_locale, locale_direction, locale_display_name, localized, money
+from ..i18n import (
+    current_locale,
+    listing,
+    locale_direction,
+    locale_display_name,
+    localized,
+    money,
+)
 from ..plugins.contract import NavItem, resolve_text
 from ..portal import flatten
 from ..roles import role_label
@@ -203,7 +210,7 @@ def register(app: Flask) -> None:
             "country_name": country_name,
         }
     )
-    app.jinja_env.filters.update({"bdi": bdi, "ltr": ltr, "isolate": isolate})
+    app.jinja_env.filters.update({"bdi": bdi, "ltr": ltr, "isolate": isolate, "listing": listing})
 
     @app.context_processor
     def inject() -> dict[str, Any]:

@@ -26,10 +26,11 @@ from ...companies.profile_fields import (
 )
 from ...db import db
 from ...i18n import gettext as _
+from ...i18n import listing
 from ...models import Partner, PartnerProfileChange, ProgramProfileSettings
 from ..access import vendor_admin, vendor_staff
 from ..company_form import ProfileDecisionForm, ProfileSettingsForm
-from ..fields import country_name
+from ..fields import country_name, select_choices
 from ..rendering import page
 from .blueprint import bp
 from .programs import get_program
@@ -42,13 +43,13 @@ def describe(field: str, value: Any) -> str:
     if field == "partner_type":
         return partner_type_label(value)
     if field == "industries":
-        return ", ".join(industry_label(v) for v in value)
+        return listing(industry_label(v) for v in value)
     if field == "languages":
-        return ", ".join(language_label(v) for v in value)
+        return listing(language_label(v) for v in value)
     if field == "service_regions":
-        return ", ".join(country_name(v) for v in value)
+        return listing(country_name(v) for v in value)
     if field == "expertise":
-        return ", ".join(value)
+        return listing(value)
     if field == "addresses":
         return " · ".join(
             ", ".join(
@@ -163,7 +164,9 @@ def program_profile_settings(program_id: int) -> Any:
             "approval_required": current.approval_required,
         }
     )
-    form.public_fields.choices = [(name, field_label(name)) for name in PROFILE_FIELDS]
+    form.public_fields.choices = select_choices(
+        (name, field_label(name)) for name in PROFILE_FIELDS
+    )
     if form.validate_on_submit():
         chosen = [f for f in PROFILE_FIELDS if f in (form.public_fields.data or [])]
         row = db.session.scalars(
