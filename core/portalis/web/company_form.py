@@ -44,10 +44,10 @@ from ..i18n import lazy_gettext as _l
 from .fields import (
     COUNTRY_CODES,
     CountryField,
-    SelectChoice,
     WebsiteField,
     collation_key,
     country_name,
+    select_choices,
 )
 from .forms import PortalForm, drop_controls
 
@@ -151,9 +151,12 @@ class CompanyProfileForm(PortalForm):
         self.cleaned: dict[str, Any] = {}
         self.address_errors: dict[int, str] = {}
         locale = current_locale()
-        self.partner_type.choices = [SelectChoice("", gettext("Choose a partner type"))] + [
-            SelectChoice(k, str(v)) for k, v in PARTNER_TYPES.items()
-        ]
+        self.partner_type.choices = select_choices(
+            [
+                ("", gettext("Choose a partner type")),
+                *((k, str(v)) for k, v in PARTNER_TYPES.items()),
+            ]
+        )
         self.industries.choices = _sorted(
             [(k, str(v)) for k, v in INDUSTRIES.items()], self.industries.data
         )
@@ -194,10 +197,9 @@ class CompanyProfileForm(PortalForm):
 
 
 def _sorted(pairs: list[tuple[str, str]], selected: Any) -> list[Any]:
-    """Chosen values first (so a long list shows what is ticked), then by name. Pairs, as
-    the ``field`` macro renders a checkbox list from them."""
+    """Chosen values first (so a long list shows what is ticked), then by name."""
     chosen = set(selected or ())
-    return sorted(pairs, key=lambda p: (p[0] not in chosen, collation_key(p[1])))
+    return select_choices(sorted(pairs, key=lambda p: (p[0] not in chosen, collation_key(p[1]))))
 
 
 def _badged(label: str, name: str, public: frozenset[str], pending: frozenset[str]) -> Markup:

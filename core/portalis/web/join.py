@@ -21,6 +21,7 @@ from ..identity.join_requests import JOIN_ROLES, file_self_request
 from ..jobs import enqueue_after_commit
 from ..roles import role_choices
 from .converters import coerce_id
+from .fields import select_choices
 from .forms import PortalForm
 from .ratelimit import limiter
 from .rendering import page
@@ -45,11 +46,11 @@ class ApproveForm(PortalForm):
 
     def __init__(self, *args: Any, partners: list[tuple[int, str]] | None = None, **kw: Any):
         super().__init__(*args, **kw)
-        self.role.choices = role_choices(*JOIN_ROLES)
+        self.role.choices = select_choices(role_choices(*JOIN_ROLES))
         if partners is None:
             del self.partner_id
         else:
-            self.partner_id.choices = [(0, _("Choose a company")), *partners]
+            self.partner_id.choices = select_choices([(0, _("Choose a company")), *partners])
 
     def validate_partner_id(self, field: SelectField) -> None:
         if not field.data:

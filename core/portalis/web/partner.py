@@ -14,6 +14,7 @@ from ..models import Program, TierChange, User
 from ..portal import flatten
 from ..tiers.status import tier_status
 from .access import login_required, partner_member
+from .fields import select_choices
 from .forms import ProfileForm
 from .portal_blueprint import bp
 from .rendering import page
@@ -66,9 +67,12 @@ def profile() -> Any:
     form = ProfileForm(obj=user)
     from ..i18n import locale_display_name
 
-    form.locale.choices = [("", _("Automatic (from your browser)"))] + [
-        (c, locale_display_name(c)) for c in g.tenant.allowed_locales
-    ]
+    form.locale.choices = select_choices(
+        [
+            ("", _("Automatic (from your browser)")),
+            *((c, locale_display_name(c)) for c in g.tenant.allowed_locales),
+        ]
+    )
     if request.method == "GET":
         form.locale.data = user.locale or ""
         form.timezone.data = user.timezone or ""

@@ -32,6 +32,7 @@ from ..identity.sessions import end_sessions
 from ..models import JoinRequest, Program, User
 from ..roles import Role, role_choices
 from .access import partner_admin
+from .fields import select_choices
 from .forms import InviteForm, PortalForm
 from .join import ApproveForm, DeclineForm
 from .portal_blueprint import bp
@@ -44,7 +45,7 @@ class RoleForm(PortalForm):
 
 def _invite_form() -> InviteForm:
     form = InviteForm()
-    form.role.choices = role_choices(Role.PARTNER_USER, Role.PARTNER_ADMIN)
+    form.role.choices = select_choices(role_choices(Role.PARTNER_USER, Role.PARTNER_ADMIN))
     return form
 
 
@@ -165,7 +166,7 @@ def team_resend(user_id: int) -> Any:
 def team_role(user_id: int) -> Any:
     member = _member(user_id)
     form = RoleForm()
-    form.role.choices = role_choices(*JOIN_ROLES)
+    form.role.choices = select_choices(role_choices(*JOIN_ROLES))
     if not form.validate_on_submit():
         flash(_("Choose a role."), "error")
         return redirect(url_for("portal.team"))

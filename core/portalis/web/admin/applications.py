@@ -27,7 +27,7 @@ from ...recruiting import decisions, duplicates, kpi, storage
 from ...recruiting.decisions import DecisionError
 from ..access import vendor_staff
 from ..converters import MAX_PAGE, choice_arg, coerce_id, id_arg, int_arg, text_arg, valid_id
-from ..fields import babel_locale
+from ..fields import babel_locale, select_choices
 from ..forms import PortalForm
 from ..rendering import page
 from ..templating import isolate
@@ -118,7 +118,9 @@ def _detail(application: Application, decline: DeclineForm | None = None, status
     program = db.session.get(Program, application.program_id)
     staff = decisions.staff()
     owner_form = OwnerForm(owner_id=application.owner_id or 0)
-    owner_form.owner_id.choices = [(0, _("Nobody"))] + [(u.id, isolate(u.name)) for u in staff]
+    owner_form.owner_id.choices = select_choices(
+        [(0, _("Nobody")), *((u.id, isolate(u.name)) for u in staff)]
+    )
     people = {
         u.id: u
         for u in db.session.scalars(
@@ -188,7 +190,7 @@ _MESSAGES = {
 def application_owner(application_id: int) -> Any:
     application = get_application(application_id)
     form = OwnerForm()
-    form.owner_id.choices = [(0, "")] + [(u.id, u.name) for u in decisions.staff()]
+    form.owner_id.choices = select_choices([(0, ""), *((u.id, u.name) for u in decisions.staff())])
     if not form.validate_on_submit():
         flash(str(_MESSAGES["unknown_owner"]), "error")
         return _back(application)

@@ -19,6 +19,7 @@ from ...tiers.evaluation import apply_change
 from ...tiers.status import tier_status
 from ..access import vendor_staff
 from ..converters import MAX_PAGE, choice_arg, id_arg, int_arg, text_arg
+from ..fields import select_choices
 from ..forms import InviteForm, PartnerForm, TierOverrideForm
 from ..rendering import page
 from ..templating import isolate
@@ -77,13 +78,15 @@ def partners() -> Any:
 def _partner_form(partner: Partner | None = None) -> PartnerForm:
     form = PartnerForm(obj=partner)
     programs = db.session.scalars(select(Program).order_by(Program.name)).all()
-    form.program_id.choices = [(p.id, isolate(p.name)) for p in programs]
+    form.program_id.choices = select_choices((p.id, isolate(p.name)) for p in programs)
     tiers = db.session.execute(
         select(Tier, Program.name)
         .join(Program, Program.id == Tier.program_id)
         .order_by(Program.name, Tier.rank)
     ).all()
-    form.tier_id.choices = [(t.id, f"{isolate(pname)} · {isolate(t.name)}") for t, pname in tiers]
+    form.tier_id.choices = select_choices(
+        (t.id, f"{isolate(pname)} · {isolate(t.name)}") for t, pname in tiers
+    )
     return form
 
 
@@ -134,9 +137,9 @@ def partner_detail(partner_id: int) -> Any:
     ).all()
     status = tier_status(partner)
     override = TierOverrideForm(tier_id=partner.tier_id, locked=partner.tier_locked)
-    override.tier_id.choices = [(t.id, isolate(t.name)) for t in status["tiers"]]
+    override.tier_id.choices = select_choices((t.id, isolate(t.name)) for t in status["tiers"])
     invite = InviteForm()
-    invite.role.choices = role_choices(Role.PARTNER_ADMIN, Role.PARTNER_USER)
+    invite.role.choices = select_choices(role_choices(Role.PARTNER_ADMIN, Role.PARTNER_USER))
     program = db.session.get(Program, partner.program_id)
     return page(
         "admin/partner_detail.html",
@@ -159,7 +162,7 @@ def partner_tier(partner_id: int) -> Any:
     partner = get_partner(partner_id)
     form = TierOverrideForm()
     tiers = db.session.scalars(select(Tier).where(Tier.program_id == partner.program_id)).all()
-    form.tier_id.choices = [(t.id, isolate(t.name)) for t in tiers]
+    form.tier_id.choices = select_choices((t.id, isolate(t.name)) for t in tiers)
     if not form.validate_on_submit():
         flash(_("Give a reason for the change."), "error")
         return redirect(url_for("admin.partner_detail", partner_id=partner.id))
@@ -231,7 +234,7 @@ def _application_url(partner: Partner) -> str:
 def partner_invite(partner_id: int) -> Any:
     partner = get_partner(partner_id)
     form = InviteForm()
-    form.role.choices = role_choices(Role.PARTNER_ADMIN, Role.PARTNER_USER)
+    form.role.choices = select_choices(role_choices(Role.PARTNER_ADMIN, Role.PARTNER_USER))
     if form.validate_on_submit():
         if invite_user(form.email.data, form.name.data, form.role.data, partner.id) is None:
             flash(_("Someone with this e-mail already has an account."), "error")

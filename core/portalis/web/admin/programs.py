@@ -27,6 +27,7 @@ from ...tiers.evaluation import evaluate_program
 from ...uploads import UploadError, store_image
 from ..access import vendor_admin, vendor_staff
 from ..converters import valid_id
+from ..fields import select_choices
 from ..forms import (
     PluginSettingsForm,
     PortalForm,
@@ -363,7 +364,7 @@ def plugin_settings(program_id: int, name: str) -> Any:
     form = PluginSettingsForm(
         enabled=row.enabled if row else False, tier_ids=(row.tier_ids or []) if row else []
     )
-    form.tier_ids.choices = [(t.id, t.name) for t in tiers]
+    form.tier_ids.choices = select_choices((t.id, t.name) for t in tiers)
     valid_ids = {t.id for t in tiers}
     current_settings = {**dict(info.settings_defaults), **(row.settings if row else {})}
     settings_form = None

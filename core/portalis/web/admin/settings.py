@@ -14,6 +14,7 @@ from ...i18n import SHIPPED_LOCALES, locale_display_name
 from ...i18n import gettext as _
 from ...uploads import UploadError, path_of, store_image
 from ..access import vendor_admin
+from ..fields import select_choices
 from ..forms import FONT_STACKS, TenantSettingsForm
 from ..rendering import page
 from .blueprint import bp
@@ -88,16 +89,24 @@ def settings() -> Any:
         email_header=b.get("email_header", ""),
         email_footer=b.get("email_footer", ""),
     )
-    form.theme.choices = [(n, themes.manifests[n].get("title", n)) for n in themes.names()]
-    form.default_locale.choices = [(c, locale_display_name(c)) for c in SHIPPED_LOCALES]
-    form.allowed_locales.choices = [(c, locale_display_name(c)) for c in SHIPPED_LOCALES]
-    form.font.choices = [
-        ("system", _("System (neutral)")),
-        ("humanist", _("Humanist (friendly)")),
-        ("geometric", _("Geometric (modern)")),
-        ("grotesque", _("Grotesque (corporate)")),
-        ("serif", _("Serif (classic)")),
-    ]
+    form.theme.choices = select_choices(
+        (n, themes.manifests[n].get("title", n)) for n in themes.names()
+    )
+    form.default_locale.choices = select_choices(
+        (c, locale_display_name(c)) for c in SHIPPED_LOCALES
+    )
+    form.allowed_locales.choices = select_choices(
+        (c, locale_display_name(c)) for c in SHIPPED_LOCALES
+    )
+    form.font.choices = select_choices(
+        [
+            ("system", _("System (neutral)")),
+            ("humanist", _("Humanist (friendly)")),
+            ("geometric", _("Geometric (modern)")),
+            ("grotesque", _("Grotesque (corporate)")),
+            ("serif", _("Serif (classic)")),
+        ]
+    )
     if request.method == "POST" and form.validate():
         errors = False
         for field in (form.brand_primary, form.brand_accent):

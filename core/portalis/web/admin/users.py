@@ -15,6 +15,7 @@ from ...identity.sessions import end_sessions
 from ...models import User
 from ...roles import Role, role_choices
 from ..access import vendor_admin
+from ..fields import select_choices
 from ..forms import InviteForm
 from ..rendering import page
 from .blueprint import bp
@@ -22,7 +23,7 @@ from .blueprint import bp
 
 def _form() -> InviteForm:
     form = InviteForm()
-    form.role.choices = role_choices(Role.CHANNEL_MANAGER, Role.VENDOR_ADMIN)
+    form.role.choices = select_choices(role_choices(Role.CHANNEL_MANAGER, Role.VENDOR_ADMIN))
     return form
 
 
