@@ -115,7 +115,13 @@ def test_company_applies_with_custom_fields_and_a_reviewer_approves(world, clien
     [application] = _applications(world)
     assert application.stage == "new" and application.program_id == world.program.id
     assert application.website_domain == application.email_domain == "wayne.example"
-    assert [m["To"] for m in mailbox] == ["bruce@wayne.example"]
+    # the applicant is told it arrived; the channel manager that it waits for review
+    assert [m["To"] for m in mailbox] == [
+        "bruce@wayne.example",
+        world.users["channel_manager"].email,
+    ]
+    assert "Wayne Enterprises" in mailbox[1]["Subject"]
+    assert f"/admin/applications/{application.id}" in mailbox[1].get_body(("plain",)).get_content()
     assert [e.object_id for e in audit_entries(world.tenant, "application.submitted")] == [
         str(application.id)
     ]

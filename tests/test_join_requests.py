@@ -293,3 +293,17 @@ def test_vendor_can_decide_for_partner_admins_who_dont(world, domains, client_as
         form_page="/admin/join-requests",
     )
     assert _requests(world)[0].status == "approved"
+
+
+def test_requests_only_the_vendor_can_decide_are_mailed_to_the_vendors_team(
+    world, domains, client_as, mailbox
+):
+    manager = world.users["channel_manager"].email
+    _ask(client_as(None), "kim@nowhere-known.example")  # matches no partner
+    to_vendor = [m for m in mailbox if m["To"] == manager]
+    assert len(to_vendor) == 1
+    body = to_vendor[0].get_body(("plain",)).get_content()
+    assert "kim@nowhere-known.example" in body and "/admin/join-requests" in body
+    # a request that one partner's admins decide is not the vendor's mail
+    _ask(client_as(None), "lea@goldreseller.com")
+    assert len([m for m in mailbox if m["To"] == manager]) == 1

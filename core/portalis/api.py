@@ -37,6 +37,7 @@ from .files.sniffing import (
 )
 from .files.store import StoredFile, remove_stored_file, store_upload, stored_file_path
 from .i18n import Translator, current_locale, force_locale, localized, money
+from .identity.recipients import vendor_team
 from .jobs import enqueue, enqueue_after_commit
 from .mail import send as send_mail
 from .mail import send_to_users as mail_users
@@ -224,4 +225,5 @@ __all__ = [
     "valid_id",
     "vendor_admin",
     "vendor_staff",
+    "vendor_team",
 ]

@@ -27,6 +27,7 @@ from ..db import db, utcnow
 from ..models import JoinRequest, Partner, Program, User
 from ..roles import Role
 from .invitations import invite_user
+from .recipients import vendor_team
 
 #: roles a join request may carry: people join a partner company, never the vendor
 JOIN_ROLES = (Role.PARTNER_USER, Role.PARTNER_ADMIN)
@@ -125,6 +126,8 @@ def file_self_request(email: str, name: str, locale: str | None = None) -> None:
     )
     if req.partner_id is not None:
         _tell_partner_admins(req)
+    else:
+        _tell_vendor(req)
 
 
 def file_invite_request(
@@ -152,6 +155,7 @@ def file_invite_request(
         "join_request.created",
         {"join_request_id": req.id, "partner_id": partner.id, "source": "invite"},
     )
+    _tell_vendor(req, partner)
     return req
 
 
@@ -170,6 +174,18 @@ def _tell_partner_admins(req: JoinRequest) -> None:
     with tenant_request_context():
         link = url_for("portal.team", _external=True, _anchor="requests")
     mail.send_to_users(admins, "join_request", request=req, partner=partner, link=link)
+
+
+def _tell_vendor(req: JoinRequest, partner: Partner | None = None) -> None:
+    """A request only the vendor can decide (no single matching partner, or a partner
+    admin's invitation outside the company's domain) is mailed to the vendor's team."""
+    from ..web.tenant_context import tenant_request_context
+
+    with tenant_request_context():
+        link = url_for("admin.join_requests", _external=True)
+    mail.send_to_users(
+        vendor_team(), "join_request_vendor", request=req, partner=partner, link=link
+    )
 
 
 # --- deciding ----------------------------------------------------------------------------

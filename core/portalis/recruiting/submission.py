@@ -29,6 +29,7 @@ from .. import audit, events, mail
 from ..companies.domains import company_domain
 from ..companies.names import name_block_key
 from ..db import db, utcnow
+from ..identity.recipients import vendor_team
 from ..models import Application, ApplicationField, Program, User
 from ..models.applications import OPEN_STAGES
 from ..transaction import on_rollback
@@ -151,7 +152,19 @@ def submit(
         program_id=program.id,
     )
     _mail(email, "application_received", locale, program=program, application=application)
+    _tell_vendor(application, program)
     return Outcome("received", application)
+
+
+def _tell_vendor(application: Application, program: Program) -> None:
+    """The channel managers (or the vendor's admins) hear of every new application."""
+    from ..web.tenant_context import tenant_request_context
+
+    with tenant_request_context():
+        link = url_for("admin.application_detail", application_id=application.id, _external=True)
+    mail.send_to_users(
+        vendor_team(), "application_new", application=application, program=program, link=link
+    )
 
 
 def _open_application(email: str) -> Application | None:

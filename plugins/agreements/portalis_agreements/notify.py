@@ -37,15 +37,9 @@ def partner_admins(partner_id: int, also: Iterable[int] = ()) -> list[Any]:
 
 
 def vendor_recipients(countersign: bool) -> list[Any]:
-    users = api.session.scalars(
-        select(api.User)
-        .where(api.User.role.in_(VENDOR_ROLES), api.User.active.is_(True))
-        .order_by(api.User.id)
-    ).all()
-    admins = [u for u in users if u.role == api.Role.VENDOR_ADMIN]
-    if countersign:
-        return admins
-    return [u for u in users if u.role == api.Role.CHANNEL_MANAGER] or admins
+    """Who is told of a signature: the vendor's admins when it waits for their
+    counter-signature, else the vendor's team (channel managers, or admins without any)."""
+    return api.vendor_team(admins_only=countersign)
 
 
 def _link(endpoint: str, **values: Any) -> str:

@@ -40,16 +40,12 @@ def partner_admins(partner_id: int) -> list[Any]:
 
 
 def vendor_recipients(owner_id: int | None) -> list[Any]:
-    """The checklist's owner if still active; else channel managers (vendor admins when
-    there are none)."""
-    users = api.session.scalars(
-        select(api.User)
-        .where(api.User.role.in_(VENDOR_ROLES), api.User.active.is_(True))
-        .order_by(api.User.id)
-    ).all()
-    owner = [u for u in users if u.id == owner_id]
-    managers = [u for u in users if u.role == api.Role.CHANNEL_MANAGER]
-    return owner or managers or [u for u in users if u.role == api.Role.VENDOR_ADMIN]
+    """The checklist's owner if still active; else the vendor's team (channel managers, or
+    vendor admins when there are none)."""
+    owner = api.session.get(api.User, owner_id) if owner_id is not None else None
+    if owner is not None and owner.active and owner.role in VENDOR_ROLES:
+        return [owner]
+    return api.vendor_team()
 
 
 def _partner_link() -> str:
