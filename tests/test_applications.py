@@ -429,7 +429,10 @@ def test_decline_needs_a_reason_and_mails_it_in_the_applicants_language(world, c
     assert msg["To"] == "bruce@wayne.example" and msg["Content-Language"] == "de"
     body = msg.get_body(preferencelist=("plain",)).get_content()
     assert "We only work with partners in Europe at the moment." in body
-    assert 'lang="de"' in msg.get_body(preferencelist=("html",)).get_content()
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert 'lang="de"' in html
+    # an applicant has no account: the footer says why they got the mail, truthfully
+    assert "weil diese Adresse auf" in html and "Konto" not in html
     with tenant_scope(world.tenant.id):
         assert not db.session.scalars(
             select(Partner).where(Partner.name == "Wayne Enterprises")

@@ -189,8 +189,10 @@ def test_application_waits_for_approval_then_invites(world, client_as, mailbox):
         follow_redirects=True,
     )
     assert "Thank you for applying" in resp.get_data(as_text=True)
-    # nothing is approved automatically: a confirmation, no invitation, no partner
-    assert [m["To"] for m in mailbox] == ["noor@newco.test"]
+    # nothing is approved automatically: a confirmation (and word to the channel manager),
+    # no invitation, no partner
+    manager = world.users["channel_manager"].email
+    assert [m["To"] for m in mailbox] == ["noor@newco.test", manager]
     assert "received your application" in mailbox[0]["Subject"]
     with tenant_scope(world.tenant.id):
         application = db.session.scalars(
@@ -205,8 +207,8 @@ def test_application_waits_for_approval_then_invites(world, client_as, mailbox):
         {},
         form_page=f"/admin/applications/{application.id}",
     )
-    assert [m["To"] for m in mailbox] == ["noor@newco.test", "noor@newco.test"]
-    path = _link(mailbox[1]).split(applicant.host, 1)[1]
+    assert [m["To"] for m in mailbox] == ["noor@newco.test", manager, "noor@newco.test"]
+    path = _link(mailbox[2]).split(applicant.host, 1)[1]
     resp = applicant.post_form(
         path,
         {"name": "Noor N.", "password": "a long new password", "confirm": "a long new password"},
