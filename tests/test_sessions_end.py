@@ -160,6 +160,42 @@ def test_lowering_a_role_signs_out_and_raising_it_again_does_not_revive(world, c
     assert not signed_in(browser, "/dashboard")
 
 
+def test_demoting_an_admin_on_the_team_page_signs_them_out(world, client_as, ids):
+    """The Team page goes through set_role: the demoted admin's browsers are signed out, the
+    audit says why, and making them admin again doesn't bring the old cookie back."""
+    gus = ids["user:gold_user"]
+    admin = client_as(world.users["gold_admin"])
+    post(admin, f"/team/{gus}/role", {"role": "partner_admin"})
+    laptop, phone = client_as(world.users["gold_user"]), client_as(world.users["gold_user"])
+    assert signed_in(laptop, "/team") and signed_in(phone, "/dashboard")  # an admin now
+    assert ended_reasons(world, gus) == []  # a promotion signs nobody out
+    post(admin, f"/team/{gus}/role", {"role": "partner_user"})
+    assert session_count(world, gus) == 0
+    assert not signed_in(laptop, "/team") and not signed_in(phone, "/dashboard")
+    assert ended_reasons(world, gus) == ["role_lowered"]
+    assert signed_in(admin, "/team")  # the admin who did it is untouched
+    post(admin, f"/team/{gus}/role", {"role": "partner_admin"})  # admin again
+    assert not signed_in(laptop, "/dashboard") and not signed_in(phone, "/dashboard")
+    assert can_sign_in(client_as, world.users["gold_user"])
+
+
+def test_stepping_down_keeps_this_browser_and_signs_out_the_others(world, client_as, ids):
+    me = ids["user:gold_admin"]
+    admin = client_as(world.users["gold_admin"])
+    post(admin, f"/team/{ids['user:gold_user']}/role", {"role": "partner_admin"})
+    other_browser = client_as(world.users["gold_admin"])
+    assert signed_in(other_browser, "/team")
+    r = admin.post_form(
+        f"/team/{me}/role", {"role": "partner_user"}, form_page="/team", follow_redirects=True
+    )
+    assert r.status_code == 200  # still signed in here, on the dashboard: the team page is gone
+    assert "Your other sessions were signed out" in r.get_data(as_text=True)
+    assert admin.get("/team").status_code == 404
+    assert not signed_in(other_browser, "/dashboard")
+    assert session_count(world, me) == 1
+    assert ended_reasons(world, me) == ["role_lowered"]
+
+
 @pytest.mark.parametrize(
     ("who", "role"), [("gold_user", Role.PARTNER_ADMIN), ("channel_manager", Role.VENDOR_ADMIN)]
 )

@@ -165,7 +165,7 @@ def set_role(user: User, role: Role) -> bool:
     the change is a plain promotion (channel manager → vendor admin, partner user →
     partner admin) their sessions end. Returns whether they were signed out.
 
-    No page changes a role yet; whatever does must call this, never set ``user.role``."""
+    Every page that changes a role (the Team page) calls this, never sets ``user.role``."""
     old = Role(user.role)
     new = Role(role)
     if old.is_vendor != new.is_vendor:

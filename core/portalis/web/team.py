@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, g, redirect, url_for
+from flask_login import login_user
 from sqlalchemy import func, select
 from wtforms import SelectField
 
 from .. import audit
 from ..db import db
 from ..i18n import gettext as _
+from ..identity import sessions
 from ..identity.invitations import invite_user, resend_invitation
 from ..identity.join_requests import (
     JOIN_ROLES,
@@ -28,7 +30,7 @@ from ..identity.join_requests import (
     invite_needs_vendor,
     pending_for,
 )
-from ..identity.sessions import end_sessions
+from ..identity.sessions import end_sessions, set_role
 from ..models import JoinRequest, Program, User
 from ..roles import Role, role_choices
 from .access import partner_admin
@@ -185,12 +187,22 @@ def team_role(user_id: int) -> Any:
             "error",
         )  # fmt: skip
         return redirect(url_for("portal.team"))
-    before = member.role
-    member.role = new
-    audit.record(
-        "user.role_changed", "user", member.id, before={"role": before}, after={"role": new}
-    )
-    flash(_("%(name)s's role was changed.", name=member.name), "success")
+    # set_role audits the change and, unless it is a promotion, signs them out everywhere
+    signed_out = set_role(member, Role(new))
+    if member.id == g.user.id and signed_out:
+        # stepping down yourself: this browser goes on with a new token (as after a
+        # password change), every other one of yours is signed out
+        sessions.start(member)
+        login_user(member)
+        flash(_("You are now a partner user. Your other sessions were signed out."), "success")
+        return redirect(url_for("portal.home"))  # the team page is no longer yours
+    elif signed_out:
+        flash(
+            _("%(name)s is now a partner user and was signed out everywhere.", name=member.name),
+            "success",
+        )
+    else:
+        flash(_("%(name)s's role was changed.", name=member.name), "success")
     return redirect(url_for("portal.team"))
 
 
