@@ -195,6 +195,45 @@ def test_company_applies_with_custom_fields_and_a_reviewer_approves(world, clien
         )
 
 
+def test_an_account_appearing_during_approval_refuses_it_and_keeps_nothing(
+    world, client_as, mailbox, monkeypatch
+):
+    """The address gets an account between approve()'s check and the invitation (another
+    reviewer invited it that moment): the approval is refused like the check would have
+    refused it, and no partner without an admin is left behind."""
+    from portalis.recruiting import decisions
+
+    _apply(client_as(None))
+    [application] = _applications(world)
+    real = decisions.create_partner
+
+    def and_meanwhile(*args, **kw):
+        partner = real(*args, **kw)
+        db.session.add(User(email="bruce@wayne.example", name="Bruce", role="vendor_admin"))
+        db.session.flush()
+        return partner
+
+    monkeypatch.setattr(decisions, "create_partner", and_meanwhile)
+    sent = len(mailbox)
+    manager = client_as(world.users["channel_manager"])
+    resp = manager.post_form(
+        f"/admin/applications/{application.id}/approve",
+        {},
+        form_page=f"/admin/applications/{application.id}",
+        follow_redirects=True,
+    )
+    assert "already has an account in this portal, so the application was not approved" in (
+        _text(resp)
+    )
+    assert _applications(world)[0].stage == "new"
+    with tenant_scope(world.tenant.id):
+        assert not db.session.scalars(
+            select(Partner).where(Partner.name == "Wayne Enterprises")
+        ).all()
+    assert not audit_entries(world.tenant, "application.approved")
+    assert len(mailbox) == sent  # no invitation went out
+
+
 def test_partner_approved_event_names_partner_and_application(world, client_as, portalis_app):
     from portalis.plugins.contract import Event
 
@@ -334,6 +373,71 @@ def test_the_same_form_sent_twice_is_received_once(world, client_as, mailbox):
     assert "Thank you for applying" in _text(other)
     assert len(_applications(world)) == 1
     assert [m["Subject"] for m in mailbox][-1].startswith("Your application to")
+    assert "being reviewed" in mailbox[-1]["Subject"]
+
+
+def test_the_answer_is_the_same_whatever_the_address_matched_files_included(
+    world, client_as, mailbox, portalis_app
+):
+    """An address with an account, one with an open application and a new one get the
+    same answer — for a refused file (422, judged before the address is) and for a good
+    one (the thanks page); only the recorded application keeps its file."""
+    _add_question(world, "cert", "Certificate", "file")
+    _apply(client_as(None), {"email": "open@wayne.example"})  # an open application
+    cases = {
+        "has an account": world.users["gold_user"].email,
+        "already applied": "open@wayne.example",
+        "new": "new@wayne.example",
+    }
+    before = _upload_files(portalis_app, world.tenant)
+    sent = len(mailbox)
+    refused = {}
+    for label, email in cases.items():
+        resp = _apply(
+            client_as(None), {"email": email, "q_cert": (io.BytesIO(b"<html>x</html>"), "x.pdf")}
+        )
+        refused[label] = (resp.status_code, "This file type is not accepted" in _text(resp))
+    assert set(refused.values()) == {(422, True)}, refused
+    assert len(mailbox) == sent and _upload_files(portalis_app, world.tenant) == before
+    thanked = {}
+    for label, email in cases.items():
+        resp = _apply(client_as(None), {"email": email, "q_cert": (io.BytesIO(PDF), "c.pdf")})
+        thanked[label] = (resp.status_code, resp.headers.get("Location"))
+    assert set(thanked.values()) == {(302, "/apply/thanks")}, thanked
+    # each address is told by e-mail what happened; one file is kept, the new application's
+    assert [m["To"] for m in mailbox[sent:] if m["To"] in cases.values()] == list(cases.values())
+    [kept] = [a for a in _applications(world) if a.contact_email == "new@wayne.example"]
+    files = _upload_files(portalis_app, world.tenant)
+    assert [f.name for f in files if f not in before] == [kept.answers["cert"]["value"]["name"]]
+
+
+def test_a_simultaneous_second_application_keeps_no_file(
+    world, client_as, mailbox, portalis_app, monkeypatch
+):
+    """The same address submitted from elsewhere at the same moment: the database's
+    one-open-application rule refuses the second row, the applicant is thanked and told
+    by e-mail, and the file written for the row that wasn't kept is removed."""
+    _add_question(world, "cert", "Certificate", "file")
+    _apply(client_as(None), {"q_cert": (io.BytesIO(PDF), "first.pdf")})
+    [first] = _applications(world)
+    before = _upload_files(portalis_app, world.tenant)
+    assert first.answers["cert"]["value"]["name"] in [f.name for f in before]
+    # the other submission isn't visible yet when this one looks, only when it inserts
+    real = submission._open_application
+    calls = []
+
+    def not_yet(email):
+        calls.append(email)
+        return None if len(calls) == 1 else real(email)
+
+    monkeypatch.setattr(submission, "_open_application", not_yet)
+    sent = len(mailbox)
+    resp = _apply(client_as(None), {"q_cert": (io.BytesIO(PDF), "second.pdf")})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/apply/thanks"
+    assert len(calls) == 2, "the insert must have met the unique index"
+    assert [a.id for a in _applications(world)] == [first.id]
+    assert _upload_files(portalis_app, world.tenant) == before
+    assert [m["To"] for m in mailbox[sent:]] == ["bruce@wayne.example"]
     assert "being reviewed" in mailbox[-1]["Subject"]
 
 

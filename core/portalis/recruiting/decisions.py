@@ -115,7 +115,11 @@ def approve(application: Application) -> Approved:
     invite the applicant as its admin in their language, and emit ``partner.approved``.
 
     An application migrated from a partner of status "applied" activates that partner
-    instead (and invites its admins again)."""
+    instead (and invites its admins again).
+
+    An address that already has an account is refused (``email_taken``), also when the
+    account appears between the check and the invitation: then the transaction is rolled
+    back, so neither the partner nor the decision is kept."""
     if not application.is_open:
         raise DecisionError("decided")
     legacy = db.session.get(Partner, application.partner_id) if application.partner_id else None
@@ -169,6 +173,12 @@ def approve(application: Application) -> Approved:
             partner.id,
             locale=application.locale,
         )
+        if invited is None:
+            # an account with this address appeared since the check above (an invitation
+            # or a join request approved meanwhile): refuse as the check would have, and
+            # keep nothing — no partner without an admin, no claimed application
+            db.session.rollback()
+            raise DecisionError("email_taken")
     application.partner_id = partner.id
     audit.record(
         "application.approved",

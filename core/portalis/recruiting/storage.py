@@ -10,13 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from ..files import sending, store
-from ..files.sniffing import UploadRefused
+from ..files.sniffing import UploadRefused, sniff
 from ..uploads import clean_filename
 from .questions import FILE_TYPES
 
 KIND = "applications"
 
 Refused = UploadRefused
+
+
+def check(upload: Any) -> None:
+    """Raise :class:`Refused` (a translated message) when the upload's content is not an
+    allowed type; nothing is written. The public form judges every file this way before
+    it looks at the address, so a refused file is answered the same for everyone."""
+    sniff(upload.stream, FILE_TYPES)
 
 
 def stored(upload: Any) -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 Everything happens in the request's one transaction: the application, its audit entry,
 the ``partner.applied`` event and the applicant's e-mail commit together or not at all.
-Attached files are written after the form validated and removed again if the transaction
-rolls back, so a refused or failed submission leaves neither a record nor a file.
+Attached files are checked (their type, from the bytes) before anything else looks at the
+address, so a refused file gets the same answer whoever the address belongs to; they are
+written only for an application that is recorded, and removed again if the transaction
+rolls back or the application turns out to be a duplicate, so a refused, repeated or
+failed submission leaves neither a record nor a file.
 
 What an applicant is told never reveals whether an address already has an account or an
 application (that would let anyone probe who is a partner): the page always thanks them,
@@ -93,6 +96,13 @@ def submit(
     email = email.strip().lower()
     if ip_hash and too_many_from(ip_hash):
         return Outcome("flood")
+    # every file is judged before the address is: the answer to a refused file must not
+    # depend on whether the address has an account or an application
+    for question, upload in uploads:
+        try:
+            storage.check(upload)
+        except storage.Refused as exc:
+            raise FileRefused(question.key, str(exc)) from exc
     if db.session.scalars(select(User.id).where(func.lower(User.email) == email)).first():
         _mail(email, "application_has_account", locale, program=program)
         return Outcome("has_account")
@@ -115,13 +125,15 @@ def submit(
         answers=dict(answers),
         ip_hash=ip_hash,
     )
-    files = {}
+    files: dict[str, dict[str, Any]] = {}
+    names: list[str] = []
     for question, upload in uploads:
         try:
             stored = storage.stored(upload)
         except storage.Refused as exc:
             raise FileRefused(question.key, str(exc)) from exc
         on_rollback(functools.partial(storage.remove, stored["name"]))
+        names.append(stored["name"])
         files[question.key] = {"label": question.label, "kind": "file", "value": stored}
     application.answers = {**application.answers, **files}
     try:
@@ -133,6 +145,11 @@ def submit(
         existing = _open_application(email)
         if existing is None:
             raise
+        # a success for the request, so the on-rollback cleanup never runs: the files
+        # written for the application that wasn't kept go now
+        for name in names:
+            storage.remove(name)
+        _mail(email, "application_already_open", locale, program=program, application=existing)
         return Outcome("already_open", existing)
     audit.record(
         "application.submitted",
