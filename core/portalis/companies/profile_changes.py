@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 
 from .. import audit, events, mail
 from ..db import db, utcnow
@@ -182,19 +182,37 @@ def _drop_unused_logo(change: PartnerProfileChange, *, keep: Any, live: Any) -> 
         on_commit(remove)
 
 
-def approve_change(change: PartnerProfileChange) -> Partner:
-    """Apply every value of a pending change at once, audited and mailed."""
-    if change.state != "pending":
-        raise ChangeNotPending
+def _claim(change: PartnerProfileChange, state: str) -> Partner:
+    """Decide a pending change in one conditional statement, or refuse (decided or replaced).
+
+    ``UPDATE … SET state = :state WHERE id = :id AND state = 'pending'`` touches one row
+    only for the first of two decisions at once (approve and reject, or two clicks): the
+    other waits for its row lock, then finds no pending row and raises
+    :class:`ChangeNotPending` before writing anything. The profile row is locked first, in
+    the order ``save_profile`` takes them, so a save and a decision never deadlock. The
+    change is re-read afterwards: the values applied are those the claim decided."""
     partner = db.session.get(Partner, change.partner_id)
     if partner is None:  # pragma: no cover - the foreign key cascades
         raise ChangeNotPending
     _lock(partner)
+    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        update(PartnerProfileChange)
+        .where(PartnerProfileChange.id == change.id, PartnerProfileChange.state == "pending")
+        .values(state=state, decided_at=utcnow(), decided_by_id=_actor_id())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(change)
+    if result.rowcount != 1:
+        raise ChangeNotPending
+    return partner
+
+
+def approve_change(change: PartnerProfileChange) -> Partner:
+    """Apply every value of a pending change at once, audited and mailed; raises
+    :class:`ChangeNotPending` (and writes nothing) when it was decided meanwhile."""
+    partner = _claim(change, "approved")
     values = {k: v for k, v in (change.changes or {}).items() if k in PROFILE_FIELDS}
     before = _apply(partner, values)
-    change.state = "approved"
-    change.decided_at = utcnow()
-    change.decided_by_id = _actor_id()
     audit.record(
         "partner.profile_change_approved",
         "partner",
@@ -214,17 +232,11 @@ def approve_change(change: PartnerProfileChange) -> Partner:
 
 def reject_change(change: PartnerProfileChange, reason: str) -> Partner:
     """Drop a pending change with a reason the partner's admins are told; the profile
-    keeps its approved values."""
-    if change.state != "pending":
-        raise ChangeNotPending
-    partner = db.session.get(Partner, change.partner_id)
-    if partner is None:  # pragma: no cover - the foreign key cascades
-        raise ChangeNotPending
-    _drop_unused_logo(change, keep=None, live=partner.logo)
-    change.state = "rejected"
+    keeps its approved values. Raises :class:`ChangeNotPending` (and writes nothing) when
+    it was decided meanwhile."""
+    partner = _claim(change, "rejected")
     change.reason = reason
-    change.decided_at = utcnow()
-    change.decided_by_id = _actor_id()
+    _drop_unused_logo(change, keep=None, live=partner.logo)
     audit.record(
         "partner.profile_change_rejected",
         "partner",
