@@ -39,6 +39,15 @@ COMPLETE = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _gold_domain(world):
+    """The vendor knows gold's domain (its contact address), so a website there is saved at
+    once; a website at another domain waits for approval (tests/test_company_profile_domain.py)."""
+    with tenant_scope(world.tenant.id):
+        db.session.get(Partner, world.partners["gold"].id).contact_email = "info@gold.example"
+        db.session.commit()
+
+
 def _png(width=64, height=32, colour=(200, 30, 30, 255)) -> bytes:
     out = io.BytesIO()
     Image.new("RGBA", (width, height), colour).save(out, format="PNG")

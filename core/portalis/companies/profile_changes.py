@@ -1,5 +1,6 @@
 """Changing a company profile: saved at once, or — for public fields in a program that asks
-for it — held as one pending change until a channel manager approves or rejects it.
+for it, and always for a website at another domain (it decides who may join the company) —
+held as one pending change until a channel manager approves or rejects it.
 
 A pending change is a separate record (``partner_profile_changes``) holding the new values;
 the profile keeps its approved values until the whole change is applied in one transaction
@@ -24,6 +25,7 @@ from ..models import Partner, PartnerProfileChange, Program, User
 from ..roles import Role
 from ..tenancy import require_tenant_id
 from ..transaction import on_commit
+from .domains import company_domain
 from .profile import LOGO_KIND, note_completeness, profile_settings, profile_values
 from .profile_fields import PROFILE_FIELDS, field_label
 
@@ -79,7 +81,8 @@ def save_profile(partner: Partner, values: Mapping[str, Any]) -> SaveResult:
     """Save checked values (``profile_fields.clean_value``) of some or all profile fields.
 
     Without approval every change is applied. With approval, changes to public fields go
-    into the partner's one pending change (replacing what it held) and the rest apply.
+    into the partner's one pending change (replacing what it held) and the rest apply. A
+    website at another domain always waits (:func:`_moves_domain`).
     """
     _lock(partner)
     settings = profile_settings(partner.program_id)
@@ -87,13 +90,19 @@ def save_profile(partner: Partner, values: Mapping[str, Any]) -> SaveResult:
     changed = {k: v for k, v in values.items() if k in PROFILE_FIELDS and v != live[k]}
     result = SaveResult()
     pending = pending_change(partner.id)
-    if settings.approval_required:
-        held = {k: v for k, v in changed.items() if k in settings.public_fields}
+    approved_first = set(settings.public_fields) if settings.approval_required else set()
+    website = changed.get("website") if "website" in values else None
+    if "website" not in values and pending is not None:
+        website = pending.changes.get("website")  # a held website the form left out
+    if _moves_domain(partner, website):
+        approved_first.add("website")
+    if approved_first:
+        held = {k: v for k, v in changed.items() if k in approved_first}
         direct = {k: v for k, v in changed.items() if k not in held}
-        # public fields the form left out keep what the pending change proposed
+        # held fields the form left out keep what the pending change proposed
         if pending is not None:
             for k, v in pending.changes.items():
-                if k not in values and k in settings.public_fields and v != live.get(k):
+                if k not in values and k in approved_first and v != live.get(k):
                     held.setdefault(k, v)
         _hold(partner, pending, held, live)
         result.pending = sorted(held, key=PROFILE_FIELDS.index)
@@ -113,6 +122,21 @@ def save_profile(partner: Partner, values: Mapping[str, Any]) -> SaveResult:
         result.applied = sorted(direct, key=PROFILE_FIELDS.index)
         result.completed = note_completeness(partner)
     return result
+
+
+def _moves_domain(partner: Partner, website: Any) -> bool:
+    """Whether a new website would give the company another e-mail domain.
+
+    ``Partner.email_domain`` follows the website, and decides who may join the company
+    (``/join`` requests go to its admins, same-domain invitations may skip the vendor): a
+    partner admin who could set it alone could claim another company's domain. So such a
+    website waits for the vendor's approval, whatever the program's settings; one at the
+    same domain (or none: the domain then comes from the vendor-set contact address)
+    doesn't."""
+    if not website:
+        return False
+    domain = company_domain(website)
+    return domain is not None and domain != partner.email_domain
 
 
 def _hold(
