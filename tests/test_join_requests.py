@@ -63,13 +63,14 @@ def test_matching_unique_none_several_subdomain_free_mail(world, domains):
             assert matching_partner_ids("nina@goldreseller.com") == []  # another vendor's
 
 
-def test_the_answer_is_the_same_whatever_the_address_matched(world, domains, client_as):
+def test_the_answer_is_the_same_whatever_the_address_matched(world, domains, client_as, mailbox):
     cases = {
         "unique": "nina@goldreseller.com",
         "several": "nina@twins.io",
         "none": "nina@unknown-company.com",
         "free mail": "nina.private@gmail.com",
         "has an account": world.users["gold_user"].email,
+        "already waiting": "nina@goldreseller.com",  # asked once above
     }
     pages = {}
     for label, email in cases.items():
@@ -77,6 +78,23 @@ def test_the_answer_is_the_same_whatever_the_address_matched(world, domains, cli
         assert resp.status_code == 200, label
         pages[label] = _page(resp, email)
     assert len(set(pages.values())) == 1, "the answer must not reveal what matched"
+    # only the address's owner learns what happened, by e-mail
+    told = {m["To"]: m for m in mailbox if m["To"] in cases.values()}
+    assert sorted(told) == sorted([world.users["gold_user"].email, "nina@goldreseller.com"])
+    account = told[world.users["gold_user"].email]
+    assert account["Subject"].startswith("You already have an account")
+    assert "/login" in account.get_body(("plain",)).get_content()
+    waiting = told["nina@goldreseller.com"]
+    assert "waiting for a decision" in waiting["Subject"]
+    assert "because this address was given on" in waiting.get_body(("html",)).get_content()
+    # in the language of the page it was asked on
+    client_as(None).post_form(
+        "/join",
+        {"name": "Nina", "email": "nina@goldreseller.com"},
+        headers={"Accept-Language": "de"},
+    )
+    assert mailbox[-1]["To"] == "nina@goldreseller.com"
+    assert mailbox[-1]["Subject"].endswith("wartet auf eine Entscheidung")
     assert "Request received" in pages["unique"]
     for name in ("Gold Reseller", "Twin 1", "goldreseller"):
         assert name not in pages["unique"]

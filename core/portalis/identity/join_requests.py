@@ -17,6 +17,7 @@ Deciding is a conditional update, so two people deciding at once can't both win.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from flask import url_for
 from sqlalchemy import func, select, update
@@ -97,9 +98,17 @@ def file_self_request(email: str, name: str, locale: str | None = None) -> None:
 
     Runs after the response, so the page answers the same, in the same time, whether the
     address matched one partner, several, none, already has an account or already waits
-    (nobody learns which partners exist). Those last two file nothing."""
+    (nobody learns which partners exist). Those last two file nothing; the address is
+    mailed what happened instead (sign in / your request is already waiting), since only
+    its owner may learn that."""
     email = email.strip().lower()
-    if account_exists(email) or pending_for(email) is not None:
+    account = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
+    if account is not None:
+        _tell_address(email, "join_has_account", account.locale or locale)
+        return
+    waiting = pending_for(email)
+    if waiting is not None:
+        _tell_address(email, "join_already_pending", locale or waiting.locale, request=waiting)
         return
     candidates = matching_partner_ids(email)
     req = JoinRequest(
@@ -157,6 +166,16 @@ def file_invite_request(
     )
     _tell_vendor(req, partner)
     return req
+
+
+def _tell_address(email: str, template: str, locale: str | None, **context: Any) -> None:
+    """Mail the asked-for address why nothing was filed: the page can't say it (that would
+    tell anyone who has an account), but the address's owner may know."""
+    from ..web.tenant_context import tenant_request_context
+
+    with tenant_request_context():
+        login = url_for("auth.login", _external=True)
+    mail.send(email, template, locale=locale, login=login, **context)
 
 
 def _tell_partner_admins(req: JoinRequest) -> None:
