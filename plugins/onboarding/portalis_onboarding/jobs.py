@@ -1,8 +1,11 @@
-"""Background work. ``remind_overdue`` runs daily, once per tenant in its scope, for the
-programs that enable the plugin; the runner commits after it.
+"""Background work, once per tenant in its scope, for the programs that enable the plugin;
+the runner commits after each job.
 
-Idempotent: each overdue partner-side task is announced to the partner's admins once
-(``TaskState.overdue_notified_at``), however often the job runs.
+* ``remind_overdue`` (daily): each overdue partner-side task is announced to the partner's
+  admins once (``TaskState.overdue_notified_at``), however often the job runs.
+* ``settle`` (hourly): a backstop finishing partners whose tasks are all done but who have
+  no completion (a tick whose finishing failed, a task archived while a request ran).
+  Idempotent: a partner finishes once (the completion's unique key).
 """
 
 from __future__ import annotations
@@ -47,3 +50,8 @@ def remind_overdue(now: dt.datetime | None = None) -> int:
         for pid, tasks in fresh.items():
             told += bool(notify.overdue(partners[pid], tasks))
     return told
+
+
+def settle() -> int:
+    """Finish partners whose checklist is all done but who never finished; returns how many."""
+    return sum(service.settle_program(pid) for pid in api.programs_with_plugin("onboarding"))

@@ -89,7 +89,10 @@ def portalis_event(event: api.Event) -> None:
 
 @api.hookimpl
 def portalis_periodic_jobs() -> list[api.PeriodicJob]:
-    return [api.PeriodicJob("onboarding.remind_overdue", dt.timedelta(days=1), jobs.remind_overdue)]
+    return [
+        api.PeriodicJob("onboarding.remind_overdue", dt.timedelta(days=1), jobs.remind_overdue),
+        api.PeriodicJob("onboarding.settle", dt.timedelta(hours=1), jobs.settle),
+    ]
 
 
 @api.hookimpl

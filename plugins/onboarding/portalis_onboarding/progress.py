@@ -126,11 +126,13 @@ def for_partners(
     program_ids: Sequence[int] | None = None,
     active_only: bool = False,
     enabled_only: bool = False,
+    fresh: bool = False,
 ) -> dict[int, Progress]:
     """Progress of each partner (of the current tenant) in its program's checklist: the
     partners of ``partner_ids``, or of ``program_ids``, or (``enabled_only``) of the
     programs that enable the plugin; ``active_only``: only active partners. One query, whatever the number of partners: each partner's tasks with its
-    state and completion. Partners whose program has no tasks are left out."""
+    state and completion. Partners whose program has no tasks are left out. ``fresh``:
+    states already loaded in the session are read again from the database."""
     stmt = (
         select(api.Partner.id, api.Partner.program_id, api.Partner.created_at, Task, TaskState)
         .add_columns(Completion.completed_at)
@@ -163,6 +165,8 @@ def for_partners(
             api.ProgramPlugin.plugin == "onboarding", api.ProgramPlugin.enabled.is_(True)
         )
         stmt = stmt.where(api.Partner.program_id.in_(enabled))
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
     out: dict[int, Progress] = {}
     for pid, program_id, joined, task, state, completed_at in api.session.execute(stmt):
         progress = out.get(pid)

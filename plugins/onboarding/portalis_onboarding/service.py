@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portalis import api
 
@@ -203,6 +203,16 @@ def _state(task_id: int, partner_id: int) -> TaskState:
     return state
 
 
+def lock_partner(partner_id: int) -> None:
+    """Serialise the partner's onboarding writes (``SELECT … FOR UPDATE`` on its row) until
+    the transaction ends. Two people ticking the last two tasks at once would otherwise each
+    see the other's task open and neither would finish the checklist; afterwards every read
+    sees what the other committed. (SQLite has no row locks: it serialises writers anyway.)"""
+    api.session.execute(
+        select(api.Partner.id).where(api.Partner.id == partner_id).with_for_update()
+    )
+
+
 def complete_task(
     task: Task,
     partner: api.Partner,
@@ -214,17 +224,27 @@ def complete_task(
 
     ``actor`` ticked it by hand; ``event`` is the milestone that completed it. A vendor
     ticking a partner's task tells the partner's admins. The last task finishes the
-    partner's onboarding (:func:`finish`).
+    partner's onboarding (:func:`finish`). The partner's row is locked first, and the tick
+    is a conditional UPDATE, so two ticks of one task at once record (and mail) it once.
     """
     if task.program_id != partner.program_id or task.archived_at is not None:
         return False
+    lock_partner(partner.id)
     state = _state(task.id, partner.id)
-    if state.completed_at is not None:
-        return False
-    state.completed_at = api.utcnow()
-    state.completed_by_id = actor.id if actor is not None else None
-    state.completed_by_event = event
     api.session.flush()
+    changed = api.session.execute(
+        update(TaskState)
+        .where(TaskState.id == state.id, TaskState.completed_at.is_(None))
+        .values(
+            completed_at=api.utcnow(),
+            completed_by_id=actor.id if actor is not None else None,
+            completed_by_event=event,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    api.session.expire(state)  # the UPDATE bypassed the object: read it again when used
+    if not getattr(changed, "rowcount", 0):
+        return False
     api.audit(
         "onboarding.task_completed",
         "onboarding_task",
@@ -240,8 +260,11 @@ def complete_task(
 def reopen_task(task: Task, partner: api.Partner, *, actor: api.User) -> bool:
     """Untick a task ticked by mistake. Only a ticked (not milestone-completed) task of a
     partner still onboarding: a finished checklist is history."""
+    lock_partner(partner.id)
     state = api.session.scalars(
-        select(TaskState).where(TaskState.task_id == task.id, TaskState.partner_id == partner.id)
+        select(TaskState)
+        .where(TaskState.task_id == task.id, TaskState.partner_id == partner.id)
+        .execution_options(populate_existing=True)
     ).first()
     if state is None or state.completed_at is None or state.completed_by_event:
         return False
@@ -301,10 +324,13 @@ def finish(partner: api.Partner) -> bool:
 
     Emits ``onboarding.completed``, moves the partner to the checklist's completion tier
     (``api.change_tier``: audited, notified, and a pinned tier stays), tells the vendor.
+    Reads the tasks' states afresh under the partner's lock (objects loaded earlier in the
+    request may predate a tick another request committed meanwhile).
     """
+    lock_partner(partner.id)
     if _completion(partner) is not None:
         return False
-    state = progress.for_partner(partner.id)
+    state = progress.for_partners([partner.id], fresh=True).get(partner.id)
     if state is None or state.total == 0 or state.done_count < state.total:
         return False
     api.session.add(Completion(program_id=partner.program_id, partner_id=partner.id))
@@ -339,7 +365,8 @@ def _is_promotion(partner: api.Partner, tier_id: int) -> bool:
 
 def settle_program(program_id: int) -> int:
     """Finish every partner of the program whose remaining tasks are all done (after a
-    task was archived). Returns how many finished."""
+    task was archived, and hourly as a backstop: a partner whose last tick was lost in
+    some failure is settled later). Idempotent. Returns how many finished."""
     done_ids = select(Completion.partner_id).where(Completion.program_id == program_id)
     partners = api.session.scalars(
         select(api.Partner).where(
