@@ -85,6 +85,10 @@ PARTNER_FIELDS = {
     "partner.email": "contact_email",
     "partner.phone": "phone",
 }
+#: The partner placeholders whose values the partner's admins edit themselves on the core's
+#: company profile (``website``, ``phone``); the others (name, country, contact e-mail) only
+#: the vendor sets.
+PROFILE_FIELDS = frozenset({"partner.website", "partner.phone"})
 
 
 def used(texts: Iterable[str]) -> list[str]:

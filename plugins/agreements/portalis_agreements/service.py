@@ -83,14 +83,22 @@ def save_template(template: AgreementTemplate, **values: Any) -> AgreementTempla
     if creating:
         api.session.add(template)
     api.session.flush()
+    after = _template_state(template)
     api.audit(
         "agreements.template_created" if creating else "agreements.template_changed",
         "agreements_template",
         template.id,
         before=before,
-        after=_template_state(template),
+        after=after,
     )
+    if before is not None and _rules(before) != _rules(after) and not template.archived:
+        sync_template(template, rules_changed=True)
     return template
+
+
+def _rules(state: dict[str, Any]) -> tuple[Any, ...]:
+    """Who the template picks (a change re-decides who is asked to sign)."""
+    return (state["program_id"], sorted(state["partner_types"]), sorted(state["countries"]))
 
 
 def _template_state(t: AgreementTemplate) -> dict[str, Any]:
@@ -127,25 +135,26 @@ def draft_differs(template: AgreementTemplate, version: TemplateVersion | None) 
 # --- who an agreement is for -------------------------------------------------------------
 
 
-def matches(template: AgreementTemplate, partner: Any) -> bool:
+def matches(template: AgreementTemplate, partner: Any, *, by_type: bool = True) -> bool:
     """Whether the template's rules pick this partner: its program, one of its partner
-    types (if any are chosen) and one of its countries (if any are chosen)."""
+    types (if any are chosen; not checked with ``by_type=False``) and one of its countries
+    (if any are chosen)."""
     if partner.program_id != template.program_id or partner.status != "active":
         return False
     types = template.partner_types or []
-    if types and partner.partner_type not in types:
+    if by_type and types and partner.partner_type not in types:
         return False
     countries = template.countries or []
     return not (countries and (partner.country or "") not in countries)
 
 
-def matching_partners(template: AgreementTemplate) -> list[Any]:
+def matching_partners(template: AgreementTemplate, *, by_type: bool = True) -> list[Any]:
     partners = api.session.scalars(
         select(api.Partner)
         .where(api.Partner.program_id == template.program_id, api.Partner.status == "active")
         .order_by(api.Partner.name, api.Partner.id)
     ).all()
-    return [p for p in partners if matches(template, p)]
+    return [p for p in partners if matches(template, p, by_type=by_type)]
 
 
 @dataclass
@@ -200,24 +209,26 @@ def assign(
 ) -> Assignment:
     """Offer ``version`` to each partner who hasn't got it; pending agreements of older
     versions of the template become superseded (a partner who signed an older version
-    keeps that signature, and signs the new version too)."""
+    keeps that signature, and signs the new version too). A partner whose agreement of
+    this version was withdrawn (the template archived, or the partner no longer matched)
+    is asked again: that agreement is pending again (one row per partner and version)."""
     result = Assignment(version=version)
     partners = list(partners)
     if not partners:
         return result
     ids = [p.id for p in partners]
-    have = set(
-        api.session.scalars(
-            select(Agreement.partner_id).where(
+    have = dict(
+        api.session.execute(
+            select(Agreement.partner_id, Agreement.status).where(
                 Agreement.version_id == version.id, Agreement.partner_id.in_(ids)
             )
-        )
+        ).all()
     )
     for partner in partners:
         lacking = missing_partner_fields(version.placeholders or [], partner)
         if lacking:
             result.missing.append((partner.name, lacking))
-        if partner.id in have:
+        if partner.id in have and have[partner.id] != WITHDRAWN:
             continue
         older = (
             Agreement.partner_id == partner.id,
@@ -238,16 +249,20 @@ def assign(
             .values(current=False)
             .execution_options(synchronize_session=False)
         )
-        agreement = Agreement(
-            program_id=template.program_id,
-            partner_id=partner.id,
-            template_id=template.id,
-            version_id=version.id,
-            status=PENDING,
-            current=True,
-            requires_countersignature=template.requires_countersignature,
-        )
-        api.session.add(agreement)
+        agreement = _reoffered(version, partner.id) if partner.id in have else None
+        if agreement is None:
+            agreement = Agreement(
+                program_id=template.program_id,
+                partner_id=partner.id,
+                template_id=template.id,
+                version_id=version.id,
+                status=PENDING,
+                current=True,
+                requires_countersignature=template.requires_countersignature,
+            )
+            api.session.add(agreement)
+        else:
+            agreement.requires_countersignature = template.requires_countersignature
         api.session.flush()
         api.audit(
             "agreements.assigned",
@@ -259,6 +274,28 @@ def assign(
             notify.assigned(agreement, template, partner)
         result.assigned += 1
     return result
+
+
+def _reoffered(version: TemplateVersion, partner_id: int) -> Agreement | None:
+    """The partner's withdrawn agreement of ``version``, pending and current again (a
+    compare-and-set: None when it is no longer withdrawn)."""
+    changed = api.session.execute(
+        update(Agreement)
+        .where(
+            Agreement.version_id == version.id,
+            Agreement.partner_id == partner_id,
+            Agreement.status == WITHDRAWN,
+        )
+        .values(status=PENDING, current=True, assigned_at=api.utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if not _rowcount(changed):
+        return None
+    return api.session.scalars(
+        select(Agreement)
+        .where(Agreement.version_id == version.id, Agreement.partner_id == partner_id)
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def publish(
@@ -301,15 +338,22 @@ def publish(
     return assign(template, version, matching_partners(template), notify_partners=notify_partners)
 
 
-def sync_template(template: AgreementTemplate) -> Assignment:
+def sync_template(template: AgreementTemplate, *, rules_changed: bool = False) -> Assignment:
     """Offer the current version to partners who match now (new partners, a country or
-    type filled in later) and withdraw pending agreements of partners who no longer do."""
+    type filled in later) and withdraw pending agreements of partners who no longer do.
+
+    A partner's partner type is the partner's own to edit (company profile): changing it
+    must not withdraw what it was asked to sign — that would lift an agreement's lock. So
+    a type that no longer matches withdraws only when the vendor changed the template's
+    rules (``rules_changed``); the country and the partner's status are the vendor's and
+    withdraw whenever they stop matching."""
     version = current_version(template.id)
     if version is None or template.archived:
         return Assignment()
     partners = matching_partners(template)
     result = assign(template, version, partners)
-    keep = [p.id for p in partners]
+    kept = partners if rules_changed else matching_partners(template, by_type=False)
+    keep = [p.id for p in kept]
     stmt = update(Agreement).where(
         Agreement.template_id == template.id, Agreement.status == PENDING
     )

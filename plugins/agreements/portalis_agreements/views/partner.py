@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portalis import api
 
-from .. import access, service
+from .. import access, lock, service
 from ..documents import MissingValues, Rendered
 from ..forms import SignForm, kind_label
 from ..i18n import _
@@ -21,6 +21,7 @@ from ..models import (
     AgreementTemplate,
     TemplateVersion,
 )
+from ..placeholders import PROFILE_FIELDS, missing_partner_fields
 from ..responses import send_pdf, send_stored_pdf
 from .blueprint import bp
 
@@ -113,9 +114,14 @@ def show(agreement_id: int) -> Any:
             form.language.data = shown.language
     elif agreement.status == PENDING:
         # nobody here may sign: whether it can be made yet is all a reader needs to know
-        from ..placeholders import missing_partner_fields
-
         preparing = bool(missing_partner_fields(version.placeholders or [], partner))
+    # values the company's admins add themselves on the profile: say which, and where
+    lacking = set(missing_partner_fields(version.placeholders or [], partner))
+    to_add = (
+        lock.add_message(lacking, f"\u2068{template.name}\u2069")
+        if preparing and lacking and lacking <= PROFILE_FIELDS
+        else None
+    )
     return api.page(
         "agreements/partner/show.html",
         agreement=agreement,
@@ -123,6 +129,7 @@ def show(agreement_id: int) -> Any:
         version=version,
         shown=shown,
         preparing=preparing,
+        to_add=to_add,
         form=form,
         error=error,
         may_sign=may_sign,
