@@ -1,6 +1,7 @@
 """Demo data for ``portalis demo`` (and the contract tests): a reseller agreement in six
-languages with two published versions and a mutual NDA; the first partner signed both
-(the reseller agreement counter-signed), the second partner has the new version to sign.
+languages with two published versions and a mutual NDA. Every partner but the newest signed
+version 1 and the NDA; the first (by name) signed version 2 too, counter-signed by the
+vendor; the others have version 2 to sign, and the newest partner everything.
 
 Nothing is locked in the demo, so every demo partner can walk the whole portal; switch a
 template's "While unsigned, lock" on to see the lock.
@@ -172,16 +173,21 @@ def seed(seed: api.DemoSeed) -> None:
     partners = sorted(seed.partners.items())
     if not partners:
         return
-    signed_id = partners[0][1]
+    # the newest partner (the last to join) has signed nothing yet; everyone else signed
+    # version 1 and the NDA when they joined — which is what the onboarding checklist's
+    # "agreement signed" step says of them too
+    newest_id = list(seed.partners.values())[-1]
+    veterans = [pid for _key, pid in partners if pid != newest_id]
+    signed_id = veterans[0] if veterans else partners[0][1]
     reseller = _template(seed, "Reseller agreement", "reseller", True, RESELLER_V1)
     service.publish(reseller, None, notify_partners=False)
-    first_admin = _admin(signed_id)
-    # the first partner signed version 1 ...
-    _sign(reseller, signed_id, first_admin)
-    # ... then version 2 came out in six languages: everyone signs again
+    for pid in veterans:
+        _sign(reseller, pid, _admin(pid))
+    # ... then version 2 came out in six languages: everyone signs again; the first partner
+    # already did, and the vendor counter-signed
     _redraft(reseller, RESELLER_V2)
     service.publish(reseller, None, notify_partners=False)
-    agreement = _sign(reseller, signed_id, first_admin)
+    agreement = _sign(reseller, signed_id, _admin(signed_id))
     vendor_admin = api.session.scalars(
         select(api.User).where(api.User.role == api.Role.VENDOR_ADMIN).order_by(api.User.id)
     ).first()
@@ -189,5 +195,6 @@ def seed(seed: api.DemoSeed) -> None:
         service.record_countersignature(agreement, vendor_admin, notify_partner=False)
     nda = _template(seed, "Mutual NDA", "nda", False, NDA_V1)
     service.publish(nda, None, notify_partners=False)
-    _sign(nda, signed_id, first_admin)
+    for pid in veterans:
+        _sign(nda, pid, _admin(pid))
     api.session.flush()
