@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
 from portalis import api
 from portalis.companies import profile_changes
@@ -34,7 +34,7 @@ from portalis.models import (
     ProgramProfileSettings,
 )
 from portalis.tenancy import tenant_scope
-from portalis.testing.databases import test_database_kind, throwaway_database
+from portalis.testing.databases import sessions_bound_to, test_database_kind, throwaway_database
 from portalis.testing.kit import audit_entries
 
 NEW_TEXT = "We run Acme networks for hospitals."
@@ -102,13 +102,9 @@ def decide_db(portalis_app: Any) -> Iterator[dict[str, Any]]:
     one tenant, a partner with an admin, a channel manager and a pending change; the app's
     sessions are bound to it for the test."""
     stack = ExitStack()
-    url = stack.enter_context(throwaway_database(prefix="portalis_profile_decide"))
-    engine = create_engine(url)
-    factory = api.session.session_factory
-    previous = {k: factory.kw[k] for k in ("bind", "join_transaction_mode") if k in factory.kw}
     try:
-        api.Base.metadata.create_all(engine)
-        factory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
+        url = stack.enter_context(throwaway_database(prefix="portalis_profile_decide"))
+        stack.enter_context(sessions_bound_to(url))
         with portalis_app.app_context():
             with api.unscoped("the decision test creates its tenant"):
                 tenant = api.Tenant(
@@ -162,9 +158,6 @@ def decide_db(portalis_app: Any) -> Iterator[dict[str, Any]]:
             api.session.remove()
         yield world
     finally:
-        api.session.remove()
-        factory.configure(**previous)
-        engine.dispose()
         stack.close()
 
 

@@ -6,6 +6,9 @@
 * :func:`test_database_kind` — ``"sqlite"`` or ``"postgresql"``, from ``PORTALIS_TEST_DB``.
 * The pytest fixture ``fresh_database`` (in :mod:`portalis.testing.fixtures`) wraps
   :func:`throwaway_database` for one test, of the same kind as the test run's database.
+* :func:`sessions_bound_to` — the app's sessions bound to such a database (its schema
+  created) for a concurrency test whose threads must see each other's committed rows;
+  the binding is restored afterwards.
 * :func:`application_role` — a PostgreSQL login role like the one production runs as (not
   superuser, no BYPASSRLS, owns nothing), so a test sees what row-level security lets the
   application see; the test suite itself connects as ``postgres``, which bypasses it.
@@ -39,12 +42,19 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 PG_ADMIN_URL = os.environ.get(
     "PORTALIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 
-__all__ = ["PG_ADMIN_URL", "application_role", "test_database_kind", "throwaway_database"]
+__all__ = [
+    "PG_ADMIN_URL",
+    "application_role",
+    "sessions_bound_to",
+    "test_database_kind",
+    "throwaway_database",
+]
 
 
 def test_database_kind() -> str:
@@ -140,3 +150,32 @@ def application_role(url: str, *, prefix: str = "portalis_app") -> Iterator[str]
                 conn.execute(text(f'DROP ROLE "{role}"'))
     finally:
         owner.dispose()
+
+
+@contextmanager
+def sessions_bound_to(url: str, *, pool_size: int = 5) -> Iterator[Any]:
+    """Bind the request/job session to the database at ``url`` (every installed model's
+    tables created there) and yield its engine; on exit the session's previous binding is
+    restored and the engine disposed.
+
+    For tests where threads, each with its own connection, must meet on committed rows (two
+    reviewers deciding at once): the shared test database wraps each test in a rolled-back
+    transaction, which other connections can't see. Seed the rows inside an app context and
+    commit them; each thread then uses ``api.session`` as a request would.
+    """
+    from sqlalchemy import create_engine
+
+    from ..db import Base, db
+
+    engine = create_engine(url, pool_size=pool_size, max_overflow=5)
+    factory = db.session.session_factory
+    previous = {k: factory.kw[k] for k in ("bind", "join_transaction_mode") if k in factory.kw}
+    try:
+        Base.metadata.create_all(engine)
+        # set the default explicitly: a rolled-back-transaction fixture may have left another
+        factory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
+        yield engine
+    finally:
+        db.session.remove()
+        factory.configure(**previous)
+        engine.dispose()

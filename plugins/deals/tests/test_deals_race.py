@@ -18,11 +18,11 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from portalis import api
-from portalis.testing.databases import throwaway_database
+from portalis.testing.databases import sessions_bound_to, throwaway_database
 
 THREADS = 20
 
@@ -47,15 +47,9 @@ def race_db(portalis_app: Any) -> Iterator[dict[str, Any]]:
     """A fresh PostgreSQL database with the schema, one tenant, two partners; the app's
     sessions are bound to it for the duration of the test."""
     stack = ExitStack()
-    url = stack.enter_context(_race_database())
-    engine = create_engine(url, pool_size=THREADS + 5, max_overflow=5)
-    factory = api.session.session_factory
-    previous = {k: factory.kw[k] for k in ("bind", "join_transaction_mode") if k in factory.kw}
     try:
-        api.Base.metadata.create_all(engine)
-        # (the core's db_session fixture leaves an invalid join_transaction_mode behind on
-        # SQLAlchemy 2.1, so set the default explicitly)
-        factory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
+        url = stack.enter_context(_race_database())
+        engine = stack.enter_context(sessions_bound_to(url, pool_size=THREADS + 5))
         with portalis_app.app_context():
             with api.unscoped("race test creates its tenant"):
                 tenant = api.Tenant(
@@ -117,9 +111,6 @@ def race_db(portalis_app: Any) -> Iterator[dict[str, Any]]:
             api.session.remove()
         yield world
     finally:
-        api.session.remove()
-        factory.configure(**previous)
-        engine.dispose()
         stack.close()
 
 

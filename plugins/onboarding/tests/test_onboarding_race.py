@@ -19,12 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from portalis import api
 from portalis.models import AuditEntry
-from portalis.testing.databases import test_database_kind, throwaway_database
+from portalis.testing.databases import (
+    sessions_bound_to,
+    test_database_kind,
+    throwaway_database,
+)
 
 
 @contextmanager
@@ -43,19 +47,8 @@ def race(portalis_app: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """A database of the run's kind with the schema, one tenant, one partner with two open
     manual tasks and its admin; the app's sessions are bound to it during the test."""
     kind = test_database_kind()
-    with _database(kind, tmp_path) as url:
-        engine = create_engine(url)
-        factory = api.session.session_factory
-        previous = {k: factory.kw[k] for k in ("bind", "join_transaction_mode") if k in factory.kw}
-        try:
-            api.Base.metadata.create_all(engine)
-            factory.configure(bind=engine, join_transaction_mode="conditional_savepoint")
-            with portalis_app.app_context():
-                yield _seed(portalis_app, kind)
-        finally:
-            api.session.remove()
-            factory.configure(**previous)
-            engine.dispose()
+    with _database(kind, tmp_path) as url, sessions_bound_to(url), portalis_app.app_context():
+        yield _seed(portalis_app, kind)
 
 
 def _seed(app: Any, kind: str) -> dict[str, Any]:
