@@ -471,7 +471,6 @@ def seed_applications(seed: DemoSeed) -> None:
     import datetime as dt
     from typing import Any
 
-    from .companies.names import name_block_key
     from .db import utcnow
     from .models import Application, ApplicationField
 
@@ -523,8 +522,6 @@ def seed_applications(seed: DemoSeed) -> None:
             stage="new",
             company_name="Wayne Enterprises",
             website="https://www.wayne-enterprises.example",
-            website_domain="wayne-enterprises.example",
-            email_domain="wayne-enterprises.example",
             country="US",
             contact_name="Bruce Wayne",
             contact_email=f"bruce.{slug}@wayne-enterprises.example",
@@ -536,8 +533,6 @@ def seed_applications(seed: DemoSeed) -> None:
             stage="vetting",
             company_name="Kobayashi Systems",
             website="https://kobayashi-systems.example",
-            website_domain="kobayashi-systems.example",
-            email_domain="kobayashi-systems.example",
             country="JP",
             contact_name="Kobayashi Yui",
             contact_email=f"yui.{slug}@kobayashi-systems.example",
@@ -549,8 +544,6 @@ def seed_applications(seed: DemoSeed) -> None:
         Application(
             stage="declined",
             company_name="Umbrella Trading GmbH",
-            website_domain="umbrella-trading.example",
-            email_domain="umbrella-trading.example",
             country="DE",
             contact_name="Albert Wesker",
             contact_email=f"wesker.{slug}@umbrella-trading.example",
@@ -570,8 +563,6 @@ def seed_applications(seed: DemoSeed) -> None:
                 stage="new",
                 company_name=f"{first.name} Europe",
                 website=f"https://eu.{first_domain}",
-                website_domain=first_domain,
-                email_domain=first_domain,
                 country="NL",
                 contact_name="Eva de Vries",
                 contact_email=f"eva.{slug}@eu.{first_domain}",
@@ -587,8 +578,6 @@ def seed_applications(seed: DemoSeed) -> None:
                 stage="approved",
                 company_name=last.name,
                 website=last.website,
-                website_domain=last.email_domain,
-                email_domain=last.email_domain,
                 country=last.country,
                 contact_name="Approved Applicant",
                 contact_email=f"approved.{slug}@{last.email_domain or 'example.com'}",
@@ -602,7 +591,6 @@ def seed_applications(seed: DemoSeed) -> None:
         )
     for row in rows:
         row.program_id = seed.program_id
-        row.name_key = name_block_key(row.company_name)[:32]
         row.updated_at = row.decided_at or row.created_at
     db.session.add_all(rows)
     db.session.flush()

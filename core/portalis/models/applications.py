@@ -11,9 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..companies.domains import company_domain
+from ..companies.names import name_block_key
 from ..db import Base, BigId, TenantScoped, utcnow
 
 #: new → vetting → approved | declined. ``new`` and ``vetting`` are *open*.
@@ -53,7 +64,8 @@ class Application(TenantScoped, Base):
     program_id: Mapped[int] = mapped_column(BigId, index=True)
     stage: Mapped[str] = mapped_column(String(16), default="new", index=True)
     company_name: Mapped[str] = mapped_column(String(200))
-    #: ``name_block_key(company_name)``: the index behind the "similar name" look-up.
+    #: ``name_block_key(company_name)``: the index behind the "similar name" look-up (kept in
+    #: step, with the two domains below, by the listener at the end of this module).
     name_key: Mapped[str] = mapped_column(String(32), default="", index=True)
     website: Mapped[str | None] = mapped_column(String(255))
     #: Registrable domains of the website and of the contact's address (``None`` for a
@@ -121,3 +133,13 @@ class ApplicationField(TenantScoped, Base):
     position: Mapped[int] = mapped_column(default=0)
     archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+@event.listens_for(Application, "before_insert")
+@event.listens_for(Application, "before_update")
+def _derive_match_keys(_mapper: Any, _connection: Any, application: Application) -> None:
+    """One place keeps the duplicate look-up's keys true to the name, website and address,
+    whoever wrote the row (the public form, the demo, a migration of old partners)."""
+    application.name_key = name_block_key(application.company_name or "")[:32]
+    application.website_domain = company_domain(application.website)
+    application.email_domain = company_domain(application.contact_email)

@@ -29,8 +29,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, events, mail
-from ..companies.domains import company_domain
-from ..companies.names import name_block_key
 from ..db import db, utcnow
 from ..identity.recipients import vendor_team
 from ..models import Application, ApplicationField, Program, User
@@ -114,10 +112,7 @@ def submit(
         program_id=program.id,
         stage="new",
         company_name=company.strip(),
-        name_key=name_block_key(company)[:32],
         website=website or None,
-        website_domain=company_domain(website),
-        email_domain=company_domain(email),
         country=country or None,
         contact_name=contact_name.strip(),
         contact_email=email,
