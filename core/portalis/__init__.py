@@ -10,4 +10,4 @@ __version__ = "0.1.0"
 #: major number changes on a backwards-incompatible change, the minor number when names or
 #: fields are added. Plugins declare the range they support (``PluginInfo.requires_core``).
 #: 1.1 added on_commit, on_rollback, Role, valid_id, safe_next and tenant_request_context.
-HOOK_API_VERSION = "1.2"
+HOOK_API_VERSION = "1.3"

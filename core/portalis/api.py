@@ -10,6 +10,7 @@ more, grow this list (and docs/plugins.md, which a test holds to it).
 from __future__ import annotations
 
 from . import HOOK_API_VERSION, __version__
+from .audiences import VISIBILITIES, audience_clause, audience_reach
 from .audit import record as audit
 from .companies.domains import company_domain, is_free_mail_domain, registrable_domain
 from .companies.names import (
@@ -107,6 +108,9 @@ session = db.session
 
 
 __all__ = [
+    "VISIBILITIES",
+    "audience_clause",
+    "audience_reach",
     "AccessBlocker",
     "AwareDateTime",
     "Base",

@@ -59,9 +59,26 @@ NAMING = {
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
+#: How far the portal's clock is ahead of the machine's. Always zero in production; the
+#: ``clock`` test fixture (``portalis.testing``) moves it, so a test can watch a
+#: certificate expire or a deadline pass in the portal it serves, jobs and pages alike.
+_clock_shift = dt.timedelta(0)
+
+
 def utcnow() -> dt.datetime:
     """Aware UTC now; every timestamp is stored in UTC and shown in the user's zone."""
-    return dt.datetime.now(dt.UTC)
+    return dt.datetime.now(dt.UTC) + _clock_shift
+
+
+def shift_clock(delta: dt.timedelta) -> None:
+    """Move the portal's clock by ``delta`` (tests only: the ``clock`` fixture)."""
+    global _clock_shift
+    _clock_shift += delta
+
+
+def reset_clock() -> None:
+    global _clock_shift
+    _clock_shift = dt.timedelta(0)
 
 
 class AwareDateTime(TypeDecorator[dt.datetime]):

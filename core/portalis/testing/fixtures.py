@@ -29,6 +29,8 @@ Fixtures
   after the test (migration tests, anything needing a database of its own). For one of
   a fixed kind: :func:`portalis.testing.databases.throwaway_database`.
 * ``mailbox`` — the mails sent during the test (``email.message.EmailMessage``).
+* ``clock`` — the portal's clock: ``clock.advance(days=400)`` moves ``api.utcnow()`` forward
+  for the test (pages, jobs, model defaults; a ``live_portal`` too), then puts it back.
 * ``live_portal`` — the seeded demo on a committed SQLite database served in a thread;
   ``live_portal.url("acme", "/login")``, ``live_portal.sign_in(page, "carl@contoso.example")``.
 * ``chromium`` — Debian's Chromium driven by Playwright (mark ``@pytest.mark.browser``).
@@ -51,6 +53,7 @@ files can run in one pytest session.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterator
@@ -484,6 +487,35 @@ def enable_plugin_fixture(db_session: Any) -> Any:
     from .kit import enable_plugin
 
     return enable_plugin
+
+
+class Clock:
+    """The portal's clock in a test: ``clock.advance(days=400)`` moves ``api.utcnow()``
+    (pages, jobs, model defaults) forward for the rest of the test; it is put back after."""
+
+    def advance(self, **delta: float) -> dt.datetime:
+        from ..db import shift_clock, utcnow
+
+        shift_clock(dt.timedelta(**delta))
+        return utcnow()
+
+    def now(self) -> dt.datetime:
+        from ..db import utcnow
+
+        return utcnow()
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The injected clock (:class:`Clock`): ``clock.advance(days=366)`` then look at what
+    expired — also in a ``live_portal``, which serves from this process."""
+    from ..db import reset_clock
+
+    reset_clock()
+    try:
+        yield Clock()
+    finally:
+        reset_clock()
 
 
 @pytest.fixture

@@ -1,0 +1,5 @@
+from alembic import context
+
+from portalis.api import run_migrations_env
+
+run_migrations_env(context)

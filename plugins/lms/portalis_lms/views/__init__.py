@@ -1,0 +1,6 @@
+"""The plugin's pages: ``bp`` with the partner and vendor routes registered on it."""
+
+from . import partner, vendor  # noqa: F401 - importing them adds their routes to bp
+from .blueprint import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,9 @@
+"""Dashboard widgets (filled in by the partner-side work)."""
+
+from __future__ import annotations
+
+from portalis import api
+
+
+def for_viewer(viewer: api.Viewer) -> list[api.Widget]:
+    return []
