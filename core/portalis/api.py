@@ -77,6 +77,7 @@ from .web.access import (
     partner_admin,
     partner_member,
     permission_required,
+    public_page,
     vendor_admin,
     vendor_staff,
 )
@@ -201,6 +202,7 @@ __all__ = [
     "plugin_settings",
     "profile_completeness",
     "programs_with_plugin",
+    "public_page",
     "rate_limit",
     "registrable_domain",
     "remove_stored_file",

@@ -50,6 +50,8 @@ def portalis_blueprints() -> list[Blueprint]:
     Called once, when the app is created (not gated). Collecting. The core registers each
     blueprint and guards every route in it: the route answers 404 unless the plugin is
     enabled for the viewer's program and tier. Anonymous visitors are sent to sign in.
+    A view marked ``@api.public_page`` (hook API 1.3) is open to anonymous visitors and
+    every signed-in viewer wherever the plugin is on in any of the tenant's programs.
     """
 
 

@@ -25,8 +25,9 @@ YOUR plugin only (the rules of the blueprints your ``portalis_blueprints`` retur
       partner's texts (rows of tables with a ``partner_id``): records of another partner
       answer 404;
     * an admin of a Registered-tier partner (a lower tier, not entitled) — every route
-      must answer exactly the 404 page of an unknown URL (same status, same page);
-    * anonymous — none of either.
+      must answer exactly the 404 page of an unknown URL (same status, same page), except
+      your public pages (``@api.public_page``), which every tier may open;
+    * anonymous — none of either; and a public page must not send them to sign in.
 
     No request may answer 5xx, and afterwards the main tenant's rows (except those of
     the attacking partners themselves) must be unchanged.
@@ -36,8 +37,8 @@ YOUR plugin only (the rules of the blueprints your ``portalis_blueprints`` retur
     hooks return for the Gold partner admin and the vendor admin) are on their pages, and
     — if your plugin feeds the portal search (``portalis_search_documents``) — searching
     for a word of one of your documents finds it. Then your plugin is switched off for the
-    program: every route must answer the unknown page's 404 to partners and vendor staff,
-    no link on their dashboards may lead to your routes, your widget titles are gone, and
+    program: every route — public pages included — must answer the unknown page's 404 to
+    partners, vendor staff and anonymous visitors, no link on their dashboards may lead to your routes, your widget titles are gone, and
     the search finds none of your documents.
 
 ``test_pages_fully_translatable`` → :func:`check_pseudo_locale`
@@ -370,7 +371,8 @@ def check_disabled(scene: ContractScene) -> None:
     enable_plugin(world.program, plugin, enabled=False)
     rules = rules_of(app, plugin)
     values = victim_values(world, "gold", plugin)
-    for label, user in viewers.items():
+    # anonymous too: a public page (api.public_page) is gone like every other route
+    for label, user in [*viewers.items(), ("anonymous", None)]:
         unknown = unknown_page(scene.client_as(user))
         for rule in rules:
             url = route_url(rule, values)
@@ -378,6 +380,8 @@ def check_disabled(scene: ContractScene) -> None:
                 why = differs_from_unknown(send(scene.client_as(user), method, url), unknown)
                 if why:
                     problems.append(f"{label}: {method} {url} {why} (plugin disabled)")
+        if user is None:
+            continue
         client = scene.client_as(user)
         resp = client.get("/", follow_redirects=True)
         dashboard = resp.get_data(as_text=True)

@@ -42,6 +42,11 @@ Routes
     blueprints (``app.extensions["portalis_blueprint_plugins"]`` maps blueprint → plugin),
     or every rule of the app but static files and logout.
 
+    :func:`is_public` ``(app, rule)`` — whether the rule's view is a plugin's public page
+    (``api.public_page``): open to anonymous visitors and every tier wherever the plugin
+    is on in the tenant, so :func:`walk` neither holds it to ``not_entitled`` nor lets it
+    send an anonymous visitor to sign in.
+
     :func:`route_url` ``(rule, values)`` — a URL for the rule with argument values from
     ``values`` (integers fall back to ``values["any_id"]``).
 
@@ -51,7 +56,8 @@ Routes
     :class:`Actor` and :func:`walk` — request every rule with every method as each actor
     (a fresh signed-in client per request) and report: any 5xx, any page showing one of
     the actor's forbidden strings, any rule of ``Actor.not_entitled`` blueprints that
-    answers other than the unknown page's 404.
+    answers other than the unknown page's 404 (public pages aside), and any public page
+    that sends an anonymous actor to sign in.
 
     :func:`unknown_page` ``(client)`` and :func:`differs_from_unknown` ``(resp, unknown)``
     — "the same 404 as an unknown page": same status and the same body once per-request
@@ -96,6 +102,7 @@ __all__ = [
     "enable_plugin",
     "fingerprint",
     "hrefs",
+    "is_public",
     "rules_of",
     "route_url",
     "sample_values",
@@ -452,6 +459,13 @@ def plugin_of(app: Any, rule: Rule) -> str | None:
     return owners.get(rule.endpoint.split(".", 1)[0])
 
 
+def is_public(app: Any, rule: Rule) -> bool:
+    """Whether ``rule`` leads to a plugin's public page (``api.public_page``)."""
+    from ..web.access import is_public_page
+
+    return is_public_page(app.view_functions.get(rule.endpoint))
+
+
 def route_url(rule: Rule, values: dict[str, Any]) -> str:
     """A URL for ``rule`` with arguments taken from ``values``."""
     args = {}
@@ -555,7 +569,9 @@ def walk(
 ) -> WalkReport:
     """Request every rule with each of ``methods`` it allows, as each actor: the GETs with
     one client per actor, each POST with a fresh one (a POST can't sign the actor out or
-    change their session for the rest)."""
+    change their session for the rest). A public page (:func:`is_public`) is open to
+    every tier, so ``not_entitled`` doesn't hold for it; but it must not send an anonymous
+    actor to sign in."""
     report = WalkReport()
     rules = list(rules)
     for actor in actors:
@@ -564,6 +580,7 @@ def walk(
         for rule in rules:
             url = route_url(rule, values)
             blueprint = rule.endpoint.split(".", 1)[0]
+            public = is_public(reader.application, rule)
             for method in sorted((rule.methods or set()) & set(methods)):
                 client = reader if method == "GET" else client_as(actor.user, tenant=actor.tenant)
                 resp = send(client, method, url)
@@ -575,7 +592,12 @@ def walk(
                 leaked = sorted(t for t in actor.forbidden if t in body)
                 if resp.status_code == 200 and leaked:
                     report.problems.append(f"{actor.label}: {method} {url} shows {leaked[:3]}")
-                if blueprint in actor.not_entitled:
+                if public and actor.user is None and _to_sign_in(resp):
+                    report.problems.append(
+                        f"{actor.label}: {method} {url} is a public page but sends "
+                        "anonymous visitors to sign in"
+                    )
+                if blueprint in actor.not_entitled and not public:
                     if unknown is None:
                         unknown = unknown_page(reader)
                     why = differs_from_unknown(resp, unknown)
@@ -584,6 +606,13 @@ def walk(
                             f"{actor.label}: {method} {url} {why} (not entitled: must look unknown)"
                         )
     return report
+
+
+def _to_sign_in(resp: Any) -> bool:
+    """Whether ``resp`` redirects to the sign-in page."""
+    if resp.status_code not in (301, 302, 303, 307, 308):
+        return False
+    return urlsplit(resp.headers.get("Location", "")).path.rstrip("/") == "/login"
 
 
 # --- the bad-input sweep -------------------------------------------------------------------

@@ -23,6 +23,34 @@ def not_found() -> NoReturn:
     abort(404)
 
 
+#: The attribute :func:`public_page` sets on a view (``functools.wraps`` carries it on to
+#: any decorator applied above it).
+PUBLIC_PAGE = "portalis_public_page"
+
+
+def public_page(view: F) -> F:
+    """Mark a plugin's view as a public page: anonymous visitors and every signed-in viewer
+    (whatever their program or tier) may open it wherever the plugin is switched on in any
+    of the tenant's programs; where it is on nowhere in the tenant the route answers the
+    unknown page's 404, as any route of the plugin does. No sign-in redirect, no access
+    blocker. Put it *below* the route decorator (``@bp.route(...)`` then
+    ``@api.public_page``), so the function the route registers carries the mark. The view
+    itself decides what it shows: it must show nothing personal beyond what it is for
+    (a certificate's holder and dates, a campaign's landing text)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    setattr(wrapper, PUBLIC_PAGE, True)
+    return wrapper  # type: ignore[return-value]
+
+
+def is_public_page(view: Callable[..., Any] | None) -> bool:
+    """Whether ``view`` (a registered view function) was marked with :func:`public_page`."""
+    return bool(getattr(view, PUBLIC_PAGE, False))
+
+
 def login_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

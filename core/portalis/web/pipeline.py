@@ -8,9 +8,11 @@
 4. CSRF (Flask-WTF), installed by the app factory *after* these, so even its error page is
    rendered in the tenant's brand.
 5. :func:`plugin_gate` — 404, like an unknown URL, unless the viewer may use the plugin that
-   owns the route (before CSRF, so a POST to a hidden plugin reveals nothing).
+   owns the route (before CSRF, so a POST to a hidden plugin reveals nothing); a plugin's
+   public page (``api.public_page``) only needs the plugin on somewhere in the tenant.
 6. :func:`access_blockers` — a partner who must do something first (a plugin's
-   ``portalis_access_blockers``: sign an agreement …) is sent to where they do it.
+   ``portalis_access_blockers``: sign an agreement …) is sent to where they do it (never
+   away from a public page).
 7. The view; then :func:`finish_transaction` commits the request's transaction if the
    response is a success (< 400) and rolls it back otherwise, :func:`cache_control`
    (``private, no-store`` on anything personal), :func:`security_headers`, and
@@ -51,6 +53,7 @@ from ..db import db, write_intent
 from ..i18n import current_locale
 from ..models import Tenant, TenantDomain
 from ..tenancy import enter_tenant, leave_tenant
+from .access import is_public_page
 from .rendering import page
 
 
@@ -77,8 +80,13 @@ def install(app: Flask) -> None:
 
 def plugin_gate() -> Any:
     """404 — exactly like an unknown URL — unless the viewer may use the plugin that owns
-    the requested blueprint; anonymous visitors sign in first where the plugin exists."""
+    the requested blueprint; anonymous visitors sign in first where the plugin exists.
+
+    A public page (:func:`~portalis.web.access.public_page`) is open to anonymous visitors
+    and every signed-in viewer wherever its plugin is on in any of the tenant's programs,
+    and the unknown page's 404 where it is on nowhere."""
     blueprint = (request.blueprint or "").split(".", 1)[0]
+    endpoint = request.endpoint
     exc = request.routing_exception
     if not blueprint and isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         # a wrong method on a plugin route must not reveal the route: find its owner
@@ -96,14 +104,24 @@ def plugin_gate() -> Any:
     if g.get("tenant") is None:
         abort(404)
     viewer = g.viewer
+    if viewer.can_use(plugin_name):
+        return None
+    if is_public_endpoint(endpoint):
+        if plugin_name in g.portal.enabled_plugins_anywhere():
+            return None
+        abort(404)
     if viewer.is_anonymous:
-        portal = g.portal
-        if plugin_name in portal.enabled_plugins_anywhere():
+        if plugin_name in g.portal.enabled_plugins_anywhere():
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(404)
-    if not viewer.can_use(plugin_name):
-        abort(404)
-    return None
+    abort(404)
+
+
+def is_public_endpoint(endpoint: str | None) -> bool:
+    """Whether the view of ``endpoint`` is a plugin's public page."""
+    if not endpoint:
+        return False
+    return is_public_page(current_app.view_functions.get(endpoint))
 
 
 #: Blueprints a blocked partner can always reach: signing in and out, the language switch,
@@ -123,6 +141,8 @@ def access_blockers() -> Any:
     viewer = g.get("viewer")
     if viewer is None or not viewer.is_partner or request.endpoint is None:
         return None
+    if is_public_endpoint(request.endpoint):
+        return None  # open to anyone, signed in or not: nothing to do first
     blueprint = (request.blueprint or "").split(".", 1)[0]
     if blueprint in _NEVER_BLOCKED or request.endpoint == "static":
         return None
