@@ -1,6 +1,7 @@
 """The plugin's pages: ``bp`` with the partner and vendor routes registered on it."""
 
 from . import partner, vendor  # noqa: F401 - importing them adds their routes to bp
+from . import reports  # noqa: F401 - the vendor's reports (lms.reports, lms.reports_csv)
 from .blueprint import bp
 
 __all__ = ["bp"]
