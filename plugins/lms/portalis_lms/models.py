@@ -87,6 +87,7 @@ class Course(api.TenantScoped, api.Base):
         _fk("program_id", "programs", ondelete="CASCADE"),
         _fk("created_by_id", "users"),
         Index("ix_lms_courses_program", "tenant_id", "program_id", "visibility", "position"),
+        Index("ix_lms_courses_schedule", "tenant_id", "search_live", "publish_at", "retire_at"),
     )
 
     id: Mapped[int] = mapped_column(api.BigId, primary_key=True)
@@ -103,6 +104,9 @@ class Course(api.TenantScoped, api.Base):
     created_by_id: Mapped[int | None] = mapped_column(api.BigId)
     created_at: Mapped[dt.datetime] = mapped_column(api.AwareDateTime, default=api.utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(api.AwareDateTime, default=api.utcnow)
+    #: Whether its search documents were last written as open to partners (live and not
+    #: hidden): the schedule job re-indexes courses whose publish or retire moment passed.
+    search_live: Mapped[bool] = mapped_column(default=False)
 
     def is_live(self, now: dt.datetime) -> bool:
         """Published and not retired (audience aside)."""

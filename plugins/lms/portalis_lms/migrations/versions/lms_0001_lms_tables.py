@@ -122,6 +122,7 @@ def upgrade() -> None:
     sa.Column('created_by_id', api.BigId, nullable=True),
     sa.Column('created_at', api.AwareDateTime(), nullable=False),
     sa.Column('updated_at', api.AwareDateTime(), nullable=False),
+    sa.Column('search_live', sa.Boolean(), nullable=False),
     sa.Column('tenant_id', api.BigId, nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'created_by_id'], ['users.tenant_id', 'users.id'], name=op.f('fk_lms_courses_tenant_id_created_by_id_users')),
     sa.ForeignKeyConstraint(['tenant_id', 'program_id'], ['programs.tenant_id', 'programs.id'], name=op.f('fk_lms_courses_tenant_id_program_id_programs'), ondelete='CASCADE'),
@@ -131,6 +132,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('lms_courses', schema=None) as batch_op:
         batch_op.create_index('ix_lms_courses_program', ['tenant_id', 'program_id', 'visibility', 'position'], unique=False)
+        batch_op.create_index('ix_lms_courses_schedule', ['tenant_id', 'search_live', 'publish_at', 'retire_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_lms_courses_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('lms_assignments',
@@ -550,6 +552,7 @@ def downgrade() -> None:
     with op.batch_alter_table('lms_courses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lms_courses_tenant_id'))
         batch_op.drop_index('ix_lms_courses_program')
+        batch_op.drop_index('ix_lms_courses_schedule')
 
     op.drop_table('lms_courses')
     with op.batch_alter_table('lms_certificates', schema=None) as batch_op:
