@@ -64,7 +64,7 @@ LESSON_KINDS = ("text", "video", "file", "link", "scorm", "quiz")
 QUESTION_KINDS = ("single", "multiple", "truefalse")
 #: The core's file store folder for uploaded videos and unpacked SCORM packages.
 FILE_KIND = "lms"
-SCORM_KIND = "lms-scorm"
+SCORM_KIND = "lms_scorm"
 
 
 def _fk(column: str, table: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:
@@ -181,7 +181,7 @@ class Module(api.TenantScoped, api.Base):
 
 
 class ScormPackage(api.TenantScoped, api.Base):
-    """A validated SCORM 1.2 package, unpacked under ``<UPLOAD_DIR>/<tenant>/lms-scorm/
+    """A validated SCORM 1.2 package, unpacked under ``<UPLOAD_DIR>/<tenant>/lms_scorm/
     <folder>/`` (a generated name, never the uploader's)."""
 
     __tablename__ = "lms_scorm_packages"
