@@ -204,12 +204,26 @@ def _quiz_stats(f: Filters, key: Any, *joins: Any) -> Any:
 
 
 def active_certificate_clause(now: dt.datetime) -> Any:
-    """SQL condition on :class:`Certificate`: valid now (not revoked, not renewed, not
-    expired)."""
+    """SQL condition on :class:`Certificate`: valid now (issued, not revoked, not renewed,
+    not expired)."""
     return and_(
+        Certificate.issued_at <= now,
         Certificate.revoked_at.is_(None),
         Certificate.superseded_at.is_(None),
         or_(Certificate.expires_at.is_(None), Certificate.expires_at > now),
+    )
+
+
+def _holders() -> tuple[Any, Any]:
+    """Join target: the certificate's holder, still active and still in the company (the
+    tier metric ``active_certifications`` counts the same people)."""
+    return (
+        api.User,
+        and_(
+            api.User.id == Certificate.user_id,
+            api.User.partner_id == Certificate.partner_id,
+            api.User.active.is_(True),
+        ),
     )
 
 
@@ -217,7 +231,7 @@ def _certified_stats(f: Filters, key: Any, *joins: Any) -> Any:
     """People with an active certificate now, grouped by ``key``."""
     c = Certificate
     stmt = select(key.label("k"), func.count(distinct(c.user_id)).label("certified")).select_from(c)
-    stmt = stmt.join(Path, Path.id == c.path_id)
+    stmt = stmt.join(Path, Path.id == c.path_id).join(*_holders())
     for target, on in joins:
         stmt = stmt.join(target, on)
     stmt = stmt.where(Path.program_id.in_(f.program_ids), active_certificate_clause(f.now))
@@ -504,6 +518,7 @@ def certified_total(f: Filters) -> int:
         api.session.scalar(
             select(func.count(distinct(Certificate.user_id)))
             .join(Path, Path.id == Certificate.path_id)
+            .join(*_holders())
             .where(Path.program_id.in_(f.program_ids), active_certificate_clause(f.now))
         )
         or 0

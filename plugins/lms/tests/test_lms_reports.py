@@ -326,3 +326,12 @@ def test_statements_do_not_grow_with_the_data(world, client_as, dataset):
         _certificate(sales, u["silver_user"], expires_in=30)
         api.session.commit()
     assert [count(p) for p in paths] == before
+
+
+def test_partner_list_shows_training(world, client_as, dataset):
+    """The vendor's partner list has a Training column: certified people now and courses
+    completed in the last 90 days (the tier metrics' counts)."""
+    text = client_as(world.users["vendor_admin"]).get("/admin/partners").get_data(as_text=True)
+    assert "Training" in text
+    assert "Certified: 2 · completed in 90 days: 1" in text  # Gus and Gina; Gus completed
+    assert "Certified: 1 · completed in 90 days: 1" in text  # Sara; Sam completed
