@@ -49,6 +49,7 @@ from .plugins.contract import (
     AccessBlocker,
     DemoSeed,
     Event,
+    LinkableItem,
     MetricDefinition,
     Milestone,
     NavItem,
@@ -61,7 +62,7 @@ from .plugins.contract import (
 )
 from .plugins.hookspecs import hookimpl
 from .plugins.settings import plugin_settings, programs_with_plugin
-from .portal import installed_plugins, milestones
+from .portal import find_linkables, installed_plugins, milestones, resolve_linkables
 from .roles import Role
 from .search import SearchDocument
 from .search_service import search_delete, search_index
@@ -129,6 +130,7 @@ __all__ = [
     "FILE_TYPES",
     "HOOK_API_VERSION",
     "IMAGE_TYPES",
+    "LinkableItem",
     "MIME",
     "MetricDefinition",
     "Milestone",
@@ -176,6 +178,7 @@ __all__ = [
     "emit",
     "enqueue",
     "enqueue_after_commit",
+    "find_linkables",
     "force_locale",
     "has_permission",
     "hookimpl",
@@ -209,6 +212,7 @@ __all__ = [
     "render",
     "render_block",
     "render_markdown",
+    "resolve_linkables",
     "resolve_text",
     "run_migrations_env",
     "safe_next",

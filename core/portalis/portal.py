@@ -5,17 +5,21 @@ Reached as ``current_app.extensions["portalis"]``; plugins use :mod:`portalis.ap
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from .context import Viewer
+from .context import Viewer, current_viewer
 from .db import db
 from .models import Partner, ProgramPlugin, Tier, User
 from .plugins.contract import (
     Event,
+    LinkableItem,
     MetricDefinition,
     Milestone,
     PartnerSummary,
@@ -25,6 +29,16 @@ from .plugins.contract import (
 )
 from .plugins.registry import CORE_PLUGIN_NAME, PluginRegistry
 from .roles import Role
+
+log = logging.getLogger("portalis.plugins")
+
+#: At most this many linkable items per picker query, and refs per resolution.
+MAX_LINKABLES = 100
+MAX_LINKABLE_REFS = 1000
+#: A ref's length at most, and its plugin part: a plugin name.
+MAX_REF_LENGTH = 200
+_PLUGIN_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Portal:
@@ -181,8 +195,76 @@ class Portal:
                 cells[(summary.partner_id, summary.label)] = summary
         return labels, cells
 
+    def linkable_items(self, viewer: Viewer, query: str, limit: int = 20) -> list[LinkableItem]:
+        """Items of the plugins enabled for ``viewer`` that another plugin may link to:
+        ``portalis_linkable_items`` of each (robust), at most ``limit`` in all."""
+        limit = max(1, min(int(limit), MAX_LINKABLES))
+        query = _CONTROL.sub(" ", query or "").strip()[:200]
+        out: list[LinkableItem] = []
+        for plugin, items in self.collect(
+            "portalis_linkable_items", viewer, query=query, limit=limit
+        ):
+            out += _own_linkables(plugin, items)
+            if len(out) >= limit:
+                break
+        return out[:limit]
+
+    def resolve_linkables(self, viewer: Viewer, refs: Iterable[str]) -> dict[str, LinkableItem]:
+        """``{ref: item}`` for those of ``refs`` the viewer may open now. Each plugin is
+        asked only about its own refs (once, with all of them), and only when it is
+        enabled for the viewer; refs of other plugins, malformed refs and refs a plugin
+        didn't answer for are left out."""
+        wanted: dict[str, list[str]] = {}
+        seen: set[str] = set()
+        for ref in refs:
+            if not isinstance(ref, str) or ref in seen or len(ref) > MAX_REF_LENGTH:
+                continue
+            plugin, sep, rest = ref.partition(":")
+            if not sep or not rest or not _PLUGIN_NAME.fullmatch(plugin):
+                continue
+            seen.add(ref)
+            if plugin in viewer.enabled_plugins and plugin != CORE_PLUGIN_NAME:
+                wanted.setdefault(plugin, []).append(ref)
+            if len(seen) >= MAX_LINKABLE_REFS:
+                break
+        found: dict[str, LinkableItem] = {}
+        for plugin, plugin_refs in wanted.items():
+            asked = set(plugin_refs)
+            for name, items in self.registry.call_robust(
+                "portalis_resolve_linkables",
+                {plugin},
+                viewer.tenant_id,
+                viewer=viewer,
+                refs=list(plugin_refs),
+            ):
+                if name != plugin:
+                    continue
+                for item in _own_linkables(plugin, items):
+                    if item.ref in asked:
+                        found.setdefault(item.ref, item)
+        return found
+
     def installed_names(self) -> list[str]:
         return [n for n in self.registry.plugins if n != CORE_PLUGIN_NAME]
+
+
+def _own_linkables(plugin: str, items: Any) -> list[LinkableItem]:
+    """``items`` a plugin returned, keeping only well-formed items of its own (a ref of
+    another plugin would let it answer for that one), with ``plugin`` filled in."""
+    out = []
+    try:
+        candidates = list(items)
+    except Exception:  # noqa: BLE001 - a display hook: the plugin's answer is left out
+        log.exception("the linkable items of plugin %s could not be read; left out", plugin)
+        return []
+    for item in candidates:
+        if not isinstance(item, LinkableItem) or not item.ref.startswith(plugin + ":"):
+            log.error("plugin %s returned a linkable item not of its own: %r", plugin, item)
+            continue
+        if item.plugin != plugin:
+            item = dataclasses.replace(item, plugin=plugin)
+        out.append(item)
+    return out
 
 
 def flatten(results: Iterable[tuple[str, Any]]) -> list[Any]:
@@ -204,3 +286,19 @@ def installed_plugins() -> list[PluginInfo]:
     reader's language) instead of their technical name."""
     portal: Portal = current_app.extensions["portalis"]
     return [p.info for p in portal.registry.optional]
+
+
+def find_linkables(query: str = "", limit: int = 20) -> list[LinkableItem]:
+    """Items of other plugins (files of the content library …) the current viewer may
+    open whose title matches ``query`` — candidates for a picker; at most ``limit``
+    (capped at 100). Only plugins enabled for the viewer answer."""
+    portal: Portal = current_app.extensions["portalis"]
+    return portal.linkable_items(current_viewer(), query, limit)
+
+
+def resolve_linkables(refs: Iterable[str]) -> dict[str, LinkableItem]:
+    """``{ref: LinkableItem}`` for the refs (``"<plugin>:<opaque>"``, as an item found
+    by :func:`find_linkables` carried) the current viewer may open now; a ref missing
+    from the answer is gone, expired, of a plugin that is off, or not for this viewer."""
+    portal: Portal = current_app.extensions["portalis"]
+    return portal.resolve_linkables(current_viewer(), refs)

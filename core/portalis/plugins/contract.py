@@ -187,6 +187,26 @@ class PartnerSummary:
     needs_action: bool = False
 
 
+@dataclass(frozen=True)
+class LinkableItem:
+    """Something of a plugin another plugin may link to (a library file a course lesson
+    points at), without importing that plugin. Returned by ``portalis_linkable_items`` and
+    ``portalis_resolve_linkables``; read through ``api.find_linkables`` and
+    ``api.resolve_linkables``.
+
+    ``ref`` is ``"<plugin>:<opaque>"`` (``"content:123"``): the linking plugin stores it
+    and hands it back later, never looks inside. ``title`` is in the viewer's language,
+    ``url`` the item's page for this viewer, ``kind_label`` a short translated kind
+    ("PDF", "Link", "Page"). ``plugin`` names the plugin it comes from (the core fills it
+    in from the ref when a plugin leaves it empty)."""
+
+    ref: str
+    title: str
+    url: str
+    kind_label: str = ""
+    plugin: str = ""
+
+
 def resolve_text(value: str | Callable[[], str]) -> str:
     """Labels may be lazy callables so they translate at render time."""
     return value() if callable(value) else str(value)
@@ -196,6 +216,7 @@ __all__ = [
     "AccessBlocker",
     "DemoSeed",
     "Event",
+    "LinkableItem",
     "MetricDefinition",
     "Milestone",
     "NavItem",

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         AccessBlocker,
         DemoSeed,
         Event,
+        LinkableItem,
         MetricDefinition,
         Milestone,
         NavItem,
@@ -153,4 +154,27 @@ def portalis_partner_summaries(partner_ids: Sequence[int]) -> list[PartnerSummar
     about, for vendor staff's partner list and partner page. Called with a whole page of
     partners: answer in one or two queries, never one per partner. Called for plugins
     enabled in any of the tenant's programs; display. Added in hook API 1.2.
+    """
+
+
+@hookspec
+def portalis_linkable_items(viewer: Viewer, query: str, limit: int) -> list[LinkableItem]:
+    """Return up to ``limit`` of this plugin's items another plugin may link to — those
+    whose title matches ``query`` (already trimmed; empty: the most recent) and that
+    ``viewer`` may open now — for a picker ("add a file from the library"). Each ``ref``
+    starts with ``"<your plugin name>:"``. Gated (plugins enabled for the viewer), display:
+    a failing plugin is logged and left out. Read through ``api.find_linkables``. Added in
+    hook API 1.3.
+    """
+
+
+@hookspec
+def portalis_resolve_linkables(viewer: Viewer, refs: Sequence[str]) -> list[LinkableItem]:
+    """Return, for the ``refs`` given (all ``"<your plugin name>:…"``, as your
+    ``portalis_linkable_items`` made them), the items ``viewer`` may open *now*, fresh
+    (title in the viewer's language, URL for this viewer); leave out the others (deleted,
+    expired, no longer in the viewer's audience) — the caller shows them as unavailable.
+    Answer in a few queries for the whole list. Only the plugin a ref names is asked, and
+    only when it is enabled for the viewer; display. Read through
+    ``api.resolve_linkables``. Added in hook API 1.3.
     """

@@ -12,7 +12,7 @@ to the module that does the work (README.md lists them).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from flask import Blueprint
 
 from portalis import api
 
-from . import __version__, access, demo, jobs, metrics, service, widgets
+from . import __version__, access, demo, jobs, linkables, metrics, service, widgets
 from .forms import SettingsForm
 from .i18n import _, _l
 from .views import bp
@@ -33,7 +33,7 @@ PLUGIN = api.PluginInfo(
         "Sales and marketing material for partners: folders, languages, versions, "
         "visibility by tier or company, search inside documents and co-branded PDFs."
     ),
-    requires_core=">=1.2,<2",
+    requires_core=">=1.3,<2",
     # What each permission opens is written down in the README ("Permissions"). A grant
     # never widens which items a viewer sees: that is access.visible's business.
     permissions=(
@@ -102,3 +102,13 @@ def portalis_demo_data(seed: api.DemoSeed) -> None:
 @api.hookimpl
 def portalis_search_documents(tenant_id: int) -> Iterator[Any]:
     return service.all_documents()
+
+
+@api.hookimpl
+def portalis_linkable_items(viewer: api.Viewer, query: str, limit: int) -> list[api.LinkableItem]:
+    return linkables.find(viewer, query, limit)
+
+
+@api.hookimpl
+def portalis_resolve_linkables(viewer: api.Viewer, refs: Sequence[str]) -> list[api.LinkableItem]:
+    return linkables.resolve(viewer, refs)
