@@ -7,7 +7,9 @@ A partner sees an item when all hold:
 * the item belongs to the partner's program,
 * it is published (``publish_at`` passed or empty) and not expired,
 * its visibility is "everyone", or "tiers" and the partner's *current* tier is chosen,
-  or "partners" and the partner company is chosen ("hidden" items: nobody).
+  or "partners" and the partner company is chosen ("hidden" items: nobody) — the
+  portal's audience rule (``api.audience_clause``), which courses and paths share; how
+  many people a choice reaches is ``api.audience_reach``.
 
 A partner sees a folder when it (or a sub-folder) holds an item they may see, and a
 collection when it holds one. It is evaluated on every request (no signed or public
@@ -42,7 +44,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import Select, and_, func, or_, select
 
 from portalis import api
 
@@ -115,29 +117,20 @@ def live_clause(now: dt.datetime) -> Any:
 
 
 def visible_clause(viewer: api.Viewer, now: dt.datetime | None = None) -> Any:
-    """SQL condition on :class:`Item` for "this viewer may open it"."""
+    """SQL condition on :class:`Item` for "this viewer may open it": the portal's audience
+    rule (``api.audience_clause``: program, current tier, company, hidden) and, for
+    partners, published and not expired."""
+    audience = api.audience_clause(
+        viewer,
+        Item.id,
+        program_id=Item.program_id,
+        visibility=Item.visibility,
+        tier_link=(ItemTier.item_id, ItemTier.tier_id),
+        partner_link=(ItemPartner.item_id, ItemPartner.partner_id),
+    )
     if viewer.is_vendor_staff:
-        return true()
-    if not viewer.is_partner or viewer.partner_id is None or viewer.program_id is None:
-        return false()
-    now = now or api.utcnow()
-    by_tier = (
-        exists().where(ItemTier.item_id == Item.id, ItemTier.tier_id == viewer.tier_id)
-        if viewer.tier_id is not None
-        else false()
-    )
-    by_partner = exists().where(
-        ItemPartner.item_id == Item.id, ItemPartner.partner_id == viewer.partner_id
-    )
-    return and_(
-        Item.program_id == viewer.program_id,
-        live_clause(now),
-        or_(
-            Item.visibility == "everyone",
-            and_(Item.visibility == "tiers", by_tier),
-            and_(Item.visibility == "partners", by_partner),
-        ),
-    )
+        return audience  # staff see every item, scheduled and expired ones included
+    return and_(audience, live_clause(now or api.utcnow()))
 
 
 def visible(stmt: S, viewer: api.Viewer | None = None, now: dt.datetime | None = None) -> S:
@@ -262,39 +255,3 @@ def translation_or_404(item: Item, language: str) -> Translation:
     if tr is None:
         api.not_found()
     return tr
-
-
-PARTNER_ROLES = tuple(role for role in api.Role if role.is_partner)
-
-
-def audience(
-    program_id: int | None,
-    visibility: str,
-    tier_ids: Iterable[int] = (),
-    partner_ids: Iterable[int] = (),
-) -> tuple[int, int]:
-    """(partner users, partner companies) who would see an item with these settings
-    today — active users of active partners in the program."""
-    if program_id is None or visibility == "hidden":
-        return 0, 0
-    cond = [
-        api.Partner.program_id == program_id,
-        api.Partner.status == "active",
-    ]
-    if visibility == "tiers":
-        ids = [int(t) for t in tier_ids]
-        if not ids:
-            return 0, 0
-        cond.append(api.Partner.tier_id.in_(ids))
-    elif visibility == "partners":
-        ids = [int(p) for p in partner_ids]
-        if not ids:
-            return 0, 0
-        cond.append(api.Partner.id.in_(ids))
-    users, companies = api.session.execute(
-        select(func.count(api.User.id), func.count(func.distinct(api.Partner.id)))
-        .select_from(api.User)
-        .join(api.Partner, api.Partner.id == api.User.partner_id)
-        .where(*cond, api.User.active.is_(True), api.User.role.in_(PARTNER_ROLES))
-    ).one()
-    return int(users or 0), int(companies or 0)

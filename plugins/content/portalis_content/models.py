@@ -36,7 +36,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portalis import api
 
 KINDS = ("file", "link", "page")
-VISIBILITIES = ("everyone", "tiers", "partners", "hidden")
+#: who sees an item: the portal's audience choices (see ``api.audience_clause``)
+VISIBILITIES = api.VISIBILITIES
 
 
 def _fk(column: str, table: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:

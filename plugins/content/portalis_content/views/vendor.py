@@ -359,7 +359,7 @@ def audience() -> Any:
     # none given: everyone (the form's default); an unknown one: the safest, hidden
     unknown = "hidden" if "visibility" in request.args else "everyone"
     visibility = api.choice_arg("visibility", VISIBILITIES, unknown)
-    users, companies = access.audience(
+    users, companies = api.audience_reach(
         pid, visibility, _int_list("tier_ids"), _int_list("partner_ids")
     )
     return api.render_block(
@@ -447,7 +447,7 @@ def new_item() -> Any:
         form=form,
         kind=kind,
         status=status,
-        audience_users=access.audience(
+        audience_users=api.audience_reach(
             form.program_id.data,
             form.visibility.data or "everyone",
             form.tier_ids.data or [],
@@ -491,7 +491,7 @@ def manage_item(item_id: int) -> Any:
             .order_by(api.Partner.name)
         )
     )
-    users, companies = access.audience(
+    users, companies = api.audience_reach(
         it.program_id, it.visibility, tiers.get(it.id, []), partners.get(it.id, [])
     )
     since = now - dt.timedelta(days=90)
@@ -620,7 +620,7 @@ def edit_item(item_id: int) -> Any:
                     item_id=it.id,
                 )
             api.session.rollback()
-    users, companies = access.audience(
+    users, companies = api.audience_reach(
         form.program_id.data,
         form.visibility.data or "everyone",
         form.tier_ids.data or [],
