@@ -27,6 +27,16 @@ from .companies.profile_fields import PARTNER_TYPES as COMPANY_PARTNER_TYPES
 from .context import Viewer, current_tenant, current_user, current_viewer
 from .db import AwareDateTime, Base, BigId, TenantScoped, db, utcnow
 from .events import emit
+from .files.packages import (
+    PackageRefused,
+    UnpackedPackage,
+    package_file_path,
+    package_token,
+    package_token_subject,
+    remove_package,
+    send_package_file,
+    unpack_package,
+)
 from .files.sending import send_stored_file, typed_filename
 from .files.sniffing import (
     FILE_TYPES,
@@ -136,6 +146,7 @@ __all__ = [
     "Milestone",
     "NavItem",
     "PREVIEWABLE",
+    "PackageRefused",
     "Partner",
     "PartnerSummary",
     "PeriodicJob",
@@ -154,6 +165,7 @@ __all__ = [
     "Tier",
     "TimeZoneField",
     "Translator",
+    "UnpackedPackage",
     "UploadRefused",
     "User",
     "Viewer",
@@ -198,6 +210,9 @@ __all__ = [
     "not_found",
     "on_commit",
     "on_rollback",
+    "package_file_path",
+    "package_token",
+    "package_token_subject",
     "page",
     "partner_admin",
     "partner_member",
@@ -208,6 +223,7 @@ __all__ = [
     "public_page",
     "rate_limit",
     "registrable_domain",
+    "remove_package",
     "remove_stored_file",
     "render",
     "render_block",
@@ -221,6 +237,7 @@ __all__ = [
     "search_index",
     "select_choices",
     "send_mail",
+    "send_package_file",
     "send_stored_file",
     "session",
     "store_upload",
@@ -230,6 +247,7 @@ __all__ = [
     "text_arg",
     "tier_benefit",
     "typed_filename",
+    "unpack_package",
     "unscoped",
     "utcnow",
     "valid_id",
