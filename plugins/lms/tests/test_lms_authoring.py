@@ -545,3 +545,42 @@ def test_changes_are_audited(world, client_as):
     _new_module(v, course_id)
     actions = {e.action for e in audit_entries(world.tenant)}
     assert {"lms.course_created", "lms.module_added"} <= actions
+
+
+def test_scorm_lesson_from_an_uploaded_package_and_a_refused_zip(world, client_as):
+    from portalis_lms import scorm
+    from portalis_lms.models import ScormPackage
+
+    v = _vendor(world, client_as)
+    course_id = _new_course(v, world)
+    module_id = _new_module(v, course_id)
+    resp = _lesson(
+        v,
+        module_id,
+        "scorm",
+        {
+            "title": "Product tour",
+            "upload": (io.BytesIO(scorm.sample_package("Product tour")), "tour.zip"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    with api.tenant_scope(world.tenant.id):
+        lesson = api.session.scalars(select(Lesson).where(Lesson.module_id == module_id)).one()
+        package = api.session.get(ScormPackage, lesson.package_id)
+        assert package is not None and package.course_id == course_id
+    # a zip that is no SCORM package: the importer's message on the form, nothing kept
+    resp = _lesson(
+        v,
+        module_id,
+        "scorm",
+        {
+            "title": "Not a package",
+            "upload": (io.BytesIO(b"PK\x05\x06" + b"\x00" * 18), "empty.zip"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 422
+    assert "Nothing was saved" in resp.get_data(as_text=True)
+    assert _count(world, Lesson, Lesson.module_id == module_id) == 1
+    assert _count(world, ScormPackage, ScormPackage.course_id == course_id) == 1

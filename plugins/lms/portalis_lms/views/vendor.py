@@ -421,6 +421,7 @@ def _course_page(
         + [t for c, t in sorted(translations.items()) if c not in languages],
         missing=[autonym(c) for c in languages if c not in translations],
         autonym=autonym,
+        render_markdown=api.render_markdown,
         modules=modules,
         lessons=lessons,
         kinds=kind_labels(),
@@ -602,6 +603,10 @@ def _lesson_form(kind: str, lesson: Lesson | None = None) -> LessonForm:
         if lesson is not None and lesson.link_ref and lesson.link_ref not in {r for r, _l in refs}:
             refs.append((lesson.link_ref, lesson.link_ref))
     form.link_ref.choices = api.select_choices(refs)
+    if kind == "video":
+        form.upload.label.text = _("Video file")
+    elif kind == "scorm":
+        form.upload.label.text = _("SCORM package (zip)")
     if request.method == "GET" and lesson is not None:
         form.link_ref.data = lesson.link_ref or ""
     return form
