@@ -62,3 +62,79 @@ def test_partner_pages_stay_within_budget(world, client_as, path):
     _add_partners(world, 30)
     assert _count(client, path) == before
     assert before <= BUDGET
+
+
+def _add_training(world, n):
+    """``n`` courses everyone may take, each with a module, two lessons, a run of the gold
+    user (one lesson done), a tier assignment, and a path with a certificate."""
+    import secrets
+
+    from portalis_lms.models import (
+        Assignment,
+        Certificate,
+        Course,
+        CourseTranslation,
+        Enrolment,
+        Lesson,
+        LessonProgress,
+        Module,
+        Path,
+        PathCourse,
+    )
+
+    user = world.users["gold_user"]
+    with tenant_scope(world.tenant.id):
+        for i in range(n):
+            course = Course(program_id=world.program.id)
+            path = Path(program_id=world.program.id, title=f"P{i}", certification=f"C{i}")
+            db.session.add_all([course, path])
+            db.session.flush()
+            module = Module(course_id=course.id, title="M")
+            db.session.add_all(
+                [
+                    module,
+                    CourseTranslation(course_id=course.id, language="en", title=f"Course {i}"),
+                    PathCourse(path_id=path.id, course_id=course.id),
+                    Assignment(course_id=course.id, tier_id=world.tiers["gold"].id),
+                ]
+            )
+            db.session.flush()
+            lessons = [
+                Lesson(course_id=course.id, module_id=module.id, kind="text", title=f"L{k}")
+                for k in range(2)
+            ]
+            run = Enrolment(course_id=course.id, user_id=user.id, partner_id=user.partner_id)
+            db.session.add_all([*lessons, run])
+            db.session.flush()
+            db.session.add_all(
+                [
+                    LessonProgress(
+                        enrolment_id=run.id,
+                        lesson_id=lessons[0].id,
+                        user_id=user.id,
+                        partner_id=user.partner_id,
+                    ),
+                    Certificate(
+                        path_id=path.id,
+                        user_id=user.id,
+                        partner_id=user.partner_id,
+                        code=secrets.token_hex(8),
+                        holder_name=user.name,
+                        certification=path.certification,
+                    ),
+                ]
+            )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("path", ["/lms/", "/lms/my"])
+def test_training_pages_do_not_grow_with_courses(world, client_as, path):
+    """The training catalogue and "my learning" (the plugin's own benchmark pages)."""
+    client = client_as(world.users["gold_user"])
+    _add_training(world, 2)
+    before = _count(client, path)
+    _add_training(world, 15)
+    _add_partners(world, 10)
+    after = _count(client, path)
+    assert after == before, f"{path}: {before} statements with 2 courses, {after} with 17"
+    assert before <= BUDGET

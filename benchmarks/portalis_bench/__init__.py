@@ -45,12 +45,15 @@ class Scale:
     small_users: int = 12
     small_deals: int = 100
     small_documents: int = 50
+    courses: int = 0  #: training courses of the big tenant (when the lms plugin is installed)
+    lesson_completions: int = 0  #: lessons completed by its partners' people
 
 
 SCALES: dict[str, Scale] = {
-    "large": Scale("large", 10_000, 50_000, 1_000_000, 100_000, 200),
-    "small": Scale("small", 100, 500, 10_000, 1_000, 2),
-}
+    "large": Scale("large", 10_000, 50_000, 1_000_000, 100_000, 200, courses=2_000,
+                   lesson_completions=1_000_000),
+    "small": Scale("small", 100, 500, 10_000, 1_000, 2, courses=20, lesson_completions=10_000),
+}  # fmt: skip
 DATABASES = ("sqlite", "postgresql")
 
 

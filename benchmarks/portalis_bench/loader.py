@@ -33,6 +33,19 @@ LOAD_ORDER = (
     "content_item_partners",
     "content_item_tags",
     "content_translations",
+    # the training plugin (portalis_bench.training)
+    "lms_courses",
+    "lms_course_translations",
+    "lms_course_tiers",
+    "lms_course_partners",
+    "lms_modules",
+    "lms_lessons",
+    "lms_paths",
+    "lms_path_courses",
+    "lms_assignments",
+    "lms_enrolments",
+    "lms_lesson_progress",
+    "lms_certificates",
 )
 #: Tables whose secondary indexes are dropped during the load.
 BULK_TABLES = LOAD_ORDER

@@ -276,6 +276,12 @@ class PartnerUser(_Base):
             path += "&f.product=" + _rng.choice(search["products"]).replace(" ", "+")
         self.get(path, "search")
 
+    def page_lms_catalogue(self) -> None:
+        self.get("/lms/", "lms_catalogue")
+
+    def page_lms_my_learning(self) -> None:
+        self.get("/lms/my", "lms_my_learning")
+
     def page_deal_submit(self) -> None:
         if self.account.get("tenant") != BIG:
             self.page_deal_list()

@@ -102,6 +102,10 @@ def profile(t: Target, page: str = "", *, repeat: int = 20, top: int = 35,
             return get(f"/deals/review/{manifest['review_ids'][0]}")
         if page == "sign_in":
             return get("/login")
+        if page == "lms_catalogue":
+            return get("/lms/")
+        if page == "lms_my_learning":
+            return get("/lms/my")
         tg = next(targets)
         import datetime as dt
 

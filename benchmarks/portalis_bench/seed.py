@@ -164,6 +164,14 @@ class Generator:
             docs = self._documents(big, smalls)
             self._timed("documents_rows", started)
 
+            training: dict[str, Any] = {}
+            if "lms" in self.plugins and scale.courses:
+                from . import training as lms
+
+                started = time.perf_counter()
+                training = lms.seed(self, big, scale.courses, scale.lesson_completions)
+                self._timed("training", started)
+
             started = time.perf_counter()
             self.loader.commit()
             self.timings["index_rebuild"] = round(self.loader.rebuild_indexes(), 2)
@@ -202,6 +210,7 @@ class Generator:
                 "small_tenant_review_ids": small_open,
                 "submit_targets": big_info["targets"],
                 "extra_target_deals": self.extra_target_deals,
+                "training": training,
                 "timings": self.timings,
             }
         )
@@ -416,11 +425,12 @@ class Generator:
         """(name block key, normalised name without spaces), cached per spelling."""
         hit = self._key_cache.get(name)
         if hit is None:
-            from portalis_deals import conflicts
+            from portalis import api
 
-            # the deals plugin's public functions, so the stored keys are what it computes
-            normalized = conflicts.normalize_company_name(name)
-            hit = (conflicts.name_block_key(name), normalized.replace(" ", ""))
+            # the core's company-name rules (the deals plugin uses them), so the stored keys
+            # are what the plugin computes
+            normalized = api.normalize_company_name(name)
+            hit = (api.name_block_key(name), normalized.replace(" ", ""))
             self._key_cache[name] = hit
         return hit
 
