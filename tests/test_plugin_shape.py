@@ -16,7 +16,7 @@ from portalis.scaffold import expected_files
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
 BUNDLED = sorted(p.parent.name for p in (ROOT / "plugins").glob("*/pyproject.toml"))
-TEMPLATE_SIDES = {"partner", "vendor", "widgets", "mail"}
+TEMPLATE_SIDES = {"partner", "vendor", "public", "widgets", "mail"}
 
 
 def _shape_section() -> str:
