@@ -584,3 +584,107 @@ def test_scorm_lesson_from_an_uploaded_package_and_a_refused_zip(world, client_a
     assert "Nothing was saved" in resp.get_data(as_text=True)
     assert _count(world, Lesson, Lesson.module_id == module_id) == 1
     assert _count(world, ScormPackage, ScormPackage.course_id == course_id) == 1
+
+
+def test_a_video_over_the_limit_is_refused_before_it_is_read(world, client_as, monkeypatch):
+    from portalis_lms.views import vendor as vendor_pages
+
+    monkeypatch.setattr(vendor_pages, "VIDEO_MAX_BYTES", 50)
+    v = _vendor(world, client_as)
+    course_id = _new_course(v, world)
+    module_id = _new_module(v, course_id)
+    resp = _lesson(
+        v,
+        module_id,
+        "video",
+        {"title": "Long demo", "upload": (io.BytesIO(MP4), "demo.mp4")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 413
+    assert "File too large." in resp.get_data(as_text=True)
+    assert _count(world, Lesson, Lesson.module_id == module_id) == 0
+
+
+def test_editing_a_lesson_and_swapping_an_upload_for_a_link(world, client_as, portalis_app):
+    v = _vendor(world, client_as)
+    course_id = _new_course(v, world)
+    module_id = _new_module(v, course_id)
+    _lesson(v, module_id, "text", {"title": "Welcome", "body": "Hello"})
+    _lesson(
+        v,
+        module_id,
+        "video",
+        {"title": "Demo", "upload": (io.BytesIO(MP4), "demo.mp4")},
+        content_type="multipart/form-data",
+    )
+    with api.tenant_scope(world.tenant.id):
+        text, video = api.session.scalars(
+            select(Lesson).where(Lesson.module_id == module_id).order_by(Lesson.position)
+        ).all()
+        text_id, video_id, stored = text.id, video.id, video.stored_name
+        assert stored and api.stored_file_path("lms", stored) is not None
+
+    url = f"/lms/manage/lessons/{text_id}"
+    resp = v.post_form(url, {"title": "Welcome aboard", "body": "", "language": "", "minutes": "3"})
+    assert resp.status_code == 422 and "Write the lesson" in resp.get_data(as_text=True)
+    resp = v.post_form(
+        url, {"title": "Welcome aboard", "body": "Hello *again*", "language": "de", "minutes": "3"}
+    )
+    assert resp.status_code == 302
+    resp = v.post_form(
+        f"/lms/manage/lessons/{video_id}",
+        {
+            "title": "Demo",
+            "url": "https://videos.example.com/demo",
+            "language": "",
+            "required": "y",
+        },
+    )
+    assert resp.status_code == 302
+    with api.tenant_scope(world.tenant.id):
+        api.session.expire_all()
+        text = api.session.get(Lesson, text_id)
+        video = api.session.get(Lesson, video_id)
+        assert (text.title, text.body, text.language, text.required) == (
+            "Welcome aboard",
+            "Hello *again*",
+            "de",
+            False,  # the box was left unticked
+        )
+        assert video.url == "https://videos.example.com/demo" and video.stored_name is None
+        # the uploaded file went with the change
+        assert api.stored_file_path("lms", stored) is None
+
+
+def test_dates_decide_the_badge(world, client_as):
+    v = _vendor(world, client_as)
+    course_id = _new_course(v, world)
+    soon = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    resp = v.post_form(
+        f"/lms/manage/courses/{course_id}",
+        {
+            "default_language": "en",
+            "visibility": "everyone",
+            "publish_at": soon,
+            "estimated_minutes": "45",
+        },
+    )
+    assert resp.status_code == 302
+    listing = v.get("/lms/manage/").get_data(as_text=True)
+    assert "Scheduled" in listing
+    # retiring before publishing is refused
+    earlier = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+    resp = v.post_form(
+        f"/lms/manage/courses/{course_id}",
+        {
+            "default_language": "en",
+            "visibility": "everyone",
+            "publish_at": soon,
+            "retire_at": earlier,
+        },
+    )
+    assert resp.status_code == 422
+    assert "can&#39;t be before the publish date" in resp.get_data(as_text=True)
+    with api.tenant_scope(world.tenant.id):
+        course = api.session.get(Course, course_id)
+        assert course.retire_at is None

@@ -688,6 +688,7 @@ def new_lesson(module_id: int) -> Any:
     return api.page(
         "lms/vendor/lesson.html",
         status=status,
+        too_large=status == 413,
         form=form,
         kind=kind,
         kinds=kind_labels(),
@@ -754,6 +755,7 @@ def manage_lesson(lesson_id: int) -> Any:
     return api.page(
         "lms/vendor/lesson.html",
         status=status,
+        too_large=status == 413,
         form=form,
         kind=kind,
         kinds=kind_labels(),
