@@ -230,6 +230,19 @@ def question_choices(question_id: int) -> list[Choice]:
     )
 
 
+def choices_of(question_ids: Sequence[int]) -> dict[int, list[Choice]]:
+    """Each question's answers in their order, in one query."""
+    out: dict[int, list[Choice]] = {qid: [] for qid in question_ids}
+    if out:
+        for c in api.session.scalars(
+            select(Choice)
+            .where(Choice.question_id.in_(list(out)))
+            .order_by(Choice.position, Choice.id)
+        ):
+            out[c.question_id].append(c)
+    return out
+
+
 def questions_of(quiz_id: int, *, active_only: bool = False) -> list[Question]:
     stmt = select(Question).where(Question.quiz_id == quiz_id)
     if active_only:

@@ -145,7 +145,7 @@ def quiz_edit(quiz_id: int) -> Any:
             flash(_("Quiz settings saved."), "success")
             return redirect(url_for("lms.quiz_edit", quiz_id=quiz.id))
     questions = quizzes.questions_of(quiz.id)
-    choices = {q.id: quizzes.question_choices(q.id) for q in questions}
+    choices = quizzes.choices_of([q.id for q in questions])
     return api.page(
         "lms/vendor/quiz_edit.html",
         form=form,
