@@ -184,10 +184,10 @@ def _render(viewer: api.Viewer, form: AssignForm, status: int = 200) -> Any:
 
 def _choices(form: AssignForm, people: list[api.User], courses: list[tuple[int, str]]) -> None:
     form.user_id.choices = api.select_choices(
-        [("", _("Choose a colleague"))] + [(u.id, u.name or u.email) for u in people]
+        [(0, _("Choose a colleague"))] + [(u.id, u.name or u.email) for u in people]
     )
     form.course_id.choices = api.select_choices(
-        [("", _("Choose a course"))] + [(cid, title) for cid, title in courses]
+        [(0, _("Choose a course"))] + [(cid, title) for cid, title in courses]
     )
 
 
@@ -224,7 +224,12 @@ def assign() -> Any:
         access.course_or_404(course_id, viewer)
     form = AssignForm()
     _choices(form, _people(viewer), _courses(viewer))
-    if not form.validate_on_submit() or colleague is None or course_id is None:
+    valid = form.validate_on_submit()
+    if colleague is None and not form.user_id.errors:
+        form.user_id.errors = [_("Choose a colleague.")]
+    if course_id is None and not form.course_id.errors:
+        form.course_id.errors = [_("Choose a course.")]
+    if not valid or colleague is None or course_id is None:
         return _render(viewer, form, status=422)
     due_at = _end_of_day(form.due.data) if form.due.data else None
     if due_at is not None and due_at < api.utcnow():
