@@ -41,6 +41,8 @@ from ..models import (
     VISIBILITIES,
     Assignment,
     Course,
+    CoursePartner,
+    CourseTier,
     CourseTranslation,
     Lesson,
     Module,
@@ -245,11 +247,18 @@ def manage_courses() -> Any:
             )
         ):
             languages.setdefault(cid, []).append(lang)
-    audiences = {
-        c.id: service.course_audience(c.id)
-        for c in courses
-        if c.visibility in ("tiers", "partners")
-    }
+    audiences: dict[int, tuple[list[int], list[int]]] = {cid: ([], []) for cid in ids}
+    if ids:  # two queries for the whole list, not two per course
+        for cid, tid in api.session.execute(
+            select(CourseTier.course_id, CourseTier.tier_id).where(CourseTier.course_id.in_(ids))
+        ):
+            audiences[cid][0].append(tid)
+        for cid, pid in api.session.execute(
+            select(CoursePartner.course_id, CoursePartner.partner_id).where(
+                CoursePartner.course_id.in_(ids)
+            )
+        ):
+            audiences[cid][1].append(pid)
     tier_names = {
         t.id: api.localized(t.name, t.name_i18n) for t in api.session.scalars(select(api.Tier))
     }
