@@ -6,18 +6,24 @@ name is still the one issued, else as issued), the issue and expiry dates (Babel
 holder's language and time zone), the certificate's code and a QR code to the public
 verification page. A certificate that is no longer valid when downloaded says so.
 
-Fonts: DejaVu Sans where the system has it (Latin, Greek, Cyrillic), else reportlab's own
-Vera (Latin); Japanese, Chinese and Korean text uses the CID font HeiseiKakuGo-W5 (not
-embedded: PDF readers bring it). **Limits:** reportlab here has no bidi/shaping, so for
-right-to-left languages (Arabic) the labels are printed in the tenant's default language
-(English if that is right-to-left too); a holder's name in Latin script prints correctly,
-one in Arabic script prints with unjoined letters.
+Fonts: DejaVu Sans where the system has it (Latin, Greek, Cyrillic, Arabic), else
+reportlab's own Vera (Latin only); Japanese, Chinese and Korean text uses the CID font
+HeiseiKakuGo-W5 (not embedded: PDF readers bring it). Arabic: reportlab here has no bidi
+support, so right-to-left runs are shaped with HarfBuzz (``uharfbuzz``) into DejaVu's
+Arabic presentation forms and laid out in visual order by a simple bidi pass (runs of
+right-to-left and left-to-right text, numbers left-to-right) — enough for names, labels
+and dates. **Limits:** without DejaVu Sans (or without ``uharfbuzz``) Arabic is printed in
+the tenant's default language (English if that is right-to-left too), a Latin-script name
+still prints correctly; the text layer of an Arabic certificate holds presentation forms
+(copy-paste gives look-alike characters).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import unicodedata
 from pathlib import Path as FsPath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,6 +62,81 @@ def _fonts() -> None:
         pdfmetrics.registerFont(UnicodeCIDFont(_CJK))
 
 
+def _dejavu() -> FsPath | None:
+    regular = _DEJAVU / "DejaVuSans.ttf"
+    return regular if regular.is_file() and (_DEJAVU / "DejaVuSans-Bold.ttf").is_file() else None
+
+
+def rtl_supported() -> bool:
+    """Whether right-to-left text can be printed (DejaVu Sans and HarfBuzz are there)."""
+    try:
+        import uharfbuzz  # noqa: F401
+    except ImportError:
+        return False
+    return _dejavu() is not None
+
+
+@functools.lru_cache(maxsize=2)
+def _shaper(bold: bool) -> tuple[Any, dict[int, int]]:
+    """A HarfBuzz font of DejaVu Sans and its glyph → character map."""
+    import uharfbuzz as hb
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    path = _DEJAVU / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    font = hb.Font(hb.Face(path.read_bytes()))
+    reverse: dict[int, int] = {}
+    for char, glyph in sorted(TTFontFile(str(path)).charToGlyph.items()):
+        # prefer the presentation forms (U+FB50…U+FEFF): they are what the shaper picks
+        if glyph not in reverse or char >= 0xFB50:
+            reverse[glyph] = char
+    return font, reverse
+
+
+def _shape_rtl(run: str, bold: bool) -> str:
+    import uharfbuzz as hb
+
+    font, reverse = _shaper(bold)
+    buf = hb.Buffer()
+    buf.add_str(run)
+    buf.guess_segment_properties()
+    buf.direction = "rtl"
+    hb.shape(font, buf, {})
+    return "".join(chr(reverse.get(info.codepoint, 0xFFFD)) for info in buf.glyph_infos)
+
+
+def _strong(ch: str) -> str:
+    kind = unicodedata.bidirectional(ch)
+    if kind in ("R", "AL"):
+        return "R"
+    if kind in ("L", "EN", "AN"):
+        return "L"
+    return "N"
+
+
+def visual(text: str, bold: bool = False) -> str:
+    """``text`` as it must be drawn left to right: right-to-left runs shaped and
+    reversed, runs ordered by the paragraph's direction (its first strong letter)."""
+    kinds = [_strong(ch) for ch in text]
+    if "R" not in kinds or not rtl_supported():
+        return text
+    base = next((k for k in kinds if k != "N"), "L")
+    resolved = []
+    for i, kind in enumerate(kinds):
+        if kind == "N":
+            before = next((k for k in reversed(kinds[:i]) if k != "N"), base)
+            after = next((k for k in kinds[i + 1 :] if k != "N"), base)
+            kind = before if before == after else base
+        resolved.append(kind)
+    runs: list[tuple[str, str]] = []
+    for ch, kind in zip(text, resolved, strict=True):
+        if runs and runs[-1][0] == kind:
+            runs[-1] = (kind, runs[-1][1] + ch)
+        else:
+            runs.append((kind, ch))
+    drawn = [_shape_rtl(chunk, bold) if kind == "R" else chunk for kind, chunk in runs]
+    return "".join(reversed(drawn) if base == "R" else drawn)
+
+
 def _font(text: str, bold: bool = False) -> str:
     if any(
         0x2E80 <= ord(ch) <= 0x9FFF
@@ -75,13 +156,18 @@ def _rgb(color: str) -> tuple[float, float, float]:
     return int(h[0:2], 16) / 255, int(h[2:4], 16) / 255, int(h[4:6], 16) / 255
 
 
+def _is_rtl(locale: str) -> bool:
+    return locale.split("_")[0].split("-")[0] in RTL_LANGUAGES
+
+
 def document_locale(user: api.User | None) -> str:
-    """The language the certificate is written in: the holder's, unless right-to-left."""
+    """The language the certificate is written in: the holder's (a right-to-left one only
+    where it can be printed)."""
     tenant = api.current_tenant()
     fallback = (tenant.default_locale if tenant else None) or "en"
     wanted = (user.locale if user is not None else None) or fallback
     for candidate in (wanted, fallback, "en"):
-        if candidate.split("_")[0].split("-")[0] not in RTL_LANGUAGES:
+        if not _is_rtl(candidate) or rtl_supported():
             return candidate
     return "en"
 
@@ -141,6 +227,7 @@ def _centred(
     bold: bool = False,
     color: tuple[float, float, float] = (0.1, 0.12, 0.16),
 ) -> None:
+    text = visual(text, bold)
     font, size = _fit(canvas, text, bold, size, PAGE[0] - 160)
     canvas.setFont(font, size)
     canvas.setFillColorRGB(*color)
@@ -230,28 +317,39 @@ def render(cert: Certificate, now: dt.datetime | None = None) -> bytes:
                     "renewed": _("This certificate has been replaced by a newer certificate."),
                 }[status]
             )
+        rtl = _is_rtl(locale)
         y = 130.0
         for i, line in enumerate(lines):
+            line = visual(line, i == 3)
             font, size = _fit(canvas, line, i == 3, 11, w - 340)
             canvas.setFont(font, size)
             canvas.setFillColorRGB(*((0.6, 0.1, 0.1) if i == 3 else (0.2, 0.22, 0.26)))
-            canvas.drawString(70, y, line)
+            if rtl:
+                canvas.drawRightString(w - 70, y, line)
+            else:
+                canvas.drawString(70, y, line)
             y -= 18
-        # QR code to the verification page, bottom right
+        # QR code to the verification page, in the corner facing the dates
         qr = QrCodeWidget(verify_url, barLevel="M")
         x0, y0, x1, y1 = qr.getBounds()
         side = 104.0
         drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
         drawing.add(qr)
-        renderPDF.draw(drawing, canvas, w - 70 - side, 62)
+        qr_x = 70.0 if rtl else w - 70 - side
+        renderPDF.draw(drawing, canvas, qr_x, 62)
         canvas.setFillColorRGB(0.35, 0.38, 0.43)
-        caption = _("Check this certificate:")
-        canvas.setFont(_font(caption), 8)
-        canvas.drawRightString(w - 70, 52, caption)
-        canvas.setFont(_SANS, 7)
-        canvas.drawRightString(
-            w - 70, 42, verify_url if len(verify_url) < 90 else verify_url[:87] + "…"
-        )
+        caption = visual(_("Check this certificate:"))
+        url_text = verify_url if len(verify_url) < 90 else verify_url[:87] + "…"
+        if rtl:
+            canvas.setFont(_font(caption), 8)
+            canvas.drawString(70, 52, caption)
+            canvas.setFont(_SANS, 7)
+            canvas.drawString(70, 42, url_text)
+        else:
+            canvas.setFont(_font(caption), 8)
+            canvas.drawRightString(w - 70, 52, caption)
+            canvas.setFont(_SANS, 7)
+            canvas.drawRightString(w - 70, 42, url_text)
     canvas.showPage()
     canvas.save()
     return buf.getvalue()

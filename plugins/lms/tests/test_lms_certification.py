@@ -467,6 +467,32 @@ def test_the_pdf_in_japanese_prints_the_holders_name(world, client_as):
     assert user.name in text and cert.code in text
 
 
+def test_the_pdf_in_arabic_joins_the_letters_of_an_arabic_name(world, client_as):
+    from pypdf import PdfReader
+
+    from portalis_lms import certificate_pdf
+
+    user = who(world, "gold_user")
+    with api.tenant_scope(world.plain.tenant_id):
+        person = api.session.get(api.User, user.id)
+        person.locale = "ar"
+        person.name = "عمر الحسن"
+        api.session.commit()
+    complete_path(world, user, make_path(world, courses=1))
+    (cert,) = certificates(world)
+    resp = client_as(user).get(f"/lms/certificates/{cert.id}.pdf")
+    assert resp.status_code == 200
+    text = PdfReader(io.BytesIO(resp.data)).pages[0].extract_text()
+    assert cert.code in text
+    # drawn as joined (contextual) forms in visual order, not as separate letters
+    shaped = certificate_pdf.visual("عمر الحسن", bold=True)
+    assert any(0xFE70 <= ord(ch) <= 0xFEFF for ch in shaped)
+    # (a text extractor may give the run back in reading order)
+    assert shaped in text or shaped[::-1] in text
+    # a Latin name inside a right-to-left line keeps its order
+    assert "Jane Doe" in certificate_pdf.visual("شهادة Jane Doe")
+
+
 def test_open_badge_documents(world, client_as):
     import hashlib
 
