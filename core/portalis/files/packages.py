@@ -407,7 +407,6 @@ def send_package_file(
     resp.headers["Content-Security-Policy"] = csp
     resp.headers["Referrer-Policy"] = "no-referrer"
     resp.headers["X-Frame-Options"] = "SAMEORIGIN"
-    resp.headers["Cross-Origin-Resource-Policy"] = "same-site"
     return resp
 
 

@@ -1,0 +1,231 @@
+"""The SCORM player: the page with the package in a sandboxed frame, the package's files,
+and the commits its runtime sends.
+
+Security model (README "SCORM", docs/security.md):
+
+* The package's files are served only by :func:`scorm_file`, from a path that cannot leave
+  the package (``api.send_package_file``), with a ``sandbox`` Content-Security-Policy,
+  and the player's ``<iframe>`` carries ``sandbox="allow-scripts allow-forms
+  allow-popups"`` too: the package runs in an opaque origin, so its scripts cannot read
+  the portal's cookies or pages, nor make credentialed requests to the portal.
+* Because that frame is cookie-less, its URLs carry a signed capability
+  (``api.package_token``) naming the person and the lesson, issued by the player page
+  after the access check (the course is one the person may take now) and valid for
+  :data:`TOKEN_AGE` seconds; it is checked on every file, and a signed-in visitor who is
+  someone else gets 404.
+* HTML files get the runtime (``static/scorm_runtime.js``) at the top of ``<head>``, with
+  the person's stored values; it talks to the player page only by ``postMessage``; the
+  player page accepts messages only from its own frame and posts them, with the CSRF
+  token, to :func:`scorm_commit`, which checks every value again.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import jsonify, request, send_file, url_for
+from sqlalchemy import select
+
+from portalis import api
+
+from .. import access, progress, scorm
+from ..i18n import _
+from ..models import SCORM_KIND, Course, Lesson, ScormPackage
+from .blueprint import bp
+
+#: How long a player page's file URLs work (seconds).
+TOKEN_AGE = 4 * 3600
+#: The package's documents: sandboxed (an opaque origin), loading only the package's own
+#: files (and inline code, as authoring tools write it), framed by the portal only.
+PACKAGE_CSP = (
+    "sandbox allow-scripts allow-forms allow-popups; "
+    "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; "
+    "frame-ancestors 'self'; base-uri 'self'"
+)
+#: The attribute of the player's frame (the same sandbox, from the embedding side).
+FRAME_SANDBOX = "allow-scripts allow-forms allow-popups"
+_STATIC = Path(__file__).resolve().parent.parent / "static"
+_MAX_COMMIT = 256 * 1024
+_runtime_js: str | None = None
+
+
+def _runtime() -> str:
+    global _runtime_js
+    if _runtime_js is None:
+        _runtime_js = (_STATIC / "scorm_runtime.js").read_text("utf-8")
+    return _runtime_js
+
+
+def _json_for_script(value: Any) -> str:
+    """JSON that is safe inside ``<script>`` and ASCII only."""
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _lesson_for_viewer(lesson_id: int) -> tuple[Course, Lesson, ScormPackage, Any]:
+    """The SCORM lesson, its course (one the viewer may take now), its package and the
+    viewer's run — or 404."""
+    lesson = api.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.kind != "scorm" or lesson.package_id is None:
+        api.not_found()
+    course = access.course_or_404(lesson.course_id)
+    viewer = api.current_viewer()
+    if not viewer.is_partner:
+        api.not_found()
+    run = progress.enrol(course, viewer)
+    if lesson.language and lesson.language != run.language:
+        api.not_found()
+    package = api.session.get(ScormPackage, lesson.package_id)
+    if package is None:
+        api.not_found()
+    return course, lesson, package, run
+
+
+@bp.route("/scorm/lesson/<int:lesson_id>")
+@api.partner_member
+def scorm_player(lesson_id: int) -> Any:
+    course, lesson, package, run = _lesson_for_viewer(lesson_id)
+    viewer = api.current_viewer()
+    progress.touch(run, lesson)
+    attempt = scorm.attempt_for(run, lesson)
+    token = api.package_token(SCORM_KIND, package.folder, [viewer.user_id, lesson.id])
+    launch, _sep, query = package.launch_path.partition("?")
+    src = url_for("lms.scorm_file", package_id=package.id, token=token, path=launch)
+    if query:
+        src = f"{src}?{query}"
+    title = course_title(course, run.language)
+    return api.page(
+        "lms/partner/scorm_player.html",
+        course=course,
+        course_title=title,
+        lesson=lesson,
+        intro=api.render_markdown(lesson.body) if lesson.body else None,
+        package=package,
+        attempt=attempt,
+        frame_src=src,
+        frame_sandbox=FRAME_SANDBOX,
+        done=lesson.id in progress.completed_lesson_ids(run.id),
+        status_label=status_label(attempt.lesson_status) if attempt else None,
+    )
+
+
+def course_title(course: Course, language: str) -> str:
+    from ..models import CourseTranslation
+
+    rows = {
+        t.language: t.title
+        for t in api.session.scalars(
+            select(CourseTranslation).where(CourseTranslation.course_id == course.id)
+        )
+    }
+    return rows.get(language) or rows.get(course.default_language) or next(iter(rows.values()), "")
+
+
+def status_label(status: str) -> str:
+    labels = {
+        "passed": _("Passed"),
+        "completed": _("Completed"),
+        "failed": _("Failed"),
+        "incomplete": _("In progress"),
+        "browsed": _("Browsed"),
+        "not attempted": _("Not started"),
+    }
+    return labels.get(status, status)
+
+
+@bp.route("/scorm/<int:package_id>/<token>/<path:path>")
+@api.public_page
+def scorm_file(package_id: int, token: str, path: str) -> Any:
+    """One file of a package, for the person named by the player's token."""
+    package = api.session.get(ScormPackage, package_id)
+    if package is None:
+        api.not_found()
+    subject = api.package_token_subject(SCORM_KIND, package.folder, token, TOKEN_AGE)
+    if (
+        not isinstance(subject, list)
+        or len(subject) != 2
+        or not all(isinstance(x, int) and not isinstance(x, bool) for x in subject)
+    ):
+        api.not_found()
+    user_id, lesson_id = subject
+    viewer = api.current_viewer()
+    if not viewer.is_anonymous and viewer.user_id != user_id:
+        api.not_found()
+    user = api.session.get(api.User, user_id)
+    lesson = api.session.get(Lesson, lesson_id)
+    if (
+        user is None
+        or not user.active
+        or user.partner_id is None
+        or (user.partner is not None and user.partner.status != "active")
+        or lesson is None
+        or lesson.package_id != package.id
+    ):
+        api.not_found()
+    run = progress.open_enrolment(lesson.course_id, user_id)
+    if run is None:
+        api.not_found()
+    head = None
+    if path.rsplit(".", 1)[-1].lower() in ("html", "htm", "xhtml"):
+        attempt = scorm.attempt_for(run, lesson)
+        config = {
+            "values": scorm.initial_values(attempt, package, user),
+            "origin": request.host_url.rstrip("/"),
+        }
+        head = (
+            f"<script>window.__PORTALIS_SCORM__={_json_for_script(config)};</script>"
+            f"<script>{_runtime()}</script>"
+        )
+    return api.send_package_file(SCORM_KIND, package.folder, path, csp=PACKAGE_CSP, head_html=head)
+
+
+@bp.route("/scorm/lesson/<int:lesson_id>/commit", methods=["POST"])
+@api.partner_member
+def scorm_commit(lesson_id: int) -> Any:
+    """What the package's runtime reported (JSON from the player page): stored, or 422."""
+    course, lesson, package, run = _lesson_for_viewer(lesson_id)
+    unreadable = _("The course package sent data the portal cannot read. Nothing was saved.")
+    if (request.content_length or 0) > _MAX_COMMIT:
+        return jsonify(error=unreadable), 422
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return jsonify(error=unreadable), 422
+    values = payload.get("values", {})
+    session = payload.get("session")
+    if not isinstance(session, str) or not 1 <= len(session) <= 64:
+        return jsonify(error=unreadable), 422
+    try:
+        result = scorm.commit(
+            run, lesson, package, values, session=session, finish=payload.get("finish") is True
+        )
+    except scorm.ScormValueError as exc:
+        return jsonify(error=str(exc), code=exc.code, element=exc.element), 422
+    label = status_label(result.status)
+    if result.score is not None:
+        message = _("%(status)s — %(score)s %%", status=label, score=scorm._fmt(result.score))
+    else:
+        message = label
+    if result.course_completed:
+        message = _("%(result)s. You completed the course.", result=message)
+    elif result.status in scorm.DONE:
+        message = _("%(result)s. Lesson complete.", result=message)
+    else:
+        message = _("%(result)s. Saved.", result=message)
+    return jsonify(
+        status=result.status,
+        score=None if result.score is None else scorm._fmt(result.score),
+        message=message,
+        done=result.status in scorm.DONE,
+        lesson_completed=result.lesson_completed,
+        course_completed=result.course_completed,
+    )
+
+
+@bp.route("/scorm/player.js")
+@api.partner_member
+def scorm_player_js() -> Any:
+    resp = send_file(_STATIC / "scorm_player.js", mimetype="text/javascript", max_age=300)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
