@@ -666,8 +666,10 @@ def test_vendor_retires_restores_edits_and_previews_without_storing(world, clien
 # --- two submissions at once (PostgreSQL: threads; SQLite: one after the other) ----------
 
 
-@pytest.fixture
-def race(portalis_app: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
+@pytest.fixture(params=[True])
+def race(portalis_app: Any, tmp_path: Path, request: Any) -> Iterator[dict[str, Any]]:
+    """A database of its own with one person enrolled in a quiz course; with the attempt
+    already started unless the test is parametrized ``indirect`` with ``False``."""
     kind = test_database_kind()
     try:
         database = throwaway_database(
@@ -678,12 +680,12 @@ def race(portalis_app: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
         pytest.fail(f"the test database is unreachable: {exc}")
     try:
         with sessions_bound_to(url), portalis_app.app_context():
-            yield _seed_race(portalis_app, kind)
+            yield _seed_race(portalis_app, kind, started=request.param)
     finally:
         database.__exit__(None, None, None)
 
 
-def _seed_race(app: Any, kind: str) -> dict[str, Any]:
+def _seed_race(app: Any, kind: str, *, started: bool) -> dict[str, Any]:
     from portalis_lms import progress, quizzes
     from portalis_lms.models import Course, CourseTranslation, Lesson, Module
 
@@ -721,18 +723,22 @@ def _seed_race(app: Any, kind: str) -> dict[str, Any]:
         for question in QUESTIONS:
             quizzes.add_question(quiz.id, *question)
         run = progress.enrol(course, viewer_of(user))
-        attempt = quizzes.start_attempt(quiz, lesson, run, viewer_of(user))
-        keys = quizzes.right_answers([i["question"] for i in attempt.drawn])
-        answers = {str(qid): sorted(ids) for qid, ids in keys.items()}
-        api.session.commit()
         world = {
             "app": app,
             "threads": kind == "postgresql",
             "tenant_id": tenant.id,
-            "attempt_id": attempt.id,
             "lesson_id": lesson.id,
-            "answers": answers,
+            "quiz_id": quiz.id,
+            "run_id": run.id,
+            "user_id": user.id,
+            "partner_id": partner.id,
         }
+        if started:
+            attempt = quizzes.start_attempt(quiz, lesson, run, viewer_of(user))
+            keys = quizzes.right_answers([i["question"] for i in attempt.drawn])
+            world["attempt_id"] = attempt.id
+            world["answers"] = {str(qid): sorted(ids) for qid, ids in keys.items()}
+        api.session.commit()
     api.session.remove()
     return world
 
@@ -791,5 +797,59 @@ def test_two_submissions_of_one_attempt_at_once_count_once(race):
                 select(func.count(AuditEntry.id)).where(AuditEntry.action == "lms.quiz_submitted")
             )
             assert (done, audits) == (1, 1)
+        finally:
+            api.session.remove()
+
+
+@pytest.mark.parametrize("race", [False], indirect=True)
+def test_two_tabs_starting_at_once_share_one_attempt(race, monkeypatch):
+    from portalis_lms import quizzes
+    from portalis_lms.models import Enrolment, Lesson, Quiz, QuizAttempt
+
+    barrier = threading.Barrier(2, timeout=30) if race["threads"] else None
+    draw = quizzes.draw
+
+    def meeting_draw(*args: Any, **kwargs: Any) -> Any:
+        if barrier is not None:  # both have seen no attempt in progress
+            barrier.wait()
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(quizzes, "draw", meeting_draw)
+    started: list[int] = []
+    errors: list[BaseException] = []
+    viewer = SimpleNamespace(user_id=race["user_id"], partner_id=race["partner_id"], locale="en")
+
+    def begin() -> None:
+        try:
+            with race["app"].app_context(), api.tenant_request_context(race["tenant_id"]):
+                attempt = quizzes.start_attempt(
+                    api.session.get(Quiz, race["quiz_id"]),
+                    api.session.get(Lesson, race["lesson_id"]),
+                    api.session.get(Enrolment, race["run_id"]),
+                    viewer,
+                )
+                attempt_id = attempt.id
+                time.sleep(0.2)
+                api.session.commit()
+                started.append(attempt_id)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            api.session.remove()
+
+    if barrier is None:
+        begin()
+        begin()
+    else:
+        threads = [threading.Thread(target=begin) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert not errors, errors
+    assert len(started) == 2 and started[0] == started[1]
+    with race["app"].app_context(), api.tenant_scope(race["tenant_id"]):
+        try:
+            assert api.session.scalar(select(func.count(QuizAttempt.id))) == 1
         finally:
             api.session.remove()
