@@ -299,6 +299,38 @@ def test_marking_the_last_lesson_done_completes_the_course(world: Any, client_as
     assert "Completed" in text(client.get("/lms/?state=completed"))
 
 
+@pytest.mark.plugins("lms", "content")
+def test_a_library_file_lesson_opens_the_file_or_says_it_is_gone(
+    world: Any, client_as: Any
+) -> None:
+    from portalis_content.models import Item, ItemPartner, Translation
+    from portalis_lms.models import Lesson
+
+    with api.tenant_scope(world.tenant.id):
+        item = Item(program_id=world.program.id, kind="page", visibility="partners")
+        api.session.add(item)
+        api.session.flush()
+        api.session.add(ItemPartner(item_id=item.id, partner_id=world.partners["gold"].id))
+        api.session.add(
+            Translation(item_id=item.id, language="en", title="Battlecard for Gold", body="x")
+        )
+        api.session.commit()
+        item_id = item.id
+    course_id = make_course(world, "Course with a file")
+    first = lesson_ids(world, course_id)[0]
+    with api.tenant_scope(world.tenant.id):
+        lesson = api.session.get(Lesson, first)
+        assert lesson is not None
+        lesson.kind, lesson.link_ref = "file", f"content:{item_id}"
+        api.session.commit()
+    gold = text(client_as(world.users["gold_user"]).get(f"/lms/lessons/{first}"))
+    assert "Battlecard for Gold" in gold and f"/content/items/{item_id}" in gold
+    # the Silver partner may take the course but not open the Gold partner's file
+    silver = text(client_as(world.users["silver_user"]).get(f"/lms/lessons/{first}"))
+    assert "Battlecard for Gold" not in silver
+    assert "no longer available to you" in silver
+
+
 def test_quiz_and_scorm_lessons_are_not_marked_done_by_hand(world: Any, client_as: Any) -> None:
     from portalis_lms.models import Lesson
 
