@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from portalis import api
 
 from . import progress
-from .i18n import _
+from .i18n import _, ngettext
 from .models import QUESTION_KINDS, Choice, Enrolment, Lesson, Question, Quiz, QuizAttempt
 
 MIN_CHOICES = 2
@@ -460,7 +460,12 @@ def standing(
         refusal = None
     elif quiz.max_attempts is not None and len(submitted) >= quiz.max_attempts:
         refusal = QuizRefused(
-            _("You have used all %(n)s attempts at this quiz.", n=quiz.max_attempts), "attempts"
+            ngettext(
+                "You have used your only attempt at this quiz.",
+                "You have used all %(num)d attempts at this quiz.",
+                quiz.max_attempts,
+            ),
+            "attempts",
         )
     elif retry_at is not None:
         refusal = QuizRefused(
