@@ -8,6 +8,10 @@ own URL on the tenant's host (https://www.imsglobal.org/sites/default/files/Badg
   ``revoked: true`` with the vendor's reason; a renewed one stays valid as what it was
   (its own dates), like the verification page says "renewed".
 * The BadgeClass image is a PNG drawn here (the tenant's brand colours).
+* The BadgeClass and its image live at ``/lms/badges/classes/<path_id>/<key>``, where
+  ``key`` is an HMAC of the tenant and path under the portal's secret key: stable (one
+  badge class per path, whichever certificate points at it) but known only from an
+  assertion, so nobody can walk the path ids to read the names of a vendor's paths.
 
 Needs a request context on the tenant's host (URLs are built with ``url_for``).
 """
@@ -15,6 +19,7 @@ Needs a request context on the tenant's host (URLs are built with ``url_for``).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 from typing import Any
 
@@ -29,6 +34,23 @@ CONTEXT = "https://w3id.org/openbadges/v2"
 
 def _iso(value: Any) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def class_key(path_id: int) -> str:
+    """The unguessable part of a path's BadgeClass URL."""
+    from flask import current_app
+
+    secret = str(current_app.secret_key or "").encode()
+    message = f"lms-badge-class:{api.current_tenant_id()}:{path_id}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:20]
+
+
+def class_key_ok(path_id: int, key: str) -> bool:
+    return hmac.compare_digest(class_key(path_id), key or "")
+
+
+def class_url(path_id: int) -> str:
+    return url_for("lms.badge_class", path_id=path_id, key=class_key(path_id), _external=True)
 
 
 def salt_for(cert: Certificate) -> str:
@@ -52,7 +74,7 @@ def assertion(cert: Certificate) -> dict[str, Any]:
             "salt": salt,
             "identity": hashed_identity(user.email if user else "", salt),
         },
-        "badge": url_for("lms.badge_class", path_id=cert.path_id, _external=True),
+        "badge": class_url(cert.path_id),
         "verification": {"type": "hosted"},
         "issuedOn": _iso(cert.issued_at),
         "evidence": url_for("lms.verify", code=cert.code, _external=True),
@@ -79,10 +101,12 @@ def badge_class(path: Path, course_titles: list[str]) -> dict[str, Any]:
     return {
         "@context": CONTEXT,
         "type": "BadgeClass",
-        "id": url_for("lms.badge_class", path_id=path.id, _external=True),
+        "id": class_url(path.id),
         "name": path.certification,
         "description": (path.description or "").strip()[:1000] or path.title,
-        "image": url_for("lms.badge_image", path_id=path.id, _external=True),
+        "image": url_for(
+            "lms.badge_image", path_id=path.id, key=class_key(path.id), _external=True
+        ),
         "criteria": {"narrative": narrative},
         "issuer": url_for("lms.badge_issuer", _external=True),
     }

@@ -520,6 +520,9 @@ def test_open_badge_documents(world, client_as):
     badge = json.loads(visitor.get(_path_of(doc["badge"])).data)
     assert badge["type"] == "BadgeClass" and badge["id"] == doc["badge"]
     assert badge["name"] == "Certified Sales Professional"
+    # the badge class is reached from an assertion, not by walking the path ids
+    guessed = visitor.get(f"/lms/badges/classes/{built['path_id']}/0123456789abcdef0123")
+    assert guessed.status_code == 404 and "Certified" not in guessed.get_data(as_text=True)
     assert "Selling the platform part 1" in badge["criteria"]["narrative"]
     image = visitor.get(_path_of(badge["image"]))
     assert image.status_code == 200 and image.data[:8] == b"\x89PNG\r\n\x1a\n"

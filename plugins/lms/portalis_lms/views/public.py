@@ -88,12 +88,16 @@ def _tenant_locale() -> str:
     return (tenant.default_locale if tenant else None) or "en"
 
 
-@bp.route("/badges/classes/<id:path_id>")
+@bp.route("/badges/classes/<id:path_id>/<key>")
 @api.public_page
-def badge_class(path_id: int) -> Any:
+def badge_class(path_id: int, key: str) -> Any:
     path = api.session.get(Path, path_id)
-    # a path's name is public once it has certified someone (it is on their pages)
-    if path is None or not badges.path_has_certificates(path.id):
+    # known only from an assertion (the key), and only once the path has certified someone
+    if (
+        path is None
+        or not badges.class_key_ok(path_id, key)
+        or not badges.path_has_certificates(path.id)
+    ):
         return _not_found_json()
     locale = _tenant_locale()
     course_ids = certification.path_course_ids(path.id)
@@ -108,11 +112,15 @@ def badge_class(path_id: int) -> Any:
     return _json(doc)
 
 
-@bp.route("/badges/classes/<id:path_id>/image.png")
+@bp.route("/badges/classes/<id:path_id>/<key>/image.png")
 @api.public_page
-def badge_image(path_id: int) -> Any:
+def badge_image(path_id: int, key: str) -> Any:
     path = api.session.get(Path, path_id)
-    if path is None or not badges.path_has_certificates(path.id):
+    if (
+        path is None
+        or not badges.class_key_ok(path_id, key)
+        or not badges.path_has_certificates(path.id)
+    ):
         api.not_found()
     resp = Response(badges.badge_png(), mimetype="image/png")
     resp.headers["Cache-Control"] = "public, max-age=3600"
