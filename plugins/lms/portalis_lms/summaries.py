@@ -1,4 +1,5 @@
-"""The "Training" column of the vendor's partner list: how many of each company's people
+"""The "Training" column of the vendor's partner list ("4 certified · 12 completed
+(90 days)"): how many of each company's people
 are certified now and how many courses they completed in the last 90 days — the same
 counts as the tier metrics ``active_certifications`` and ``training_completions_90d``
 (:mod:`metrics`). Two grouped statements for the whole page of partners."""
@@ -12,7 +13,7 @@ from sqlalchemy import and_, func, select
 
 from portalis import api
 
-from .i18n import _
+from .i18n import _, ngettext
 from .models import Certificate, Enrolment
 from .reports import active_certificate_clause
 
@@ -69,11 +70,13 @@ def for_partners(partner_ids: Sequence[int]) -> list[api.PartnerSummary]:
     for pid in ids:
         n_cert, n_done = certified.get(pid, 0), done.get(pid, 0)
         if not n_cert and not n_done:
-            text = _("No certifications or completions yet")
+            text = _("No training yet")
         else:
-            text = _("Certified: %(certified)s · completed in 90 days: %(completions)s") % {
-                "certified": n_cert,
-                "completions": n_done,
-            }
+            text = ngettext(
+                "%(num)s certified · %(completions)s completed (90 days)",
+                "%(num)s certified · %(completions)s completed (90 days)",
+                n_cert,
+                completions=n_done,
+            )
         out.append(api.PartnerSummary(partner_id=pid, label=label, text=text))
     return out
