@@ -299,6 +299,35 @@ def test_marking_the_last_lesson_done_completes_the_course(world: Any, client_as
     assert "Completed" in text(client.get("/lms/?state=completed"))
 
 
+def test_an_uploaded_video_plays_from_the_file_store_for_those_who_may_take_it(
+    world: Any, client_as: Any
+) -> None:
+    import io
+
+    mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+    course_id = make_course(
+        world,
+        "Course with a video",
+        visibility="tiers",
+        tiers=["gold"],
+        lessons=[("video", "Product tour", {"upload": io.BytesIO(mp4), "filename": "tour.mp4"})],
+    )
+    (video,) = lesson_ids(world, course_id)
+    gold = client_as(world.users["gold_user"])
+    page = text(gold.get(f"/lms/lessons/{video}"))
+    assert (
+        f'<video class="lms-video" controls preload="metadata" src="/lms/lessons/{video}/video"'
+        in page
+    )
+    resp = gold.get(f"/lms/lessons/{video}/video")
+    assert resp.status_code == 200 and resp.content_type == "video/mp4"
+    assert resp.get_data() == mp4
+    # the Silver partner's tier may not take the course: neither page nor file
+    silver = client_as(world.users["silver_user"])
+    assert silver.get(f"/lms/lessons/{video}/video").status_code == 404
+    assert silver.get(f"/lms/lessons/{video}").status_code == 404
+
+
 @pytest.mark.plugins("lms", "content")
 def test_a_library_file_lesson_opens_the_file_or_says_it_is_gone(
     world: Any, client_as: Any
