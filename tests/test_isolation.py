@@ -18,6 +18,7 @@ from portalis.testing.kit import (
     fingerprint,
     foreign_partner_strings,
     foreign_tenant_strings,
+    public_page_strings,
     route_url,
     rules_of,
     seed_plugin_data,
@@ -63,7 +64,13 @@ def test_no_route_leaks_another_tenants_or_partners_data(scene, client_as):
             foreign_partner_texts,
             not_entitled=plugin_bps,
         ),
-        Actor("anonymous", None, foreign_tenant_texts | foreign_partner_texts),
+        Actor(
+            "anonymous",
+            None,
+            foreign_tenant_texts | foreign_partner_texts,
+            # public pages (api.public_page) show strangers some of the tenant's texts
+            on_public_pages=public_page_strings(foreign_tenant_texts, foreign_partner_texts),
+        ),
     ]
     rules = rules_of(app)
     assert len(rules) >= 30

@@ -26,10 +26,13 @@ _ = api.Translator("notice").gettext
 
 class NoticePlugin:
     """A members' page and a public "check a notice" page (a stand-in for certificate
-    verification). ``guarded`` puts a sign-in guard inside the public view by mistake."""
+    verification) and a public "about" page naming the tenant's programs. Faults:
+    ``guarded`` puts a sign-in guard inside the public view by mistake, ``leak_email``
+    shows the vendor's e-mail addresses on the about page."""
 
-    def __init__(self, guarded: bool = False) -> None:
+    def __init__(self, guarded: bool = False, leak_email: bool = False) -> None:
         self.PLUGIN = api.PluginInfo(name="notice", title="Notice", version="1.0")
+        self.leak_email = leak_email
         self.bp = bp = Blueprint("notice", __name__, url_prefix="/notice")
         bp.add_url_rule("/", "index", api.login_required(self.index))
         check = api.login_required(self.check) if guarded else self.check
@@ -37,7 +40,16 @@ class NoticePlugin:
         bp.add_url_rule("/about", "about", api.public_page(self.about))
 
     def about(self):
-        return f"<h1>{_('What notices are')}</h1>"
+        from sqlalchemy import select
+
+        programs = api.session.scalars(select(api.Program.name).order_by(api.Program.id))
+        rows = "".join(f"<li>{name}</li>" for name in programs)
+        if self.leak_email:
+            emails = api.session.scalars(
+                select(api.User.email).where(api.User.partner_id.is_(None))
+            )
+            rows += "".join(f"<li>{e}</li>" for e in emails)
+        return f"<h1>{_('Notices of our programs')}</h1><ul>{rows}</ul>"
 
     def index(self):
         return f"<h1>{_('Notices for members')}</h1>"
@@ -230,6 +242,23 @@ def test_the_contract_kit_reports_a_public_page_that_sends_visitors_to_sign_in(n
     assert caught.value.problems == [
         "anonymous: GET /notice/check/x is a public page but sends anonymous visitors to sign in"
     ]
+
+
+def test_a_public_page_may_show_the_tenants_texts_but_no_email_address(notice_scene):
+    scene = notice_scene()
+    world = scene.world
+    resp = scene.client_as(None).get("/notice/about")
+    # the program's name is one of the tenant's texts the walk looks for …
+    assert world.program.name in resp.get_data(as_text=True)
+    check_isolation(scene)  # … and fine on a public page
+    leaky = notice_scene(leak_email=True)
+    with pytest.raises(ContractViolation) as caught:
+        check_isolation(leaky)
+    vendor_email = leaky.world.users["vendor_admin"].email
+    assert any(
+        p.startswith("anonymous: GET /notice/about shows") and vendor_email in p
+        for p in caught.value.problems
+    ), caught.value.problems
 
 
 def test_the_contract_kit_reports_a_public_page_still_open_when_the_plugin_is_off(

@@ -27,7 +27,9 @@ YOUR plugin only (the rules of the blueprints your ``portalis_blueprints`` retur
     * an admin of a Registered-tier partner (a lower tier, not entitled) — every route
       must answer exactly the 404 page of an unknown URL (same status, same page), except
       your public pages (``@api.public_page``), which every tier may open;
-    * anonymous — none of either; and a public page must not send them to sign in.
+    * anonymous — none of either; on a public page (which is there to show strangers some
+      of the tenant's texts) still none of the Gold partner's texts and no e-mail
+      address; and a public page must not send them to sign in.
 
     No request may answer 5xx, and afterwards the main tenant's rows (except those of
     the attacking partners themselves) must be unchanged.
@@ -103,6 +105,7 @@ from .kit import (
     foreign_partner_strings,
     foreign_tenant_strings,
     hrefs,
+    public_page_strings,
     route_url,
     rules_of,
     seed_plugin_data,
@@ -210,7 +213,12 @@ def check_isolation(scene: ContractScene) -> int:
             partner_texts,
             not_entitled=_blueprints_of(app, plugin),
         ),
-        Actor("anonymous", None, tenant_texts | partner_texts),
+        Actor(
+            "anonymous",
+            None,
+            tenant_texts | partner_texts,
+            on_public_pages=public_page_strings(tenant_texts, partner_texts),
+        ),
     ]
     report = walk(
         rules_of(app, plugin), actors, scene.client_as, victim_values(world, "gold", plugin)

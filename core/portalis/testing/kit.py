@@ -45,7 +45,9 @@ Routes
     :func:`is_public` ``(app, rule)`` — whether the rule's view is a plugin's public page
     (``api.public_page``): open to anonymous visitors and every tier wherever the plugin
     is on in the tenant, so :func:`walk` neither holds it to ``not_entitled`` nor lets it
-    send an anonymous visitor to sign in.
+    send an anonymous visitor to sign in; an anonymous actor's ``on_public_pages``
+    (:func:`public_page_strings`: a partner's texts and e-mails) is what such a page must
+    not show them, since it is there to show strangers some of the tenant's own texts.
 
     :func:`route_url` ``(rule, values)`` — a URL for the rule with argument values from
     ``values`` (integers fall back to ``values["any_id"]``).
@@ -103,6 +105,7 @@ __all__ = [
     "fingerprint",
     "hrefs",
     "is_public",
+    "public_page_strings",
     "rules_of",
     "route_url",
     "sample_values",
@@ -337,6 +340,14 @@ def foreign_partner_strings(world: Any, victim: str = "gold", viewer: str = "sil
     )
 
 
+def public_page_strings(tenant_texts: set[str], partner_texts: set[str]) -> set[str]:
+    """What a public page of the tenant must not show an anonymous visitor even so: a
+    partner's texts (rows with a ``partner_id`` — a page that shows one, like a
+    certificate check, needs a secret code the walk doesn't know) and e-mail addresses.
+    For ``Actor(..., on_public_pages=...)``."""
+    return set(partner_texts) | {t for t in tenant_texts if "@" in t}
+
+
 def fingerprint(tenant_id: int, except_partner_ids: Iterable[int] = ()) -> dict[str, str]:
     """Per table, a digest of a tenant's rows — except those of ``except_partner_ids``
     (attackers may change their own data) and the bookkeeping tables."""
@@ -545,13 +556,17 @@ def hrefs(body: str) -> list[str]:
 class Actor:
     """Someone walking the routes: ``user`` None = anonymous. ``forbidden``: texts that
     must never show on a page they get; ``not_entitled``: blueprints whose every route
-    must answer them the unknown page's 404."""
+    must answer them the unknown page's 404. ``on_public_pages``: the texts that must not
+    show on a public page (:func:`is_public`) — which exists to show strangers some of
+    the tenant's own texts (a certification's name, a campaign's title) — default
+    ``forbidden``; see :func:`public_page_strings`."""
 
     label: str
     user: Any | None
     forbidden: set[str]
     not_entitled: frozenset[str] = frozenset()
     tenant: Any | None = None  # host for an anonymous actor
+    on_public_pages: set[str] | None = None
 
 
 @dataclass
@@ -589,7 +604,10 @@ def walk(
                     report.problems.append(f"{actor.label}: {method} {url} → {resp.status_code}")
                     continue
                 body = resp.get_data().decode("utf-8", "replace")
-                leaked = sorted(t for t in actor.forbidden if t in body)
+                forbidden = actor.forbidden
+                if public and actor.on_public_pages is not None:
+                    forbidden = actor.on_public_pages
+                leaked = sorted(t for t in forbidden if t in body)
                 if resp.status_code == 200 and leaked:
                     report.problems.append(f"{actor.label}: {method} {url} shows {leaked[:3]}")
                 if public and actor.user is None and _to_sign_in(resp):
