@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from flask import current_app, has_request_context, url_for
 from sqlalchemy import and_, event, not_, or_, select
 from sqlalchemy import inspect as sa_inspect
@@ -54,6 +55,16 @@ def _url(endpoint: str, **values: Any) -> str:
         if endpoint == "lms.catalogue":
             raise
         return _url("lms.catalogue")
+
+
+def autonym(code: str) -> str:
+    """A language named in itself ("Deutsch") — the search's language facet, as the content
+    library writes it, so one facet value covers both."""
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
 
 
 def _audiences(course_ids: Sequence[int]) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
@@ -125,7 +136,6 @@ def documents(
             "partner_ids": partner_ids,
             "audience": "all" if live else "vendor",
             "tags": (),
-            "facets": {},
             "updated_at": course.updated_at,
         }
         # partners open the course page; a course only vendor staff find opens in authoring
@@ -139,6 +149,7 @@ def documents(
                 language=tr.language,
                 title=tr.title,
                 body=tr.summary or "",
+                facets={"language": autonym(tr.language)},
                 url=course_url,
                 **common,
             )
@@ -149,6 +160,7 @@ def documents(
                 language=language,
                 title=lesson.title,
                 body=lesson.body or "",
+                facets={"language": autonym(language)},
                 url=_url("lms.lesson", lesson_id=lesson.id) if live else course_url,
                 **common,
             )

@@ -192,6 +192,7 @@ def test_reindex_documents_carry_the_courses_audience(world, catalogue):
     company_id, _ = catalogue["silver_co"]
     assert docs[f"lms:course:{open_id}:en"].audience == "all"
     assert docs[f"lms:course:{open_id}:de"].language == "de"
+    assert docs[f"lms:course:{open_id}:de"].facets == {"language": "Deutsch"}  # as the library
     assert docs[f"lms:course:{open_id}:en"].program_id == program_id
     assert docs[f"lms:lesson:{lesson_id}"].title == "Objection handling"
     assert docs[f"lms:course:{gold_id}:en"].tier_ids == (gold_tier,)
