@@ -228,7 +228,8 @@ def issue(path: Path, user: api.User, now: dt.datetime | None = None) -> tuple[C
         user_id=user.id,
         partner_id=user.partner_id,
         code=new_code(),
-        holder_name=user.name or user.email,
+        # the name only: the certificate is public, the e-mail address never is
+        holder_name=(user.name or "").strip() or user.email.split("@")[0],
         certification=path.certification,
         issued_at=now,
         expires_at=(now + dt.timedelta(days=path.validity_days)) if path.validity_days else None,

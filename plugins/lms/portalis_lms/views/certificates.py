@@ -144,6 +144,7 @@ def _path_page(path: Path, status: int = 200, error: str = "") -> Any:
         badges=STATUS_BADGES,
         title_of=lambda c: certification_title(c, path),
         error=error,
+        leads_team=access.leads_team(viewer),
         status=status,
     )
 
@@ -215,6 +216,7 @@ def my_certificates() -> Any:
         past=[i for i in items if i["status"] in ("renewed", "revoked")],
         labels=status_labels(),
         badges=STATUS_BADGES,
+        leads_team=access.leads_team(viewer),
     )
 
 
