@@ -83,7 +83,7 @@ def _lesson_for_viewer(lesson_id: int) -> tuple[Course, Lesson, ScormPackage, An
     return course, lesson, package, run
 
 
-@bp.route("/scorm/lesson/<int:lesson_id>")
+@bp.route("/scorm/lesson/<id:lesson_id>")
 @api.partner_member
 def scorm_player(lesson_id: int) -> Any:
     course, lesson, package, run = _lesson_for_viewer(lesson_id)
@@ -135,7 +135,7 @@ def status_label(status: str) -> str:
     return labels.get(status, status)
 
 
-@bp.route("/scorm/<int:package_id>/<token>/<path:path>")
+@bp.route("/scorm/<id:package_id>/<token>/<path:path>")
 @api.public_page
 def scorm_file(package_id: int, token: str, path: str) -> Any:
     """One file of a package, for the person named by the player's token."""
@@ -181,7 +181,7 @@ def scorm_file(package_id: int, token: str, path: str) -> Any:
     return api.send_package_file(SCORM_KIND, package.folder, path, csp=PACKAGE_CSP, head_html=head)
 
 
-@bp.route("/scorm/lesson/<int:lesson_id>/commit", methods=["POST"])
+@bp.route("/scorm/lesson/<id:lesson_id>/commit", methods=["POST"])
 @api.partner_member
 def scorm_commit(lesson_id: int) -> Any:
     """What the package's runtime reported (JSON from the player page): stored, or 422."""
