@@ -360,6 +360,36 @@ def test_a_library_file_lesson_opens_the_file_or_says_it_is_gone(
     assert "no longer available to you" in silver
 
 
+def test_a_vendor_acting_as_the_learner_cannot_mark_lessons_done(
+    world: Any, client_as: Any
+) -> None:
+    import dataclasses
+
+    from flask import g
+
+    course_id = make_course(world, "One lesson course", lessons=[("text", "Only", {"body": "x"})])
+    (only,) = lesson_ids(world, course_id)
+    vendor_id = world.users["vendor_admin"].id
+
+    def impersonate() -> None:  # what the core's back office sets when a vendor acts as a user
+        if getattr(g, "viewer", None) is not None and g.viewer.is_partner:
+            g.viewer = dataclasses.replace(g.viewer, impersonated_by=vendor_id)
+
+    client = client_as(world.users["gold_user"])
+    funcs = world.app.before_request_funcs.setdefault(None, [])
+    funcs.append(impersonate)
+    try:
+        page = text(client.get(f"/lms/lessons/{only}"))
+        assert "Only the learner can mark a lesson as done." in page
+        assert f"/lms/lessons/{only}/done" not in page
+        client.post(f"/lms/lessons/{only}/done", data={"csrf_token": client.csrf_token})
+    finally:
+        funcs.remove(impersonate)
+    assert audit_entries(world.tenant, "lms.course_completed") == []
+    assert "Not started" not in text(client.get(f"/lms/courses/{course_id}"))  # opened: a run
+    assert "You completed this course" not in text(client.get(f"/lms/courses/{course_id}"))
+
+
 def test_quiz_and_scorm_lessons_are_not_marked_done_by_hand(world: Any, client_as: Any) -> None:
     from portalis_lms.models import Lesson
 

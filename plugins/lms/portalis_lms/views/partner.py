@@ -441,6 +441,10 @@ def complete_lesson(lesson_id: int) -> Any:
     item, c, _language = _lesson_or_404(lesson_id, viewer)
     if item.kind not in MARKABLE:
         api.not_found()
+    if viewer.impersonated_by is not None:
+        # a completion is the learner's own record (it may earn them a certificate)
+        flash(_("Only the learner can mark a lesson as done."), "warning")
+        return redirect(url_for("lms.lesson", lesson_id=item.id))
     run = progress.enrol(c, viewer)
     finished = progress.complete_lesson(run, item)
     if finished:
