@@ -35,6 +35,8 @@
         if (!resp.ok) { show(data.error || box.getAttribute("data-failed"), "error"); return; }
         if (message.kind === "initialize" && !Object.keys(message.values || {}).length) { return; }
         show(data.message, data.done ? "done" : "info");
+        var last = document.getElementById("scorm-last");
+        if (last) { last.hidden = true; }  // the alert says what is current
         if (data.lesson_completed || data.course_completed) {
           var done = document.getElementById("scorm-done");
           if (done) { done.hidden = false; }
