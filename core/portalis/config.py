@@ -63,6 +63,9 @@ def load_config(instance: Path, overrides: dict[str, Any] | None = None) -> dict
         "UPLOAD_DIR": str(instance / "uploads"),
         "SEARCH_BACKEND": "database",
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        # unpacked packages (a SCORM course): bytes once unpacked, and the zip itself
+        "PACKAGE_MAX_UNPACKED_SIZE": 200 * 1024 * 1024,
+        "PACKAGE_MAX_UPLOAD_SIZE": 100 * 1024 * 1024,
         "LOGIN_RATE_LIMIT": "10 per 15 minutes",
         "LOGIN_ADDRESS_RATE_LIMIT": "50 per 15 minutes",
         #: Posts of the "become a partner" form per client address; empty = LOGIN_RATE_LIMIT.
