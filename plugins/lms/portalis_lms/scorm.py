@@ -738,6 +738,54 @@ def _fmt(value: Decimal | None) -> str:
     return text
 
 
+def _checked(values: dict[Any, Any], data: dict[str, str]) -> dict[str, str]:
+    """``data`` with ``values`` applied in order, each checked; or ScormValueError."""
+    for element, value in values.items():
+        code = check_value(element, value, data)
+        if code != NO_ERROR:
+            raise ScormValueError(
+                error_message(code, str(element), str(value)), code, str(element)[:255]
+            )
+        data[element] = value
+    if sum(1 for key in data if key.startswith("cmi.")) > MAX_DATA_KEYS:
+        raise ScormValueError(
+            _("The course package sent more data than the portal keeps. Nothing was saved."),
+            INVALID_ARGUMENT,
+            "",
+        )
+    return data
+
+
+def _locked_attempt(run: Enrolment, lesson: Lesson, package: ScormPackage) -> ScormAttempt:
+    """The run's attempt for the lesson, locked (created if there is none). Two first
+    commits at once: the database allows one row per run and lesson, and the loser locks
+    and continues from the winner's."""
+    attempt = attempt_for(run, lesson, lock=True)
+    if attempt is not None:
+        return attempt
+    attempt = ScormAttempt(
+        enrolment_id=run.id,
+        lesson_id=lesson.id,
+        package_id=package.id,
+        user_id=run.user_id,
+        partner_id=run.partner_id,
+        lesson_status="not attempted",
+        total_seconds=0,
+        data={},
+    )
+    try:
+        with api.session.begin_nested():
+            api.session.add(attempt)
+            api.session.flush()
+    except IntegrityError:
+        winner = attempt_for(run, lesson, lock=True)
+        if winner is None:  # not the race we expected
+            raise
+        api.session.refresh(winner)
+        return winner
+    return attempt
+
+
 def commit(
     run: Enrolment,
     lesson: Lesson,
@@ -757,41 +805,10 @@ def commit(
             "",
         )
     now = now or api.utcnow()
-    attempt = attempt_for(run, lesson, lock=True)
-    data = dict(attempt.data or {}) if attempt is not None else {}
-    for element, value in values.items():
-        code = check_value(element, value, data)
-        if code != NO_ERROR:
-            raise ScormValueError(
-                error_message(code, str(element), str(value)), code, str(element)[:255]
-            )
-        data[element] = value
-    cmi_keys = [k for k in data if k.startswith("cmi.")]
-    if len(cmi_keys) > MAX_DATA_KEYS:
-        raise ScormValueError(
-            _("The course package sent more data than the portal keeps. Nothing was saved."),
-            INVALID_ARGUMENT,
-            "",
-        )
-    if attempt is None:
-        attempt = ScormAttempt(
-            enrolment_id=run.id,
-            lesson_id=lesson.id,
-            package_id=package.id,
-            user_id=run.user_id,
-            partner_id=run.partner_id,
-            lesson_status="not attempted",
-            total_seconds=0,
-            data={},
-        )
-        try:
-            with api.session.begin_nested():
-                api.session.add(attempt)
-                api.session.flush()
-        except IntegrityError:
-            attempt = attempt_for(run, lesson, lock=True)
-            if attempt is None:
-                raise
+    existing = attempt_for(run, lesson)
+    _checked(values, dict(existing.data or {}) if existing is not None else {})  # writes nothing
+    attempt = _locked_attempt(run, lesson, package)
+    data = _checked(values, dict(attempt.data or {}))  # again, on the locked row
     # the columns
     if "cmi.core.lesson_status" in values:
         attempt.lesson_status = values["cmi.core.lesson_status"]

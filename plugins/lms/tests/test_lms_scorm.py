@@ -653,3 +653,139 @@ def test_a_partner_passes_a_scorm_lesson_in_the_sandboxed_frame(live_portal, chr
             select(LessonProgress.lesson_id).where(LessonProgress.enrolment_id == run.id)
         ).all() == [lesson_id]
         api.session.remove()
+
+
+# --- two first commits at once (PostgreSQL: threads; SQLite: one after the other) --------
+
+
+@pytest.fixture
+def race(portalis_app, tmp_path, monkeypatch):
+    """A database of its own with one person enrolled in a course of one SCORM lesson."""
+    import uuid
+
+    from sqlalchemy.exc import OperationalError
+
+    from portalis.testing.databases import sessions_bound_to, test_database_kind, throwaway_database
+
+    kind = test_database_kind()
+    try:
+        database = throwaway_database(
+            kind, directory=tmp_path, prefix="portalis_lms_scorm_race", connect_timeout=3
+        )
+        url = database.__enter__()
+    except OperationalError as exc:  # pragma: no cover - the run's own database is reachable
+        pytest.fail(f"the test database is unreachable: {exc}")
+    try:
+        with sessions_bound_to(url, pool_size=8), portalis_app.app_context():
+            from portalis_lms import scorm
+            from portalis_lms.models import Course, Enrolment, Lesson, Module
+
+            with api.unscoped("race test creates its tenant"):
+                tenant = api.Tenant(
+                    slug=f"race{uuid.uuid4().hex[:6]}", name="Race", allowed_locales=["en"]
+                )
+                api.session.add(tenant)
+                api.session.flush()
+            monkeypatch.setitem(portalis_app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
+            with api.tenant_scope(tenant.id):
+                program = api.Program(slug="partners", name="Race", currency="USD")
+                api.session.add(program)
+                api.session.flush()
+                partner = api.Partner(name="Alpha IT", program_id=program.id, country="US")
+                api.session.add(partner)
+                api.session.flush()
+                user = api.User(
+                    email="u@alpha.test",
+                    name="Una Alpha",
+                    role="partner_user",
+                    partner_id=partner.id,
+                    password_hash="x",
+                )
+                course = Course(program_id=program.id, default_language="en")
+                api.session.add_all([user, course])
+                api.session.flush()
+                module = Module(course_id=course.id, title="One")
+                api.session.add(module)
+                api.session.flush()
+                pkg = scorm.import_package(
+                    course.id, io.BytesIO(scorm.sample_package()), "r.zip", None
+                )
+                lesson = Lesson(
+                    course_id=course.id,
+                    module_id=module.id,
+                    kind="scorm",
+                    title="Tour",
+                    package_id=pkg.id,
+                )
+                run = Enrolment(course_id=course.id, user_id=user.id, partner_id=partner.id)
+                api.session.add_all([lesson, run])
+                api.session.flush()
+                ids = {
+                    "app": portalis_app,
+                    "threads": kind == "postgresql",
+                    "tenant_id": tenant.id,
+                    "lesson_id": lesson.id,
+                    "package_id": pkg.id,
+                    "run_id": run.id,
+                }
+                api.session.commit()
+            api.session.remove()
+            yield ids
+    finally:
+        database.__exit__(None, None, None)
+
+
+def test_two_first_commits_at_once_make_one_attempt_with_both(race):
+    import threading
+    import time
+
+    from portalis_lms import scorm
+    from portalis_lms.models import Enrolment, Lesson, ScormAttempt, ScormPackage
+
+    barrier = threading.Barrier(2, timeout=30) if race["threads"] else None
+    errors: list[BaseException] = []
+    reports = [
+        ("tab-a", {"cmi.core.session_time": "00:01:00", "cmi.comments": "from a"}),
+        ("tab-b", {"cmi.core.session_time": "00:00:30", "cmi.core.lesson_location": "p2"}),
+    ]
+
+    def send(session, values) -> None:
+        try:
+            with race["app"].app_context(), api.tenant_request_context(race["tenant_id"]):
+                run = api.session.get(Enrolment, race["run_id"])
+                lesson = api.session.get(Lesson, race["lesson_id"])
+                package = api.session.get(ScormPackage, race["package_id"])
+                assert scorm.attempt_for(run, lesson) is None  # both see no attempt yet
+                if barrier is not None:
+                    barrier.wait()
+                scorm.commit(run, lesson, package, values, session=session)
+                time.sleep(0.2)  # the other runs while this one hasn't committed
+                api.session.commit()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            api.session.remove()
+
+    if barrier is None:  # SQLite serialises writers: the same two, one after the other
+        send(*reports[0])
+        with race["app"].app_context(), api.tenant_scope(race["tenant_id"]):
+            run = api.session.get(Enrolment, race["run_id"])
+            lesson = api.session.get(Lesson, race["lesson_id"])
+            package = api.session.get(ScormPackage, race["package_id"])
+            scorm.commit(run, lesson, package, reports[1][1], session=reports[1][0])
+            api.session.commit()
+            api.session.remove()
+    else:
+        threads = [threading.Thread(target=send, args=r) for r in reports]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert not errors, errors
+    with race["app"].app_context(), api.tenant_scope(race["tenant_id"]):
+        rows = api.session.scalars(select(ScormAttempt)).all()
+        assert len(rows) == 1
+        row = rows[0]
+        assert row.total_seconds == 90
+        assert row.data["cmi.comments"] == "from a" and row.lesson_location == "p2"
+        api.session.remove()
