@@ -16,7 +16,7 @@ from portalis.tiers.evaluation import evaluate_program
     [
         "__import__('os').system('id')",
         "partner_users.__class__ >= 1",
-        "open('x') >= 1",
+        "open('x').read() >= 1",
         "partner_users >= 'abc'",
         "partner_users >= 1 >= 0",
         "partner_users + 1",

@@ -102,12 +102,18 @@ class MetricDefinition:
 
     ``compute(partner_ids, program_id, now)`` returns ``{partner_id: value}`` for the whole
     batch in a few queries; missing partners count as 0.
+
+    ``compute_for(partner_ids, program_id, now, argument)``, when given, lets a criterion
+    name the metric with one text in quotes — ``active_certifications("Certified Sales
+    Professional") >= 3`` — and computes that variant for the whole batch (the plain name
+    still uses ``compute``). Without it the metric takes no argument.
     """
 
     name: str
     label: str | Callable[[], str]
     compute: Callable[[list[int], int, dt.datetime], Mapping[int, float]]
     unit: str = "count"  # "count" or "money"
+    compute_for: Callable[[list[int], int, dt.datetime, str], Mapping[int, float]] | None = None
 
 
 @dataclass(frozen=True)

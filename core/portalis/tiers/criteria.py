@@ -4,6 +4,13 @@ A deliberately small language — comparisons of a metric with a number, joined 
 ``and``/``or`` with parentheses — parsed with :mod:`ast` and never ``eval``-ed, so vendors
 can type criteria in the admin UI without being able to run code.
 
+A metric whose definition has ``compute_for`` may also be named with one text in quotes:
+``active_certifications("Certified Sales Professional") >= 3``. Nothing else looks like a
+call: no second argument, no keywords, no number as argument, no text longer than
+:data:`MAX_ARGUMENT` characters, none on a metric that takes no argument. Metric values
+are looked up by :attr:`Condition.key` — the name, or ``name("text")`` for a named
+variant — which is also how they are stored with a tier change.
+
 Numbers are finite and at most :data:`MAX_NUMBER` in size (a 400-digit threshold, ``1e999``
 or ``10**400`` is a clear error, never an ``OverflowError``); nesting deeper than Python's
 parser allows, NUL characters and other unreadable input are errors too. Every
@@ -14,13 +21,19 @@ command line) and translated in the viewer's language (``exc.translated()``).
 from __future__ import annotations
 
 import ast
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..plugins.contract import MetricDefinition
 
 #: The largest number a criterion may compare with (revenue in cents fits easily).
 MAX_NUMBER = 10**15
+#: The longest text a metric may be named with (a certification's name fits).
+MAX_ARGUMENT = 200
 
 _OPS: dict[type, tuple[str, object]] = {
     ast.GtE: (">=", lambda a, b: a >= b),
@@ -53,11 +66,26 @@ def _(message: str) -> str:
     return message
 
 
+def metric_key(metric: str, argument: str | None = None) -> str:
+    """How a metric's value is keyed: ``"partner_users"``, or
+    ``'active_certifications("Certified Sales Professional")'`` with an argument."""
+    if argument is None:
+        return metric
+    return f"{metric}({json.dumps(argument, ensure_ascii=False)})"
+
+
 @dataclass(frozen=True)
 class Condition:
     metric: str
     op: str
     threshold: float
+    #: the text in quotes of ``metric("…")``; None for the plain metric
+    argument: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Where the value is found in a metrics mapping (:func:`metric_key`)."""
+        return metric_key(self.metric, self.argument)
 
     def holds(self, value: float) -> bool:
         for _cls, (sym, fn) in _OPS.items():
@@ -88,8 +116,14 @@ class Progress:
         return self.condition.threshold - self.value
 
 
-def parse(expr: str, known_metrics: set[str] | None = None) -> ast.expr | None:
-    """Validate ``expr``; None for an empty expression (the tier needs nothing)."""
+def parse(
+    expr: str, known_metrics: set[str] | None = None, argument_metrics: set[str] | None = None
+) -> ast.expr | None:
+    """Validate ``expr``; None for an empty expression (the tier needs nothing).
+
+    With ``known_metrics`` every metric must be one of them, and ``metric("…")`` only
+    names a metric of ``argument_metrics`` (none when not given). :func:`validate` takes
+    both from the metric definitions."""
     text = (expr or "").strip()
     if not text:
         return None
@@ -103,14 +137,28 @@ def parse(expr: str, known_metrics: set[str] | None = None) -> ast.expr | None:
         ) from exc
     except (ValueError, RecursionError, MemoryError) as exc:  # NUL, absurd nesting
         raise CriteriaError(_("cannot read the criteria")) from exc
+    known = None if known_metrics is None else (set(known_metrics), set(argument_metrics or ()))
     try:
-        _check(tree, known_metrics)
+        _check(tree, known)
     except RecursionError as exc:  # - - - - … 1: deeper than any real criterion
         raise CriteriaError(_("cannot read the criteria")) from exc
     return tree
 
 
-def _check(node: ast.AST, known: set[str] | None) -> None:
+def validate(expr: str, definitions: Iterable[MetricDefinition]) -> ast.expr | None:
+    """:func:`parse` against these metric definitions (the tier editor's check)."""
+    defs = list(definitions)
+    return parse(
+        expr,
+        {m.name for m in defs},
+        {m.name for m in defs if m.compute_for is not None},
+    )
+
+
+_Known = tuple[set[str], set[str]] | None
+
+
+def _check(node: ast.AST, known: _Known) -> None:
     if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And | ast.Or):
         for v in node.values:
             _check(v, known)
@@ -140,21 +188,61 @@ def _number(node: ast.AST) -> float | None:
     return None
 
 
-def _condition(node: ast.Compare, known: set[str] | None) -> Condition:
+def _metric(node: ast.AST) -> tuple[str, str | None] | None:
+    """``name`` → (name, None); ``name("text")`` → (name, text); anything else None.
+    A call on a metric name that is not exactly one text in quotes is an error."""
+    if isinstance(node, ast.Name):
+        return node.id, None
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    name = node.func.id
+    if (
+        len(node.args) != 1
+        or node.keywords
+        or not isinstance(node.args[0], ast.Constant)
+        or not isinstance(node.args[0].value, str)
+    ):
+        raise CriteriaError(
+            _('%(name)s(…) takes one text in quotes, e.g. %(name)s("Sales Professional")'),
+            name=name,
+        )
+    text = node.args[0].value
+    if not text.strip():
+        raise CriteriaError(_("the text in %(name)s(…) is empty"), name=name)
+    if len(text) > MAX_ARGUMENT:
+        raise CriteriaError(
+            _("the text in %(name)s(…) is longer than %(max)s characters"),
+            name=name,
+            max=MAX_ARGUMENT,
+        )
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise CriteriaError(_("the text in %(name)s(…) contains control characters"), name=name)
+    return name, text
+
+
+def _condition(node: ast.Compare, known: _Known) -> Condition:
     if len(node.ops) != 1 or type(node.ops[0]) not in _OPS:
         raise CriteriaError(_("each comparison needs exactly one of >= > <= < == !="))
     sym = _OPS[type(node.ops[0])][0]
     left, right = node.left, node.comparators[0]
-    if isinstance(left, ast.Name) and _number(right) is not None:
-        cond = Condition(left.id, sym, _number(right))  # type: ignore[arg-type]
-    elif isinstance(right, ast.Name) and _number(left) is not None:
-        cond = Condition(right.id, _FLIP[sym], _number(left))  # type: ignore[arg-type]
+    metric_left, metric_right = _metric(left), _metric(right)
+    if metric_left is not None and _number(right) is not None:
+        (name, argument), op, threshold = metric_left, sym, _number(right)
+    elif metric_right is not None and _number(left) is not None:
+        (name, argument), op, threshold = metric_right, _FLIP[sym], _number(left)
     else:
         raise CriteriaError(
             _("compare a metric name with a number, e.g. 'approved_deals_12m >= 5'")
         )
-    if known is not None and cond.metric not in known:
-        raise CriteriaError(_("unknown metric '%(name)s'"), name=cond.metric)
+    cond = Condition(name, op, threshold, argument)  # type: ignore[arg-type]
+    if known is not None:
+        names, takes_argument = known
+        if cond.metric not in names:
+            raise CriteriaError(_("unknown metric '%(name)s'"), name=cond.metric)
+        if cond.argument is not None and cond.metric not in takes_argument:
+            raise CriteriaError(
+                _("the metric '%(name)s' takes no text in quotes"), name=cond.metric
+            )
     return cond
 
 
@@ -184,15 +272,28 @@ def evaluate(expr: str, metrics: Mapping[str, float]) -> bool:
             vals = (ev(v) for v in n.values)
             return all(vals) if isinstance(n.op, ast.And) else any(vals)
         cond = _condition(n, None)  # type: ignore[arg-type]
-        return cond.holds(float(metrics.get(cond.metric, 0) or 0))
+        return cond.holds(_value(metrics, cond))
 
     return ev(tree)
 
 
+def _value(metrics: Mapping[str, float], cond: Condition) -> float:
+    return float(metrics.get(cond.key, 0) or 0)
+
+
 def progress(expr: str, metrics: Mapping[str, float]) -> list[Progress]:
-    return [
-        Progress(
-            c, float(metrics.get(c.metric, 0) or 0), c.holds(float(metrics.get(c.metric, 0) or 0))
-        )
-        for c in conditions(expr)
-    ]
+    return [Progress(c, _value(metrics, c), c.holds(_value(metrics, c))) for c in conditions(expr)]
+
+
+def needed(exprs: Iterable[str]) -> tuple[set[str], set[tuple[str, str]]]:
+    """What these criteria read: the plain metric names, and the ``(metric, text)`` pairs
+    of the named variants — each pair computed once per batch, whatever the tiers."""
+    plain: set[str] = set()
+    named: set[tuple[str, str]] = set()
+    for expr in exprs:
+        for c in conditions(expr):
+            if c.argument is None:
+                plain.add(c.metric)
+            else:
+                named.add((c.metric, c.argument))
+    return plain, named

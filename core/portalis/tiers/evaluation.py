@@ -24,7 +24,7 @@ manual override is reported, never moved.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,7 +51,8 @@ class Decision:
     to_tier: Tier | None
     metrics: dict[str, float]
     locked: bool = False
-    #: conditions of the current tier now unmet: {"metric", "op", "threshold"} each
+    #: conditions of the current tier now unmet: {"metric", "op", "threshold"} each, the
+    #: metric as its key in ``metrics`` (``active_certifications("…")`` for a named one)
     failed: list[dict[str, Any]] = field(default_factory=list)
     #: What the scheduled evaluation does about it, under the program's policy and grace:
     #: ``"none"``, ``"apply"``, ``"propose"``, ``"at_risk"`` (a demotion that waits until
@@ -77,22 +78,41 @@ def program_metrics(
     partner_ids: list[int],
     now: dt.datetime | None = None,
     only: set[str] | None = None,
+    named: Collection[tuple[str, str]] = (),
 ) -> dict[int, dict[str, float]]:
     """``{partner_id: {metric: value}}`` from every metric of a plugin enabled for the
-    program (or only the metrics named in ``only``: a page computes what it shows)."""
+    program (or only the metrics named in ``only``: a page computes what it shows).
+
+    ``named`` adds the variants criteria name with a text — ``("active_certifications",
+    "Certified Sales Professional")`` — each computed once for the whole batch by the
+    metric's ``compute_for`` and keyed ``criteria.metric_key(name, text)``. A pair whose
+    metric is off for the program or takes no text is left out (criteria read it as 0)."""
     portal = current_app.extensions["portalis"]
     now = now or utcnow()
     enabled = portal.enabled_plugins_for_program(program_id)
     out: dict[int, dict[str, float]] = {pid: {} for pid in partner_ids}
+    arguments: dict[str, list[str]] = {}
+    for name, argument in sorted(set(named)):
+        arguments.setdefault(name, []).append(argument)
     for plugin, metric in portal.metric_definitions():
-        if (plugin != "core" and plugin not in enabled) or (
-            only is not None and metric.name not in only
-        ):
+        if plugin != "core" and plugin not in enabled:
             continue
-        values = metric.compute(partner_ids, program_id, now)
-        for pid in partner_ids:
-            out[pid][metric.name] = float(values.get(pid, 0) or 0)
+        if only is None or metric.name in only:
+            _store(out, metric.name, metric.compute(partner_ids, program_id, now))
+        if metric.compute_for is None:
+            continue
+        for argument in arguments.get(metric.name, ()):
+            _store(
+                out,
+                criteria.metric_key(metric.name, argument),
+                metric.compute_for(partner_ids, program_id, now, argument),
+            )
     return out
+
+
+def _store(out: dict[int, dict[str, float]], key: str, values: Any) -> None:
+    for pid, row in out.items():
+        row[key] = float(values.get(pid, 0) or 0)
 
 
 def best_tier(tiers_desc: list[Tier], metrics: dict[str, float]) -> Tier | None:
@@ -125,7 +145,8 @@ def _assess(program: Program, now: dt.datetime) -> _Assessment:
         .where(Partner.program_id == program.id, Partner.status == "active")
         .order_by(Partner.name)
     ).all()
-    metrics = program_metrics(program.id, [p.id for p in partners], now)
+    _plain, named = criteria.needed(t.criteria for t in tiers)
+    metrics = program_metrics(program.id, [p.id for p in partners], now, named=named)
     open_reviews = {
         r.partner_id: r
         for r in db.session.scalars(
@@ -156,7 +177,7 @@ def _assess(program: Program, now: dt.datetime) -> _Assessment:
             # stored as data, not text, so pages format the number in the reader's locale
             d.failed = [
                 {
-                    "metric": pr.condition.metric,
+                    "metric": pr.condition.key,
                     "op": pr.condition.op,
                     "threshold": pr.condition.threshold,
                 }

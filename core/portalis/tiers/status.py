@@ -40,10 +40,8 @@ def tier_status(partner: Partner) -> dict[str, Any]:
     current = next((t for t in tiers if t.id == partner.tier_id), None)
     higher = [t for t in tiers if current is None or t.rank > current.rank]
     nxt = higher[0] if higher else None
-    needed = {
-        c.metric for t in (current, nxt) if t is not None for c in criteria.conditions(t.criteria)
-    }
-    metrics = program_metrics(partner.program_id, [partner.id], only=needed)[partner.id]
+    plain, named = criteria.needed(t.criteria for t in (current, nxt) if t is not None)
+    metrics = program_metrics(partner.program_id, [partner.id], only=plain, named=named)[partner.id]
     labels = {m.name: m for _p, m in g.portal.metric_definitions()}
     current_progress = criteria.progress(current.criteria, metrics) if current else []
     program = db.session.get(Program, partner.program_id) if review else None

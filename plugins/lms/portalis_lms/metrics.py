@@ -4,7 +4,12 @@
   any path of the program: not revoked, not renewed (superseded), not expired (compared
   with ``now``, so an expiry lowers the number by itself, no job needed); each person
   counts once however many certificates they hold; people deactivated or gone to another
-  company don't count.
+  company don't count. Tier criteria may name one certification:
+  ``active_certifications("Certified Sales Professional") >= 3`` counts the people with an
+  active certificate of the paths whose certification name (as stored, in the path's
+  default language — not its translations) is that text, ignoring case and the spaces
+  around it (case as the database folds it: on SQLite only A–Z); several paths of that
+  name count together, each person once.
 * ``training_completions_90d`` — course runs of the company completed in the last 90
   days (courses of the program), archived runs included: a run completed before a
   recertification archived it was still a completion in its window.
@@ -53,7 +58,10 @@ def active_certifications(
         .group_by(Certificate.partner_id)
     )
     if certification is not None:
-        stmt = stmt.where(func.lower(Path.certification) == certification.strip().lower())
+        # both sides folded by the database, so a name matches itself whatever its letters
+        stmt = stmt.where(
+            func.lower(func.trim(Path.certification)) == func.lower(certification.strip())
+        )
     return {pid: float(n) for pid, n in api.session.execute(stmt).all()}
 
 
@@ -82,11 +90,18 @@ def _active_any(partner_ids: list[int], program_id: int, now: dt.datetime) -> Ma
     return active_certifications(partner_ids, program_id, now)
 
 
+def _active_named(
+    partner_ids: list[int], program_id: int, now: dt.datetime, certification: str
+) -> Mapping[int, float]:
+    return active_certifications(partner_ids, program_id, now, certification=certification)
+
+
 DEFINITIONS: list[api.MetricDefinition] = [
     api.MetricDefinition(
         "active_certifications",
         _l("People with an active certification"),
         _active_any,
+        compute_for=_active_named,
     ),
     api.MetricDefinition(
         "training_completions_90d",

@@ -263,7 +263,7 @@ def program_branding(program_id: int) -> Any:
 
 def _tier_form_save(form: TierForm, tier: Tier, program: Program) -> bool:
     try:
-        criteria.parse(form.criteria.data or "", g.portal.metric_names())
+        criteria.validate(form.criteria.data or "", (m for _p, m in g.portal.metric_definitions()))
     except criteria.CriteriaError as exc:
         form.criteria.errors.append(exc.translated())
         return False
