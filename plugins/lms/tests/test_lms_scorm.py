@@ -404,6 +404,24 @@ def test_a_token_stops_working_when_the_person_is_deactivated(world, client_as):
     assert client_as(None).get(src).status_code == 404
 
 
+def test_staff_preview_the_package_in_browse_mode_and_nothing_is_recorded(world, client_as):
+    from portalis_lms.models import Enrolment
+
+    ids = scorm_course(world, tiers=("gold",))
+    staff = client_as(world.users["vendor_admin"])
+    page, src = open_player(staff, ids["lesson"])
+    assert "Nothing you do here is recorded" in page and "data-preview=" in page
+    body = staff.get(src).get_data(as_text=True)
+    assert '"cmi.core.lesson_mode":"browse"' in body and '"cmi.core.credit":"no-credit"' in body
+    assert client_as(None).get(src).status_code == 200  # the cookie-less frame
+    # a partner can't use a staff preview link, and staff have no commits
+    assert client_as(world.users["gold_user"]).get(src).status_code == 404
+    assert commit(staff, ids["lesson"], {"cmi.core.lesson_status": "passed"}).status_code == 404
+    with api.tenant_scope(world.tenant.id):
+        assert api.session.scalars(select(Enrolment)).all() == []
+    assert attempt_row(world, ids["lesson"]) is None
+
+
 # --- the runtime data model --------------------------------------------------------------
 
 

@@ -50,6 +50,12 @@
     var data = event.data;
     if (!data || data.portalisScorm !== 1) { return; }
     if (["initialize", "commit", "finish"].indexOf(data.kind) < 0) { return; }
+    var preview = box.getAttribute("data-preview");
+    if (preview) {  // staff trying the package: show what it said, record nothing
+      var status = (data.values || {})["cmi.core.lesson_status"];
+      if (status) { show(preview.replace("%(status)s", status), "info"); }
+      return;
+    }
     queue = queue.then(function () { return send(data); });
   });
 })();

@@ -84,30 +84,65 @@ def _lesson_for_viewer(lesson_id: int) -> tuple[Course, Lesson, ScormPackage, An
 
 
 @bp.route("/scorm/lesson/<id:lesson_id>")
-@api.partner_member
+@api.login_required
 def scorm_player(lesson_id: int) -> Any:
-    course, lesson, package, run = _lesson_for_viewer(lesson_id)
+    """The package in its sandboxed frame: for a partner who may take the course (their
+    run records it), or — as a preview that records nothing — for staff who manage
+    training."""
     viewer = api.current_viewer()
+    if access.manages(viewer):
+        return _preview(lesson_id)
+    if not viewer.is_partner:
+        api.not_found()
+    course, lesson, package, run = _lesson_for_viewer(lesson_id)
     progress.touch(run, lesson)
     attempt = scorm.attempt_for(run, lesson)
     token = api.package_token(SCORM_KIND, package.folder, [viewer.user_id, lesson.id])
-    launch, _sep, query = package.launch_path.partition("?")
-    src = url_for("lms.scorm_file", package_id=package.id, token=token, path=launch)
-    if query:
-        src = f"{src}?{query}"
-    title = course_title(course, run.language)
     return api.page(
         "lms/partner/scorm_player.html",
         course=course,
-        course_title=title,
+        course_title=course_title(course, run.language),
         lesson=lesson,
         intro=api.render_markdown(lesson.body) if lesson.body else None,
         package=package,
         attempt=attempt,
-        frame_src=src,
+        frame_src=_frame_src(package, token),
         frame_sandbox=FRAME_SANDBOX,
         done=lesson.id in progress.completed_lesson_ids(run.id),
         status_label=status_label(attempt.lesson_status) if attempt else None,
+        preview=False,
+    )
+
+
+def _frame_src(package: ScormPackage, token: str) -> str:
+    launch, _sep, query = package.launch_path.partition("?")
+    src = url_for("lms.scorm_file", package_id=package.id, token=token, path=launch)
+    return f"{src}?{query}" if query else src
+
+
+def _preview(lesson_id: int) -> Any:
+    """Staff try the package in browse mode (``cmi.core.lesson_mode`` "browse", no credit);
+    what it reports is shown, never sent to the server."""
+    viewer = api.current_viewer()
+    lesson = access.get_or_404(Lesson, lesson_id)
+    if lesson.kind != "scorm" or lesson.package_id is None:
+        api.not_found()
+    course = access.get_or_404(Course, lesson.course_id)
+    package = access.get_or_404(ScormPackage, lesson.package_id)
+    token = api.package_token(SCORM_KIND, package.folder, [viewer.user_id, lesson.id, 0])
+    return api.page(
+        "lms/partner/scorm_player.html",
+        course=course,
+        course_title=course_title(course, course.default_language),
+        lesson=lesson,
+        intro=api.render_markdown(lesson.body) if lesson.body else None,
+        package=package,
+        attempt=None,
+        frame_src=_frame_src(package, token),
+        frame_sandbox=FRAME_SANDBOX,
+        done=False,
+        status_label=None,
+        preview=True,
     )
 
 
@@ -145,33 +180,38 @@ def scorm_file(package_id: int, token: str, path: str) -> Any:
     subject = api.package_token_subject(SCORM_KIND, package.folder, token, TOKEN_AGE)
     if (
         not isinstance(subject, list)
-        or len(subject) != 2
+        or len(subject) not in (2, 3)
         or not all(isinstance(x, int) and not isinstance(x, bool) for x in subject)
     ):
         api.not_found()
-    user_id, lesson_id = subject
+    user_id, lesson_id = subject[0], subject[1]
+    preview = len(subject) == 3
     viewer = api.current_viewer()
     if not viewer.is_anonymous and viewer.user_id != user_id:
         api.not_found()
     user = api.session.get(api.User, user_id)
     lesson = api.session.get(Lesson, lesson_id)
-    if (
-        user is None
-        or not user.active
-        or user.partner_id is None
-        or (user.partner is not None and user.partner.status != "active")
-        or lesson is None
-        or lesson.package_id != package.id
-    ):
+    if user is None or not user.active or lesson is None or lesson.package_id != package.id:
         api.not_found()
-    run = progress.open_enrolment(lesson.course_id, user_id)
-    if run is None:
-        api.not_found()
+    if preview:
+        if not user.is_vendor_staff:
+            api.not_found()
+        run = None
+    else:
+        if user.partner_id is None or (
+            user.partner is not None and user.partner.status != "active"
+        ):
+            api.not_found()
+        run = progress.open_enrolment(lesson.course_id, user_id)
+        if run is None:
+            api.not_found()
     head = None
     if path.rsplit(".", 1)[-1].lower() in ("html", "htm", "xhtml"):
-        attempt = scorm.attempt_for(run, lesson)
+        attempt = scorm.attempt_for(run, lesson) if run is not None else None
         config = {
-            "values": scorm.initial_values(attempt, package, user),
+            "values": scorm.initial_values(
+                attempt, package, user, mode="browse" if preview else "normal"
+            ),
             "origin": request.host_url.rstrip("/"),
         }
         head = (
