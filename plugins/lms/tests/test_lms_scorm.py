@@ -425,48 +425,56 @@ def test_staff_preview_the_package_in_browse_mode_and_nothing_is_recorded(world,
 # --- the runtime data model --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("element", "value", "code"),
-    [
-        ("cmi.core.lesson_status", "passed", 0),
-        ("cmi.core.lesson_status", "not attempted", 405),
-        ("cmi.core.lesson_status", "done", 405),
-        ("cmi.core.score.raw", "100", 0),
-        ("cmi.core.score.raw", "99.5", 0),
-        ("cmi.core.score.raw", "", 0),
-        ("cmi.core.score.raw", "150", 405),
-        ("cmi.core.score.raw", "-1", 405),
-        ("cmi.core.score.min", "1e2", 405),
-        ("cmi.core.session_time", "0000:01:30.5", 0),
-        ("cmi.core.session_time", "00:61:00", 405),
-        ("cmi.core.session_time", "1:00:00", 405),
-        ("cmi.core.lesson_location", "x" * 255, 0),
-        ("cmi.core.lesson_location", "x" * 256, 405),
-        ("cmi.suspend_data", "x" * 4096, 0),
-        ("cmi.suspend_data", "x" * 4097, 405),
-        ("cmi.core.exit", "suspend", 0),
-        ("cmi.core.exit", "quit", 405),
-        ("cmi.core.student_id", "42", 403),
-        ("cmi.core.student_name", "Someone Else", 403),
-        ("cmi.core.total_time", "9999:00:00", 403),
-        ("cmi.core.credit", "no-credit", 403),
-        ("cmi.core.entry", "resume", 403),
-        ("cmi.core.lesson_mode", "review", 403),
-        ("cmi.launch_data", "x", 403),
-        ("cmi.core._children", "x", 402),
-        ("cmi.interactions._count", "3", 402),
-        ("cmi.interactions.0.id", "q1", 0),
-        ("cmi.interactions.0.id", "has space", 405),
-        ("cmi.interactions.1.id", "q2", 201),  # arrays grow one at a time
-        ("cmi.interactions.0.type", "choice", 0),
-        ("cmi.interactions.0.type", "essay", 405),
-        ("cmi.interactions.0.result", "wrong", 0),
-        ("cmi.interactions.0.time", "25:00:00", 405),
-        ("cmi.interactions.0.student_response", "x" * 256, 405),
-        ("cmi.core.nonsense", "x", 401),
-        ("adl.nav.request", "continue", 201),
-    ],
-)
+#: (element, value, SCORM error code) — the server's check and the browser runtime's agree.
+VALUE_CASES = [
+    ("cmi.core.lesson_status", "passed", 0),
+    ("cmi.core.lesson_status", "not attempted", 405),
+    ("cmi.core.lesson_status", "done", 405),
+    ("cmi.core.score.raw", "100", 0),
+    ("cmi.core.score.raw", "99.5", 0),
+    ("cmi.core.score.raw", "", 0),
+    ("cmi.core.score.raw", "150", 405),
+    ("cmi.core.score.raw", "-1", 405),
+    ("cmi.core.score.min", "1e2", 405),
+    ("cmi.core.session_time", "0000:01:30.5", 0),
+    ("cmi.core.session_time", "00:61:00", 405),
+    ("cmi.core.session_time", "1:00:00", 405),
+    ("cmi.core.lesson_location", "x" * 255, 0),
+    ("cmi.core.lesson_location", "x" * 256, 405),
+    ("cmi.suspend_data", "x" * 4096, 0),
+    ("cmi.suspend_data", "x" * 4097, 405),
+    ("cmi.core.exit", "suspend", 0),
+    ("cmi.core.exit", "quit", 405),
+    ("cmi.core.student_id", "42", 403),
+    ("cmi.core.student_name", "Someone Else", 403),
+    ("cmi.core.total_time", "9999:00:00", 403),
+    ("cmi.core.credit", "no-credit", 403),
+    ("cmi.core.entry", "resume", 403),
+    ("cmi.core.lesson_mode", "review", 403),
+    ("cmi.launch_data", "x", 403),
+    ("cmi.core._children", "x", 402),
+    ("cmi.interactions._count", "3", 402),
+    ("cmi.interactions.0.id", "q1", 0),
+    ("cmi.interactions.0.id", "has space", 405),
+    ("cmi.interactions.1.id", "q2", 201),  # arrays grow one at a time
+    ("cmi.interactions.0.type", "choice", 0),
+    ("cmi.interactions.0.type", "essay", 405),
+    ("cmi.interactions.0.result", "wrong", 0),
+    ("cmi.interactions.0.time", "25:00:00", 405),
+    ("cmi.interactions.0.student_response", "x" * 256, 405),
+    ("cmi.core.nonsense", "x", 401),
+    ("adl.nav.request", "continue", 201),
+    ("cmi.objectives.0.id", "obj-1", 0),
+    ("cmi.objectives.0.status", "passed", 0),
+    ("cmi.objectives.0.score.raw", "101", 405),
+    ("cmi.student_preference.audio", "-1", 0),
+    ("cmi.student_preference.speed", "101", 405),
+    ("cmi.student_preference.text", "2", 405),
+    ("cmi.comments", "fine\u0000", 405),
+]
+
+
+@pytest.mark.parametrize(("element", "value", "code"), VALUE_CASES)
 def test_values_are_checked_as_scorm_12_defines_them(element, value, code):
     from portalis_lms import scorm
 
@@ -649,6 +657,22 @@ def test_a_partner_passes_a_scorm_lesson_in_the_sandboxed_frame(live_portal, chr
     page.goto(live_portal.url("acme", f"/lms/scorm/lesson/{lesson_id}"))
     frame = page.frame_locator("#scorm-frame")
     frame.get_by_text("Status: incomplete").wait_for(timeout=10000)
+    # the runtime in the frame checks values as the server does (state carried along)
+    from portalis_lms.scorm import check_value
+
+    runtime = next(f for f in page.frames if "/lms/scorm/" in f.url and f != page.main_frame)
+    data: dict[str, str] = {}
+    for element, value, _code in VALUE_CASES:
+        expected = check_value(element, value, data)
+        if expected == 0:
+            data[element] = value
+        got = runtime.evaluate(
+            "([e, v]) => [API.LMSSetValue(e, v), API.LMSGetLastError()]", [element, value]
+        )
+        assert got == ["true" if expected == 0 else "false", str(expected)], (element, value)
+    assert runtime.evaluate("() => API.LMSGetValue('cmi.core.student_id')") == str(user_id)
+    assert runtime.evaluate("() => API.LMSGetValue('cmi.core.exit')") == ""
+    assert runtime.evaluate("() => API.LMSGetLastError()") == "404"  # write-only
     frame.get_by_role("button", name="Pass").click()
     frame.get_by_text("Passed — score 90.").wait_for(timeout=10000)
     status = page.locator("#scorm-status")
