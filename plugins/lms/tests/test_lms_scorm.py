@@ -411,6 +411,7 @@ def test_staff_preview_the_package_in_browse_mode_and_nothing_is_recorded(world,
     staff = client_as(world.users["vendor_admin"])
     page, src = open_player(staff, ids["lesson"])
     assert "Nothing you do here is recorded" in page and "data-preview=" in page
+    assert staff.get("/lms/scorm/player.js").status_code == 200
     body = staff.get(src).get_data(as_text=True)
     assert '"cmi.core.lesson_mode":"browse"' in body and '"cmi.core.credit":"no-credit"' in body
     assert client_as(None).get(src).status_code == 200  # the cookie-less frame

@@ -264,7 +264,7 @@ def scorm_commit(lesson_id: int) -> Any:
 
 
 @bp.route("/scorm/player.js")
-@api.partner_member
+@api.login_required  # partners and staff previewing
 def scorm_player_js() -> Any:
     resp = send_file(_STATIC / "scorm_player.js", mimetype="text/javascript", max_age=300)
     resp.headers["X-Content-Type-Options"] = "nosniff"
