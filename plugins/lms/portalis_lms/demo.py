@@ -20,7 +20,16 @@ from portalis import api
 
 from . import quizzes, scorm, service
 from .certification import new_code
-from .models import Certificate, Course, Enrolment, Lesson, LessonProgress, Path
+from .models import (
+    Certificate,
+    Course,
+    Enrolment,
+    Lesson,
+    LessonProgress,
+    Path,
+    Quiz,
+    QuizAttempt,
+)
 from .progress import lessons_for, open_enrolment
 
 DAY = dt.timedelta(days=1)
@@ -238,6 +247,7 @@ def seed(seed: api.DemoSeed) -> None:
                 _done(run, lesson, now - 3 * DAY)
                 run.last_lesson_id = lesson.id
                 run.last_seen_at = now - 3 * DAY
+            _failed_attempt(seed, quiz, run, now - 2 * DAY)
     api.session.flush()
 
 
@@ -304,6 +314,39 @@ def _done(run: Enrolment, lesson: Lesson, when: dt.datetime) -> None:
             completed_at=when,
         )
     )
+
+
+def _failed_attempt(seed: api.DemoSeed, quiz: Quiz, run: Enrolment, when: dt.datetime) -> None:
+    """A submitted attempt with two answers right, short of the pass mark (the reports'
+    pass rate and the quiz page's history have something to show)."""
+    lesson = next(
+        (x for x in lessons_for(run.course_id, run.language) if x.quiz_id == quiz.id), None
+    )
+    if lesson is None:
+        return
+    drawn = quizzes.draw(quiz, seed.rng)
+    right = quizzes.right_answers([int(item["question"]) for item in drawn])
+    answers: dict[str, list[int]] = {}
+    for n, item in enumerate(drawn):
+        qid = int(item["question"])
+        wrong = [c for c in item["choices"] if c not in right[qid]]
+        answers[str(qid)] = sorted(right[qid]) if n < 2 or not wrong else [wrong[0]]
+    attempt = QuizAttempt(
+        quiz_id=quiz.id,
+        lesson_id=lesson.id,
+        enrolment_id=run.id,
+        user_id=run.user_id,
+        partner_id=run.partner_id,
+        number=1,
+        drawn=drawn,
+        answers=answers,
+        started_at=when,
+        submitted_at=when + dt.timedelta(minutes=6),
+    )
+    got, total = quizzes.grade(attempt, answers)
+    attempt.score = got * 100 // max(total, 1)
+    attempt.passed = attempt.score >= quiz.pass_mark
+    api.session.add(attempt)
 
 
 def _certified(
