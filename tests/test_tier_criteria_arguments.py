@@ -171,7 +171,7 @@ def test_evaluation_computes_each_named_variant_once_per_batch(world, portalis_a
 def test_progress_shows_the_label_with_the_text(world, client_as, region_metric):
     body = client_as(world.users["silver_user"]).get("/tier").get_data(as_text=True)
     assert "Next: Gold" in body
-    assert "Deals in region: \u2068EMEA\u2069" in body
+    assert "\u2068Deals in region\u2069: \u2068EMEA\u2069" in body
 
 
 def test_tier_editor_takes_named_metrics_and_refuses_a_text_where_none_fits(

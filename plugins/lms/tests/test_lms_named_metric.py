@@ -111,4 +111,4 @@ def test_a_tier_rule_on_a_named_certification_promotes_in_the_dry_run(
     ]
     # the partner sees the rule with the certification's name
     page = client_as(world.users["silver_user"]).get("/tier").get_data(as_text=True)
-    assert f"People with an active certification: \u2068{CLOUD}\u2069" in page
+    assert f"\u2068People with an active certification\u2069: \u2068{CLOUD}\u2069" in page
