@@ -240,8 +240,17 @@ def test_files_go_out_with_their_type_nosniff_and_the_callers_csp(uploads):
         KIND, folder, "index.html", csp=csp, head_html="<script>1</script>"
     )
     assert page.get_data(as_text=True).startswith("<html><head><script>1</script><title>")
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
     with pytest.raises(NotFound):
         api.send_package_file(KIND, folder, "../index.html", csp=csp)
+
+
+def test_the_runtime_goes_after_a_leading_meta_charset_and_the_page_keeps_its_encoding(uploads):
+    page = '<!DOCTYPE html><html><head><meta charset="windows-1252"><script src="a.js"></script>'
+    folder = unpack(make_zip({"index.html": page})).folder
+    resp = api.send_package_file(KIND, folder, "index.html", csp="sandbox", head_html="<i>")
+    assert resp.get_data(as_text=True) == page.replace('"windows-1252">', '"windows-1252"><i>')
+    assert resp.headers["Content-Type"] == "text/html"
 
 
 def test_remove_package_deletes_the_folder_and_ignores_unknown_names(uploads):

@@ -105,6 +105,8 @@ PACKAGE_MIME = {
 }
 _HTML = {"html", "htm", "xhtml"}
 _HEAD = re.compile(rb"<head(\s[^>]*)?>", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"<meta[^>]+charset", re.IGNORECASE)
+_META_CHARSET_TAG = re.compile(rb"<meta[^>]+charset[^>]*>", re.IGNORECASE)
 _HTML_TAG = re.compile(rb"<html(\s[^>]*)?>", re.IGNORECASE)
 
 
@@ -371,7 +373,12 @@ def package_mime(relpath: str) -> str:
 
 
 def _inject(html: bytes, markup: bytes) -> bytes:
-    """``markup`` at the top of ``<head>`` (else right after ``<html>``, else first)."""
+    """``markup`` at the top of ``<head>`` (else right after ``<html>``, else first) — but
+    after a ``<meta charset>`` near the start, which browsers only honour in the first
+    1,024 bytes."""
+    meta = _META_CHARSET_TAG.search(html, 0, 1024)
+    if meta:
+        return html[: meta.end()] + markup + html[meta.end() :]
     for pattern in (_HEAD, _HTML_TAG):
         match = pattern.search(html, 0, 64 * 1024)
         if match:
@@ -386,22 +393,27 @@ def send_package_file(
     inside the package): its MIME type by extension, ``X-Content-Type-Options: nosniff``,
     ``Cache-Control: private, no-store``, no referrer, and ``csp`` as its
     Content-Security-Policy (make it a ``sandbox``). ``head_html`` — markup the caller
-    inserts at the top of ``<head>`` of HTML files (a runtime for the package's scripts);
-    it must be ASCII."""
+    inserts at the top of ``<head>`` of HTML files (a runtime for the package's scripts;
+    after a leading ``<meta charset>``); it must be ASCII. An HTML file that names its own
+    encoding (``<meta charset>``, a byte-order mark) is sent without a charset."""
     path = package_file_path(kind, folder, relpath)
     if path is None:
         abort(404)
     mime = package_mime(relpath)
     ext = relpath.rsplit(".", 1)[-1].lower()
+    if ext in _HTML:
+        with path.open("rb") as fh:
+            start = fh.read(1024)
+        if _META_CHARSET.search(start) or start.startswith(
+            (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+        ):
+            mime = mime.split(";")[0]  # the page says its own encoding
     if head_html is not None and ext in _HTML:
         body = _inject(path.read_bytes(), head_html.encode("ascii"))
         resp = Response(body, mimetype=mime.split(";")[0])
-        if "charset" in mime:
-            resp.headers["Content-Type"] = mime
     else:
         resp = send_file(path, mimetype=mime, conditional=True, max_age=0)
-        if "charset" in mime:
-            resp.headers["Content-Type"] = mime
+    resp.headers["Content-Type"] = mime
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["Content-Security-Policy"] = csp

@@ -327,9 +327,10 @@ def test_the_player_frames_the_package_sandboxed_and_its_files_carry_the_sandbox
     assert "allow-same-origin" not in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     body = resp.get_data(as_text=True)
-    # the runtime comes first in <head>, with the person's values
-    head = body.index("<head>")
-    assert body.index("window.__PORTALIS_SCORM__", head) < body.index("<meta charset", head)
+    # the runtime comes first in <head> (after the charset), before the package's scripts
+    assert body.index('<meta charset="utf-8">') < body.index("window.__PORTALIS_SCORM__")
+    assert body.index("window.__PORTALIS_SCORM__") < body.index('<script src="sco.js">')
+    assert resp.headers["Content-Type"] == "text/html"  # the page names its encoding
     assert "LMSSetValue" in body and '"cmi.core.student_name":"Gus Gold"' in body
     script = client.get(src.replace("index.html", "sco.js"))
     assert script.status_code == 200
