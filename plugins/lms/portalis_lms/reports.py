@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, distinct, func, literal, or_, select
+from sqlalchemy import Float, and_, case, cast, distinct, exists, func, literal, or_, select
 
 from portalis import api
 
@@ -214,16 +214,19 @@ def active_certificate_clause(now: dt.datetime) -> Any:
     )
 
 
-def _holders() -> tuple[Any, Any]:
-    """Join target: the certificate's holder, still active and still in the company (the
-    tier metric ``active_certifications`` counts the same people)."""
+def holder_clause() -> Any:
+    """SQL condition on :class:`Certificate`: its holder is still active and still in the
+    company (the tier metric ``active_certifications`` counts the same people). A
+    correlated EXISTS, so the database walks the certificates and looks each holder up by
+    primary key instead of scanning the users."""
     return (
-        api.User,
-        and_(
+        exists()
+        .where(
             api.User.id == Certificate.user_id,
             api.User.partner_id == Certificate.partner_id,
             api.User.active.is_(True),
-        ),
+        )
+        .correlate(Certificate)
     )
 
 
@@ -231,10 +234,12 @@ def _certified_stats(f: Filters, key: Any, *joins: Any) -> Any:
     """People with an active certificate now, grouped by ``key``."""
     c = Certificate
     stmt = select(key.label("k"), func.count(distinct(c.user_id)).label("certified")).select_from(c)
-    stmt = stmt.join(Path, Path.id == c.path_id).join(*_holders())
+    stmt = stmt.join(Path, Path.id == c.path_id)
     for target, on in joins:
         stmt = stmt.join(target, on)
-    stmt = stmt.where(Path.program_id.in_(f.program_ids), active_certificate_clause(f.now))
+    stmt = stmt.where(
+        Path.program_id.in_(f.program_ids), active_certificate_clause(f.now), holder_clause()
+    )
     return stmt.group_by(key).subquery()
 
 
@@ -518,8 +523,11 @@ def certified_total(f: Filters) -> int:
         api.session.scalar(
             select(func.count(distinct(Certificate.user_id)))
             .join(Path, Path.id == Certificate.path_id)
-            .join(*_holders())
-            .where(Path.program_id.in_(f.program_ids), active_certificate_clause(f.now))
+            .where(
+                Path.program_id.in_(f.program_ids),
+                active_certificate_clause(f.now),
+                holder_clause(),
+            )
         )
         or 0
     )

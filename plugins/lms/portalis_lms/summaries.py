@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from portalis import api
 
 from .i18n import _, ngettext
 from .models import Certificate, Enrolment
-from .reports import active_certificate_clause
+from .reports import active_certificate_clause, holder_clause
 
 WINDOW = dt.timedelta(days=90)
 
@@ -27,14 +27,10 @@ def certified_people(partner_ids: Sequence[int], now: dt.datetime) -> dict[int, 
         return {}
     rows = api.session.execute(
         select(Certificate.partner_id, func.count(Certificate.user_id.distinct()))
-        .join(
-            api.User,
-            and_(api.User.id == Certificate.user_id, api.User.partner_id == Certificate.partner_id),
-        )
         .where(
             Certificate.partner_id.in_(partner_ids),
             active_certificate_clause(now),
-            api.User.active.is_(True),
+            holder_clause(),
         )
         .group_by(Certificate.partner_id)
     ).all()

@@ -335,3 +335,16 @@ def test_partner_list_shows_training(world, client_as, dataset):
     assert "Training" in text
     assert "2 certified · 1 completed (90 days)" in text  # Gus and Gina; Gus completed
     assert "1 certified · 1 completed (90 days)" in text  # Sara; Sam completed
+
+
+def test_deactivated_people_are_not_counted_as_certified(world, client_as, dataset):
+    """Like the tier metric: a certificate of someone deactivated (or gone) doesn't count."""
+    with api.tenant_scope(world.tenant.id):
+        api.session.get(api.User, world.users["silver_admin"].id).active = False
+        api.session.commit()
+    vendor = client_as(world.users["vendor_admin"])
+    rows = _rows(vendor.get("/lms/manage/reports?report=partners").get_data(as_text=True))
+    silver = next(r for r in rows if r[0] == world.partners["silver"].name)
+    assert silver[2] == "0"
+    text = vendor.get("/lms/manage/reports?report=certificates").get_data(as_text=True)
+    assert re.findall(r'class="stat-value">([^<]+)<', text)[0] == "2"
