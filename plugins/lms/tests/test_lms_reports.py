@@ -348,3 +348,17 @@ def test_deactivated_people_are_not_counted_as_certified(world, client_as, datas
     assert silver[2] == "0"
     text = vendor.get("/lms/manage/reports?report=certificates").get_data(as_text=True)
     assert re.findall(r'class="stat-value">([^<]+)<', text)[0] == "2"
+
+
+def test_changing_a_filter_updates_tabs_table_and_csv_link_together(world, client_as, dataset):
+    vendor = client_as(world.users["vendor_admin"])
+    resp = vendor.get(
+        "/lms/manage/reports?report=courses&period=90", headers={"HX-Request": "true"}
+    )
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "<html" not in text  # the fragment only
+    assert "Selling Basics" in text
+    # the other reports and the download keep the period just chosen
+    assert "report=partners&amp;period=90" in text or "period=90&amp;report=partners" in text
+    csv_link = re.search(r'href="([^"]*reports\.csv[^"]*)"', text)
+    assert csv_link and "period=90" in csv_link.group(1)
