@@ -35,7 +35,7 @@ def _acme(app: Any, tenant_id: int) -> Iterator[None]:
         try:
             yield
         finally:
-            api.session.rollback()
+            api.session.remove()
 
 
 def _ids(app: Any) -> dict[str, Any]:
