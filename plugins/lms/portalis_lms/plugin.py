@@ -81,6 +81,8 @@ def portalis_periodic_jobs() -> list[api.PeriodicJob]:
         api.PeriodicJob(
             "lms.certificate_lifecycle", dt.timedelta(hours=1), jobs.certificate_lifecycle
         ),
+        # a course whose publish or retire moment passed appears in (or leaves) the search
+        api.PeriodicJob("lms.search_schedule", dt.timedelta(minutes=1), search.sync_schedule),
     ]
 
 
