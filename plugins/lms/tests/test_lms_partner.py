@@ -529,3 +529,21 @@ def test_catalogue_and_my_learning_cost_the_same_statements_at_any_size(
         assign(world, course_id, user=world.users["gold_user"], due_in_days=n + 1)
         client.get(f"/lms/lessons/{lesson_ids(world, course_id)[0]}")
     assert (cost("/lms/"), cost("/lms/my")) == small
+
+
+def test_vendor_staff_following_a_course_or_lesson_link_get_its_preview(
+    world, client_as, as_tenant
+):
+    """A search hit or a shared link to a partner's course page takes a channel manager to
+    the course's preview (they take no courses); a partner's page stays a partner's."""
+    from lms_helpers import lesson_ids, make_course
+
+    course_id = make_course(world, "Preview me")
+    first = lesson_ids(world, course_id)[0]
+    manager = client_as(world.users["vendor_admin"])
+    for url in (f"/lms/courses/{course_id}", f"/lms/lessons/{first}"):
+        r = manager.get(url)
+        assert r.status_code == 302
+        assert r.headers["Location"].endswith(f"/lms/manage/courses/{course_id}/preview")
+    assert client_as(world.users["vendor_admin"]).get("/lms/courses/999999").status_code == 404
+    assert client_as(world.users["silver_user"]).get(f"/lms/courses/{course_id}").status_code == 200

@@ -298,10 +298,22 @@ def _share(run: Enrolment | None, lessons: Sequence[Lesson], done: set[int]) -> 
     return sum(1 for lid in required if lid in done) / len(required)
 
 
+def _staff_preview(course_id: int | None) -> Any:
+    """Vendor staff who follow a course or lesson link (a search hit, a shared URL) see the
+    course's preview instead — they take no courses; anyone else but a partner gets 404."""
+    viewer = api.current_viewer()
+    if course_id is None or not access.manages(viewer):
+        api.not_found()
+    access.get_or_404(Course, course_id)
+    return redirect(url_for("lms.preview_course", course_id=course_id))
+
+
 @bp.route("/courses/<id:course_id>")
-@api.partner_member
+@api.login_required
 def course(course_id: int) -> Any:
     viewer = api.current_viewer()
+    if not viewer.is_partner:
+        return _staff_preview(course_id)
     c = access.course_or_404(course_id, viewer)
     run = progress.open_enrolment(c.id, viewer.user_id or 0)
     language = run.language if run is not None else progress.language_for(c, viewer.locale)
@@ -369,9 +381,13 @@ def _neighbours(lessons: Sequence[Lesson], lesson: Lesson) -> tuple[Lesson | Non
 
 
 @bp.route("/lessons/<id:lesson_id>")
-@api.partner_member
+@api.login_required
 def lesson(lesson_id: int) -> Any:
     viewer = api.current_viewer()
+    if not viewer.is_partner:
+        return _staff_preview(
+            api.session.scalar(select(Lesson.course_id).where(Lesson.id == lesson_id))
+        )
     item, c, _language = _lesson_or_404(lesson_id, viewer)
     run = progress.enrol(c, viewer)
     progress.touch(run, item)
