@@ -102,6 +102,7 @@ from .web.converters import (
     text_arg,
     valid_id,
 )
+from .web.csv_export import csv_response, rows_to_csv
 from .web.fields import (
     CountryField,
     CurrencyField,
@@ -181,6 +182,7 @@ __all__ = [
     "company_domain",
     "company_name_similarity",
     "company_profile",
+    "csv_response",
     "current_locale",
     "current_tenant",
     "current_tenant_id",
@@ -230,6 +232,7 @@ __all__ = [
     "render_markdown",
     "resolve_linkables",
     "resolve_text",
+    "rows_to_csv",
     "run_migrations_env",
     "safe_next",
     "same_company_name",

@@ -29,7 +29,7 @@ PLUGIN = api.PluginInfo(
         "Partners register their opportunities; you review them, resolve conflicts between "
         "partners and protect approved deals for a set time."
     ),
-    requires_core=">=1.2,<2",
+    requires_core=">=1.3,<2",
     # What each permission opens is written down in the README ("Permissions"). A grant
     # never widens which registrations a viewer sees: that is access.visible's business.
     permissions=(

@@ -20,10 +20,8 @@ Reports are for vendor staff holding ``lms.manage``; the views guard them with
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -585,46 +583,6 @@ def has_courses(f: Filters) -> bool:
 
 # --- CSV ------------------------------------------------------------------------------------
 
-#: A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
-#: ("CSV injection"): text cells that do get a leading apostrophe, shown as text, never run.
-#: The same rule as the deals plugin's export (``portalis_deals.csvexport``; a plugin may
-#: import only ``portalis.api``, so the dozen lines are repeated here).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that cannot run as a formula; numbers stay numbers (written raw)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """The CSV text line by line: a BOM first (so Excel reads UTF-8), every cell escaped."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-
-    def flush() -> str:
-        text = buf.getvalue()
-        buf.seek(0)
-        buf.truncate(0)
-        return text
-
-    writer.writerow([safe_cell(h) for h in header])
-    yield "\ufeff" + flush()
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-        yield flush()
-
 
 def _pct(value: float | None) -> float | str:
     """A share as a percentage with one decimal, raw (empty when there is no data)."""
@@ -720,7 +678,5 @@ __all__ = [
     "expiring",
     "expiring_counts",
     "partners",
-    "rows_to_csv",
-    "safe_cell",
     "tiers",
 ]

@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import Blueprint, Response, stream_with_context
+from flask import Blueprint, Response
 
 from portalis import api
-
-from .. import csvexport
 
 bp = Blueprint("deals", __name__, url_prefix="/deals")
 
@@ -25,22 +23,13 @@ def signed_in_user() -> api.User:
 def csv_download(
     header: list[str], stmt: Any, rows: Callable[[Iterable[Any]], Iterator[list[Any]]]
 ) -> Response:
-    """Stream ``stmt``'s result as a CSV attachment, ``rows`` turning result rows into
-    cells. The caller has already limited ``stmt`` to what the viewer may see."""
-    tenant_id = api.current_tenant_id()
-    assert tenant_id is not None
+    """Stream ``stmt``'s result as a CSV attachment (``api.csv_response``), ``rows``
+    turning result rows into cells. The caller has already limited ``stmt`` to what the
+    viewer may see."""
 
     def lines() -> Iterator[list[Any]]:
-        # the body is streamed after the view returned: read in the tenant's scope again
-        with api.tenant_scope(tenant_id):
-            yield from rows(api.session.execute(stmt.execution_options(yield_per=1000)))
+        # runs while the body streams, in the tenant's scope that csv_response re-enters
+        yield from rows(api.session.execute(stmt.execution_options(yield_per=1000)))
 
     filename = f"deal-registrations-{api.utcnow():%Y%m%d-%H%M}.csv"
-    return Response(
-        stream_with_context(csvexport.rows_to_csv(header, lines())),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return api.csv_response(filename, header, lines())

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from portalis import api
 
-from .. import access, csvexport, service
+from .. import access, service
 from ..forms import (
     DealForm,
     ExtensionForm,
@@ -121,14 +121,13 @@ def export() -> Any:
     ]  # fmt: skip
 
     def rows(result: Any) -> Any:
-        iso = csvexport.utc_text
         for deal, owner_name in result:
             yield [
                 deal.id, deal.customer_name, deal.customer_domain, deal.country,
                 deal.contact_name, deal.contact_email, deal.products, deal.amount, deal.currency,
-                deal.expected_close_date.isoformat() if deal.expected_close_date else "",
-                service.status_label(deal.status), iso(deal.submitted_at), iso(deal.decided_at),
-                iso(deal.protected_until), deal.discount_pct if deal.discount_pct is not None else "",
+                deal.expected_close_date,
+                service.status_label(deal.status), deal.submitted_at, deal.decided_at,
+                deal.protected_until, deal.discount_pct,
                 owner_name or _("Company admins"),
             ]  # fmt: skip
 

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, or_, select
 
 from portalis import api
 
-from .. import access, bulk, csvexport, review_queue, service
+from .. import access, bulk, review_queue, service
 from ..forms import (
     ApproveForm,
     BulkForm,
@@ -72,15 +72,14 @@ def review_export() -> Any:
     )
 
     def rows(result: Any) -> Any:
-        iso = csvexport.utc_text
         for deal, partner_name, tier in result:
             yield [
                 deal.id, partner_name, tier.name if tier else "", deal.customer_name,
                 deal.customer_domain, deal.country, deal.contact_name, deal.contact_email,
                 deal.products, deal.amount, deal.currency,
-                deal.expected_close_date.isoformat() if deal.expected_close_date else "",
-                service.status_label(deal.status), iso(deal.submitted_at), iso(deal.decided_at),
-                iso(deal.protected_until), deal.discount_pct if deal.discount_pct is not None else "",
+                deal.expected_close_date,
+                service.status_label(deal.status), deal.submitted_at, deal.decided_at,
+                deal.protected_until, deal.discount_pct,
                 deal.conflict_count,
             ]  # fmt: skip
 

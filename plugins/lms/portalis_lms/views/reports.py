@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Response, url_for
+from flask import url_for
 from sqlalchemy import select
 
 from portalis import api
@@ -100,11 +100,4 @@ def reports_csv() -> Any:
     report, f = _filters()
     header, rows = reports.csv_table(report, f) if f.programs else ([], [])
     filename = f"training-{report}-{api.utcnow():%Y%m%d-%H%M}.csv"
-    return Response(
-        "".join(reports.rows_to_csv(header, rows)),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return api.csv_response(filename, header, rows)
