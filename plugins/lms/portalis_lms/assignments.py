@@ -4,8 +4,10 @@ An assignment (:class:`~portalis_lms.models.Assignment`) names one person, one p
 company or one tier. A person's assignments are those naming them, their company or their
 company's *current* tier — and only for courses they may take now (``access.course_clause``):
 a retired course or one their tier lost stops being asked of them on the next click.
-Assignments are written by ``service.assign`` (the vendor's pages and a partner admin's
-team page alike).
+Assignments are written by :func:`assign` and withdrawn by :func:`unassign` (the vendor's
+pages and a partner admin's team page alike), with :mod:`service`'s rules: the input is
+checked before anything is written (else :class:`service.Invalid`), every change is
+audited, the caller commits.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from sqlalchemy import false, func, or_, select
 from portalis import api
 
 from .access import course_clause
+from .i18n import _
 from .models import Assignment, Course
+from .service import Invalid, _iso, _program_partners
 
 
 def applies_to(viewer: api.Viewer) -> Any:
@@ -42,3 +46,105 @@ def assigned_course_ids(viewer: api.Viewer) -> dict[int, dt.datetime | None]:
         .group_by(Assignment.course_id)
     ).all()
     return {course_id: due for course_id, due in rows}
+
+
+# --- writing them ------------------------------------------------------------------------
+
+
+def assign(
+    course_id: int,
+    *,
+    tier_id: int | None = None,
+    partner_id: int | None = None,
+    user_id: int | None = None,
+    due_at: dt.datetime | None = None,
+    assigned_by_id: int | None = None,
+) -> Assignment:
+    """ "Take this course" for one tier, partner company or partner user of the course's
+    program, optionally by ``due_at``. Assigning the same target again changes the due
+    date instead of adding a second assignment."""
+    course = api.session.get(Course, course_id)
+    if course is None:
+        raise Invalid(_("This course no longer exists."))
+    targets = [t for t in (tier_id, partner_id, user_id) if t is not None]
+    if len(targets) != 1:
+        raise Invalid(_("Choose one tier, one partner company or one person."), "target")
+    if tier_id is not None:
+        tier = api.session.get(api.Tier, tier_id)
+        if tier is None or tier.program_id != course.program_id:
+            raise Invalid(_("Choose a tier of this course's program."), "tier_id")
+        cond = Assignment.tier_id == tier_id
+    elif partner_id is not None:
+        if not _program_partners(course.program_id, [partner_id]):
+            raise Invalid(_("Choose a partner company of this course's program."), "partner_id")
+        cond = Assignment.partner_id == partner_id
+    else:
+        user = api.session.get(api.User, user_id)
+        if (
+            user is None
+            or user.partner_id is None
+            or not _program_partners(course.program_id, [user.partner_id])
+        ):
+            raise Invalid(
+                _("Choose a person at a partner company of this course's program."), "user_id"
+            )
+        cond = Assignment.user_id == user_id
+    if due_at is not None and due_at <= api.utcnow():
+        raise Invalid(_("The due date must be in the future."), "due_at")
+    existing = api.session.scalars(
+        select(Assignment).where(Assignment.course_id == course_id, cond)
+    ).first()
+    if existing is not None:
+        before = {"due_at": _iso(existing.due_at)}
+        existing.due_at = due_at
+        api.session.flush()
+        api.audit(
+            "lms.assignment_updated",
+            "lms_assignment",
+            existing.id,
+            before=before,
+            after={"due_at": _iso(due_at)},
+        )
+        return existing
+    assignment = Assignment(
+        course_id=course_id,
+        tier_id=tier_id,
+        partner_id=partner_id,
+        user_id=user_id,
+        due_at=due_at,
+        assigned_by_id=assigned_by_id,
+        created_at=api.utcnow(),
+    )
+    api.session.add(assignment)
+    api.session.flush()
+    api.audit(
+        "lms.course_assigned",
+        "lms_assignment",
+        assignment.id,
+        after={
+            "course_id": course_id,
+            "tier_id": tier_id,
+            "partner_id": partner_id,
+            "user_id": user_id,
+            "due_at": _iso(due_at),
+        },
+    )
+    return assignment
+
+
+def unassign(assignment: Assignment) -> None:
+    """Withdraw an assignment (what people already did stays)."""
+    api.audit(
+        "lms.course_unassigned",
+        "lms_assignment",
+        assignment.id,
+        before={
+            "course_id": assignment.course_id,
+            "tier_id": assignment.tier_id,
+            "partner_id": assignment.partner_id,
+            "user_id": assignment.user_id,
+            "due_at": _iso(assignment.due_at),
+        },
+    )
+    api.session.delete(assignment)
+    api.session.flush()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from portalis import api
 
-from . import quizzes, scorm, service
+from . import assignments, paths, quizzes, scorm, service
 from .certification import new_code
 from .models import (
     Certificate,
@@ -188,7 +188,7 @@ def seed(seed: api.DemoSeed) -> None:
     tour_module = service.add_module(tour.id, "The portal")
     service.add_lesson(tour_module.id, "text", "Where things are", body=TOUR_TEXT, minutes=5)
 
-    sales_path = service.create_path(
+    sales_path = paths.create_path(
         program_id,
         f"{vendor} sales professional",
         f"Certified {vendor} Sales Professional",
@@ -196,7 +196,7 @@ def seed(seed: api.DemoSeed) -> None:
         [essentials.id, selling.id],
         description="The two courses every seller at a partner takes first.",
     )
-    engineer_path = service.create_path(
+    engineer_path = paths.create_path(
         program_id,
         f"{vendor} deployment engineer",
         f"Certified {vendor} Deployment Engineer",
@@ -207,7 +207,7 @@ def seed(seed: api.DemoSeed) -> None:
         tier_ids=upper,
     )
     if "Silver" in seed.tiers:
-        service.assign(
+        assignments.assign(
             essentials.id,
             tier_id=seed.tiers["Silver"],
             due_at=now + 21 * DAY,

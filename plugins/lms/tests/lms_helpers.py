@@ -81,10 +81,10 @@ def make_path(
     **fields: Any,
 ) -> int:
     """A path of the main program over ``course_ids`` (in order). Returns its id."""
-    from portalis_lms import service
+    from portalis_lms import paths
 
     with api.tenant_scope(world.tenant.id):
-        path = service.create_path(
+        path = paths.create_path(
             world.program.id, title, certification, validity_days, list(course_ids), **fields
         )
         path_id = path.id

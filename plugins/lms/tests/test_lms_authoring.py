@@ -14,7 +14,7 @@ from lms_helpers import make_course, make_path
 from sqlalchemy import func, select
 
 from portalis import api
-from portalis_lms import service
+from portalis_lms import paths, service
 from portalis_lms.models import (
     Assignment,
     Course,
@@ -454,7 +454,7 @@ def test_path_keeps_its_courses_in_order(world, client_as):
     assert resp.status_code == 302, resp.get_data(as_text=True)
     path_id = _id_from(resp, r"/lms/manage/paths/(\d+)")
     with api.tenant_scope(world.tenant.id):
-        assert service.path_course_ids(path_id) == [second, first]
+        assert paths.path_course_ids(path_id) == [second, first]
     page = v.get(f"/lms/manage/paths/{path_id}").get_data(as_text=True)
     assert page.index("Advanced selling") < page.index("Product basics")
     resp = v.post_form(
@@ -464,7 +464,7 @@ def test_path_keeps_its_courses_in_order(world, client_as):
     )
     assert resp.status_code == 302
     with api.tenant_scope(world.tenant.id):
-        assert service.path_course_ids(path_id) == [first, second]
+        assert paths.path_course_ids(path_id) == [first, second]
     assert "Sales certification" in v.get("/lms/manage/paths/").get_data(as_text=True)
     # bad reminders are refused with a message
     resp = v.post_form(
@@ -487,7 +487,7 @@ def test_path_service_refuses_another_programs_course(world):
     other_course = make_course(world, "Elsewhere", tenant=world.other_tenant)
     with api.tenant_scope(world.tenant.id):
         try:
-            service.create_path(world.program.id, "P", "C", 365, [other_course])
+            paths.create_path(world.program.id, "P", "C", 365, [other_course])
         except service.Invalid as exc:
             assert exc.field == "course_ids"
         else:
@@ -587,7 +587,7 @@ def test_scorm_lesson_from_an_uploaded_package_and_a_refused_zip(world, client_a
 
 
 def test_a_video_over_the_limit_is_refused_before_it_is_read(world, client_as, monkeypatch):
-    from portalis_lms.views import vendor as vendor_pages
+    from portalis_lms.views import vendor_lessons as vendor_pages
 
     monkeypatch.setattr(vendor_pages, "VIDEO_MAX_BYTES", 50)
     v = _vendor(world, client_as)

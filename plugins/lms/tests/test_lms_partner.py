@@ -32,7 +32,7 @@ def text(resp: Any) -> str:
 def assign(world: Any, course_id: int, *, due_in_days: int | None = None, **target: Any) -> None:
     """A vendor's assignment (``user``/``partner``/``tier`` as world objects); a due date
     in the past is written directly (the service refuses to set one)."""
-    from portalis_lms import service
+    from portalis_lms import assignments
     from portalis_lms.models import Assignment
 
     ids = {f"{k}_id": v.id for k, v in target.items()}
@@ -41,7 +41,7 @@ def assign(world: Any, course_id: int, *, due_in_days: int | None = None, **targ
         if due is not None and due < api.utcnow():
             api.session.add(Assignment(course_id=course_id, due_at=due, **ids))
         else:
-            service.assign(course_id, due_at=due, **ids)
+            assignments.assign(course_id, due_at=due, **ids)
         api.session.commit()
 
 

@@ -21,7 +21,7 @@ from wtforms.validators import InputRequired, Optional
 
 from portalis import api
 
-from .. import access, learner, service
+from .. import access, assignments, learner, service
 from ..i18n import _, _l
 from ..models import Assignment, Certificate, Course, CourseTranslation, Enrolment
 from .blueprint import bp
@@ -237,7 +237,7 @@ def assign() -> Any:
         return _render(viewer, form, status=422)
     try:
         # one personal assignment per colleague and course: again changes its due date
-        service.assign(
+        assignments.assign(
             course_id, user_id=colleague.id, due_at=due_at, assigned_by_id=viewer.user_id
         )
     except service.Invalid as exc:
