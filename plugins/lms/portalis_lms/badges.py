@@ -5,8 +5,11 @@ own URL on the tenant's host (https://www.imsglobal.org/sites/default/files/Badg
 * The recipient is the holder's e-mail address, hashed (``sha256$…`` of address + salt;
   the salt is derived from the certificate's code, so the document is stable).
 * ``expires`` is the certificate's expiry; a revoked certificate's assertion says
-  ``revoked: true`` with the vendor's reason; a renewed one stays valid as what it was
-  (its own dates), like the verification page says "renewed".
+  ``revoked: true`` with the fixed :data:`REVOCATION_REASON` — never the vendor's own
+  reason, which is free text about a person and stays internal (the certificates page,
+  the audit log). The text is English and not translated: the document is read by
+  machines (badge backpacks, verifiers) and has no reader's language. A renewed one stays
+  valid as what it was (its own dates), like the verification page says "renewed".
 * The BadgeClass image is a PNG drawn here (the tenant's brand colours).
 * The BadgeClass and its image live at ``/lms/badges/classes/<path_id>/<key>``, where
   ``key`` is an HMAC of the tenant and path under the portal's secret key: stable (one
@@ -28,6 +31,9 @@ from flask import url_for
 from portalis import api
 
 from .models import Certificate, Path, PathCourse
+
+#: What a revoked certificate's public assertion gives as ``revocationReason``.
+REVOCATION_REASON = "Revoked by the issuer."
 
 CONTEXT = "https://w3id.org/openbadges/v2"
 
@@ -83,7 +89,7 @@ def assertion(cert: Certificate) -> dict[str, Any]:
         doc["expires"] = _iso(cert.expires_at)
     if cert.revoked_at is not None:
         doc["revoked"] = True
-        doc["revocationReason"] = cert.revoked_reason or "revoked"
+        doc["revocationReason"] = REVOCATION_REASON
     return doc
 
 
