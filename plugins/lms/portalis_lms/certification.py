@@ -18,7 +18,15 @@
   a new issue date, and the old one gets ``superseded_at``/``superseded_by_id`` ("renewed").
   Dates of an issued certificate never change.
 * :func:`revoke` (the vendor's staff) ends a certificate with a reason; the public page
-  says so.
+  says so. A revoked certificate does **not** come back by itself: while the person's
+  latest certificate of the path is revoked and not released, :func:`issue` refuses
+  (:class:`IssueRefused`) — completing a course shared with another path, or a course
+  the vendor adds to the path, issues nothing. The vendor's staff decide:
+  :func:`release` ("Let them earn it again") marks the revoked certificate released
+  (``superseded_at``, while it stays "revoked": :func:`status` checks revocation first,
+  and a revoked row is outside ``uq_lms_certificates_current`` either way) and archives
+  the person's runs and quiz attempts of the path's courses, so they take them again and
+  the path's completion issues a new certificate.
 
 No request objects; the caller commits.
 """
@@ -57,6 +65,11 @@ MILESTONES = [api.Milestone(CERTIFICATE_ISSUED, _l("A certification earned"))]
 
 class RecertificationRefused(ValueError):
     """Recertification is not open for this person and path (nothing was archived)."""
+
+
+class IssueRefused(ValueError):
+    """The person's latest certificate of the path is revoked and the vendor has not let
+    them earn it again (:func:`release`): nothing is issued."""
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -195,7 +208,10 @@ def on_event(event: api.Event) -> None:
     ).all()
     for path in paths:
         if completed_path(path.id, user.id) is not None:
-            issue(path, user)
+            try:
+                issue(path, user)
+            except IssueRefused:
+                continue
 
 
 def new_code() -> str:
@@ -211,8 +227,14 @@ def issue(path: Path, user: api.User, now: dt.datetime | None = None) -> tuple[C
     path was completed after it was issued (a recertification): then the new certificate
     supersedes it. Two deliveries at once issue one certificate — the database allows one
     current certificate per person and path, and the loser returns the winner's.
+
+    Raises :class:`IssueRefused` while the person's latest certificate of the path is
+    revoked and not released (:func:`release`).
     """
     now = now or api.utcnow()
+    blocking = revoked_unreleased(path.id, user.id)
+    if blocking is not None:
+        raise IssueRefused(blocking.id)
     runs = completed_path(path.id, user.id)
     current = _current_for_update(path.id, user.id)
     if runs is None:
@@ -272,6 +294,25 @@ def issue(path: Path, user: api.User, now: dt.datetime | None = None) -> tuple[C
     return cert, True
 
 
+def latest_certificate(path_id: int, user_id: int) -> Certificate | None:
+    """The person's most recently issued certificate of the path, whatever its status."""
+    return api.session.scalars(
+        select(Certificate)
+        .where(Certificate.path_id == path_id, Certificate.user_id == user_id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(1)
+    ).first()
+
+
+def revoked_unreleased(path_id: int, user_id: int) -> Certificate | None:
+    """The person's latest certificate of the path if it is revoked and the vendor has not
+    let them earn it again — while there is one, nothing is issued for the path."""
+    latest = latest_certificate(path_id, user_id)
+    if latest is not None and latest.revoked_at is not None and latest.superseded_at is None:
+        return latest
+    return None
+
+
 def _current_for_update(path_id: int, user_id: int) -> Certificate | None:
     """The current certificate, its row locked (PostgreSQL) so two renewals queue."""
     return api.session.scalars(
@@ -307,14 +348,27 @@ def start_recertification(path: Path, user: api.User, now: dt.datetime | None = 
     current = current_certificate(path.id, user.id)
     if not can_recertify(current, now):
         raise RecertificationRefused(path.id)
-    course_ids = path_course_ids(path.id)
+    archived = _archive_runs(user.id, path_course_ids(path.id), now)
+    api.audit(
+        "lms.recertification_started",
+        "lms_path",
+        path.id,
+        after={"user": user.id, "certificate": current.id if current else None, "runs": archived},
+    )
+    return archived
+
+
+def _archive_runs(user_id: int, course_ids: Sequence[int], now: dt.datetime) -> int:
+    """Archive the person's open runs and quiz attempts of these courses (SCORM attempts
+    belong to a run); returns how many runs."""
+    course_ids = list(course_ids)
     if not course_ids:
         return 0
     archived = _rowcount(
         api.session.execute(
             update(Enrolment)
             .where(
-                Enrolment.user_id == user.id,
+                Enrolment.user_id == user_id,
                 Enrolment.course_id.in_(course_ids),
                 Enrolment.archived_at.is_(None),
             )
@@ -323,11 +377,11 @@ def start_recertification(path: Path, user: api.User, now: dt.datetime | None = 
         )
     )
     quiz_ids = select(QuizAttempt.id).where(
-        QuizAttempt.user_id == user.id,
+        QuizAttempt.user_id == user_id,
         QuizAttempt.archived_at.is_(None),
         QuizAttempt.enrolment_id.in_(
             select(Enrolment.id).where(
-                Enrolment.user_id == user.id, Enrolment.course_id.in_(course_ids)
+                Enrolment.user_id == user_id, Enrolment.course_id.in_(course_ids)
             )
         ),
     )
@@ -338,12 +392,6 @@ def start_recertification(path: Path, user: api.User, now: dt.datetime | None = 
         .execution_options(synchronize_session=False)
     )
     api.session.expire_all()
-    api.audit(
-        "lms.recertification_started",
-        "lms_path",
-        path.id,
-        after={"user": user.id, "certificate": current.id if current else None, "runs": archived},
-    )
     return int(archived or 0)
 
 
@@ -359,6 +407,26 @@ def revoke(cert: Certificate, reason: str, now: dt.datetime | None = None) -> bo
         "lms_certificate",
         cert.id,
         after={"reason": cert.revoked_reason, "user": cert.user_id, "path": cert.path_id},
+    )
+    return True
+
+
+def release(cert: Certificate, now: dt.datetime | None = None) -> bool:
+    """Let them earn it again: the revoked certificate no longer stops its path from
+    issuing (``superseded_at`` marks it released; it stays revoked), and the person's runs
+    and quiz attempts of the path's courses are archived so they take them again. False
+    unless the certificate is revoked and not released yet."""
+    if cert.revoked_at is None or cert.superseded_at is not None:
+        return False
+    now = now or api.utcnow()
+    cert.superseded_at = now
+    api.session.flush()
+    runs = _archive_runs(cert.user_id, path_course_ids(cert.path_id), now)
+    api.audit(
+        "lms.certificate_released",
+        "lms_certificate",
+        cert.id,
+        after={"user": cert.user_id, "path": cert.path_id, "runs": runs},
     )
     return True
 

@@ -416,6 +416,96 @@ def test_vendor_revokes_with_a_reason_and_the_page_says_revoked(world, client_as
     assert resp.status_code == 404
 
 
+def add_path(world: Any, course_ids: list[int], certification: str) -> int:
+    """Another path over courses that already exist (paths may share courses)."""
+    from portalis_lms.models import Path, PathCourse
+
+    with api.tenant_scope(world.plain.tenant_id):
+        path = Path(
+            program_id=world.plain.program_id,
+            title=f"{certification} path",
+            certification=certification,
+            certification_i18n={},
+            validity_days=365,
+            reminder_days=[60, 30, 7],
+        )
+        api.session.add(path)
+        api.session.flush()
+        for i, cid in enumerate(course_ids):
+            api.session.add(PathCourse(path_id=path.id, course_id=cid, position=i))
+        api.session.commit()
+        return int(path.id)
+
+
+def test_a_revoked_certificate_comes_back_only_when_the_vendor_lets_them_earn_it_again(
+    world, client_as, clock
+):
+    """Paths A and B share a course; A's certificate is revoked. Recertifying B retakes the
+    shared course — that must not hand A back. The vendor's "Let them earn it again"
+    releases the revocation (the certificate stays revoked) and the person takes A's
+    courses again to earn a new one."""
+    user = who(world, "gold_user")
+    built = make_path(world, courses=2)
+    path_a, shared = built["path_id"], built["course_ids"][1]
+    path_b = add_path(world, [shared], "Certified Engineer")
+    complete_path(world, user, built)
+    by_path = {c.path_id: c for c in certificates(world, user)}
+    assert set(by_path) == {path_a, path_b}
+    revoked_a = by_path[path_a]
+    vendor = client_as(who(world, "vendor_admin"))
+    resp = vendor.post(
+        f"/lms/manage/certificates/{revoked_a.id}/revoke",
+        data={"csrf_token": vendor.csrf_token, "reason": "Exam taken by a colleague"},
+    )
+    assert resp.status_code == 302
+
+    clock.advance(days=350)  # B is expiring: the person recertifies B
+    client = client_as(user)
+    resp = client.post(f"/lms/paths/{path_b}/recertify", data={"csrf_token": client.csrf_token})
+    assert resp.status_code == 302
+    complete_course(world, user, shared)
+    mine = certificates(world, user)
+    assert len([c for c in mine if c.path_id == path_b]) == 2  # B renewed
+    assert [c.id for c in mine if c.path_id == path_a] == [revoked_a.id]  # A not back
+    page = client.get(f"/lms/paths/{path_a}").get_data(as_text=True)
+    assert "Your certificate of this path was revoked" in page
+
+    # only the vendor's staff may let them earn it again
+    partner = client_as(who(world, "gold_admin"))
+    resp = partner.post(
+        f"/lms/manage/certificates/{revoked_a.id}/release",
+        data={"csrf_token": partner.csrf_token},
+    )
+    assert resp.status_code == 404
+    listing = vendor.get("/lms/manage/certificates?status=revoked").get_data(as_text=True)
+    assert "Let them earn it again" in listing
+    resp = vendor.post(
+        f"/lms/manage/certificates/{revoked_a.id}/release",
+        data={"csrf_token": vendor.csrf_token},
+    )
+    assert resp.status_code == 302
+    assert [
+        str(e.object_id) for e in audit_entries(world.plain.tenant_id, "lms.certificate_released")
+    ] == [str(revoked_a.id)]
+    listing = vendor.get("/lms/manage/certificates?status=revoked").get_data(as_text=True)
+    assert "Let them earn it again" not in listing and "May earn it again" in listing
+    # still revoked for whoever checks it
+    page = anonymous(world).get(f"/lms/verify/{revoked_a.code}").get_data(as_text=True)
+    assert "This certificate has been revoked" in page
+
+    # they take A's courses again and earn a new certificate
+    clock.advance(days=1)
+    complete_path(world, user, built)
+    a_certs = [c for c in certificates(world, user) if c.path_id == path_a]
+    assert len(a_certs) == 2
+    old, new = a_certs
+    assert old.revoked_at is not None and new.revoked_at is None and new.superseded_at is None
+    assert new.code != old.code
+    assert "This certificate is valid." in anonymous(world).get(f"/lms/verify/{new.code}").get_data(
+        as_text=True
+    )
+
+
 # --- proof: the PDF and the Open Badge ----------------------------------------------------
 
 

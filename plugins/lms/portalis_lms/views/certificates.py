@@ -122,6 +122,10 @@ def _path_page(path: Path, status: int = 200, error: str = "") -> Any:
         )
     done = sum(1 for r in rows if r["run"] is not None and r["run"].completed_at is not None)
     current = certification.current_certificate(path.id, viewer.user_id or 0)
+    # a revocation the vendor has not released: completing the courses issues nothing
+    revoked = (
+        certification.revoked_unreleased(path.id, viewer.user_id or 0) if current is None else None
+    )
     history = api.session.scalars(
         access.own(
             select(Certificate).where(
@@ -136,6 +140,7 @@ def _path_page(path: Path, status: int = 200, error: str = "") -> Any:
         rows=rows,
         done=done,
         current=current,
+        revoked=revoked,
         current_status=certification.status(current, now) if current else None,
         history=[c for c in history if current is None or c.id != current.id],
         can_recertify=certification.can_recertify(current, now),
@@ -367,4 +372,23 @@ def revoke_certificate(certificate_id: int) -> Any:
     else:
         certification.revoke(cert, form.reason.data or "")
         flash(_("The certificate is revoked. Its verification page now says so."), "success")
+    return redirect(api.safe_next(request.form.get("next"), url_for("lms.manage_certificates")))
+
+
+@bp.route("/manage/certificates/<id:certificate_id>/release", methods=["POST"])
+@access.manager_required
+def release_certificate(certificate_id: int) -> Any:
+    """Let them earn it again: a revoked certificate stops blocking its path; the person
+    takes the path's courses again and completing them issues a new certificate."""
+    cert = access.get_or_404(Certificate, certificate_id)  # the CSRF token: app-wide
+    if certification.release(cert):
+        flash(
+            _(
+                "They may earn the certification again: their courses of the path start over, "
+                "and completing them issues a new certificate. This one stays revoked."
+            ),
+            "success",
+        )
+    else:
+        flash(_("Only a revoked certificate can be earned again, and only once."), "info")
     return redirect(api.safe_next(request.form.get("next"), url_for("lms.manage_certificates")))
