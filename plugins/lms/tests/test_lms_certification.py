@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -657,6 +659,44 @@ def test_path_page_shows_courses_in_order_with_progress(world, client_as):
     assert "1 of 2 courses completed." in page
     assert "Start recertification" not in page
     assert client_as(user).get("/lms/paths/999999").status_code == 404
+
+
+@contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    """The SQL statements run inside the block."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    engine = api.session.get_bind()
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_the_path_page_costs_the_same_statements_for_2_and_for_6_courses(world, client_as):
+    user = who(world, "gold_user")
+    client = client_as(user)
+
+    def cost(courses: int) -> int:
+        built = make_path(world, courses=courses, certification=f"Certified {courses}")
+        for cid in built["course_ids"][:-1]:  # a run with progress in all but the last
+            complete_course(world, user, cid)
+        url = f"/lms/paths/{built['path_id']}"
+        client.get(url)
+        with counting_statements() as statements:
+            page = client.get(url)
+        assert page.status_code == 200
+        assert f"{courses - 1} of {courses} courses completed." in page.get_data(as_text=True)
+        return len(statements)
+
+    assert cost(6) == cost(2)
 
 
 def test_metrics_count_people_per_company(world, clock):
