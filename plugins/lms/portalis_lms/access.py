@@ -23,14 +23,23 @@ Permissions (a vendor admin re-assigns them per role on "Roles & permissions"):
   revoking certificates. Vendor staff only: for a partner role it opens nothing.
 * ``lms.team`` — a partner admin sees the colleagues' progress and certificates and
   assigns them courses. Partner roles only.
+
+A vendor acting as a partner user (a support session: ``impersonated_by`` is set) sees the
+learner's pages but does nothing that counts as the learner's own work — starting or
+submitting a quiz, finishing a SCORM lesson, marking a lesson done, starting a
+recertification: :func:`learner_only` refuses those requests, and templates ask
+:func:`acts_as_learner` to show why the buttons are off.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
+from flask import flash, jsonify, redirect, request, url_for
 from sqlalchemy import Select, and_, false, or_, select
 
 from portalis import api
@@ -80,6 +89,44 @@ def manager_required(view: F) -> F:
 def team_lead_required(view: F) -> F:
     """View guard for a partner admin's team pages; anyone else gets 404."""
     return api.partner_member(api.permission_required(TEAM)(view))
+
+
+def acts_as_learner(viewer: api.Viewer | None = None) -> bool:
+    """Whether what the viewer does counts as their own learning: not while a vendor acts
+    as them (the pages stay viewable; the acting buttons say why they are off)."""
+    return _viewer(viewer).impersonated_by is None
+
+
+def learner_only_message() -> str:
+    from .i18n import _
+
+    return _("Only the learner can do this. You are acting as them, so nothing was recorded.")
+
+
+def _back() -> str:
+    """The page the refused form was on (this host only), else "My learning"."""
+    ref = urlsplit(request.referrer or "")
+    target = None
+    if ref.netloc == request.host and ref.path:
+        target = ref.path + (f"?{ref.query}" if ref.query else "")
+    return api.safe_next(target, url_for("lms.my_learning"))
+
+
+def learner_only(view: F) -> F:
+    """View guard for acts that are the learner's own record (they may earn a certificate):
+    refused while a vendor acts as the user — a JSON 403 for the SCORM player's requests,
+    else a warning and back to the page. Reading (GET) stays open."""
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if request.method in ("GET", "HEAD") or acts_as_learner():
+            return view(*args, **kwargs)
+        if request.is_json or request.accept_mimetypes.best == "application/json":
+            return jsonify(error=learner_only_message()), 403
+        flash(learner_only_message(), "warning")
+        return redirect(_back())
+
+    return cast(F, guarded)
 
 
 # --- courses and paths a partner may take ------------------------------------------------

@@ -547,3 +547,67 @@ def test_vendor_staff_following_a_course_or_lesson_link_get_its_preview(
         assert r.headers["Location"].endswith(f"/lms/manage/courses/{course_id}/preview")
     assert client_as(world.users["vendor_admin"]).get("/lms/courses/999999").status_code == 404
     assert client_as(world.users["silver_user"]).get(f"/lms/courses/{course_id}").status_code == 200
+
+
+@contextmanager
+def acting_as_learner(world: Any) -> Iterator[None]:
+    """Requests made meanwhile come from a vendor acting as the partner user (what the
+    core's back office sets during a support session)."""
+    import dataclasses
+
+    from flask import g
+
+    vendor_id = world.users["vendor_admin"].id
+
+    def impersonate() -> None:
+        if getattr(g, "viewer", None) is not None and g.viewer.is_partner:
+            g.viewer = dataclasses.replace(g.viewer, impersonated_by=vendor_id)
+
+    funcs = world.app.before_request_funcs.setdefault(None, [])
+    funcs.append(impersonate)
+    try:
+        yield
+    finally:
+        funcs.remove(impersonate)
+
+
+def test_a_vendor_acting_as_the_learner_cannot_start_their_recertification(
+    world: Any, client_as: Any
+) -> None:
+    from portalis_lms.models import Certificate, Enrolment
+
+    course_id = make_course(world, "Recert course", lessons=[("text", "Only", {"body": "x"})])
+    path_id = make_path(world, course_ids=[course_id], validity_days=365)
+    user = world.users["gold_user"]
+    client = client_as(user)
+    (only,) = lesson_ids(world, course_id)
+    client.post(f"/lms/lessons/{only}/done", data={"csrf_token": client.csrf_token})
+    with api.tenant_scope(world.tenant.id):
+        certs = list(api.session.scalars(select(Certificate)))
+        if not certs:  # the certification rules run after the commit; write one if not
+            api.session.add(
+                Certificate(
+                    path_id=path_id,
+                    user_id=user.id,
+                    partner_id=user.partner_id,
+                    code="F2RECERT0001",
+                    holder_name=user.name,
+                    certification="Certified Sales Professional",
+                )
+            )
+        for cert in api.session.scalars(select(Certificate)):
+            cert.expires_at = api.utcnow() + dt.timedelta(days=10)  # expiring soon
+        api.session.commit()
+    assert "Start recertification" in text(client.get(f"/lms/paths/{path_id}"))
+    with acting_as_learner(world):
+        page = text(client.get(f"/lms/paths/{path_id}"))
+        assert "Only the learner can start the recertification." in page
+        assert f"/lms/paths/{path_id}/recertify" not in page
+        resp = client.post(
+            f"/lms/paths/{path_id}/recertify", data={"csrf_token": client.csrf_token}
+        )
+        assert resp.status_code == 302
+        assert "Only the learner can do this" in text(client.get(f"/lms/paths/{path_id}"))
+    with api.tenant_scope(world.tenant.id):
+        runs = list(api.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id)))
+        assert runs and all(r.archived_at is None for r in runs)  # nothing archived

@@ -853,3 +853,57 @@ def test_two_tabs_starting_at_once_share_one_attempt(race, monkeypatch):
             assert api.session.scalar(select(func.count(QuizAttempt.id))) == 1
         finally:
             api.session.remove()
+
+
+# --- a vendor acting as the learner ------------------------------------------------------
+
+
+def _acting_as_learner(world: Any) -> Any:
+    """Requests made meanwhile come from a vendor acting as the partner user."""
+    import contextlib
+    import dataclasses
+
+    from flask import g
+
+    vendor_id = world.users["vendor_admin"].id
+
+    def impersonate() -> None:
+        if getattr(g, "viewer", None) is not None and g.viewer.is_partner:
+            g.viewer = dataclasses.replace(g.viewer, impersonated_by=vendor_id)
+
+    @contextlib.contextmanager
+    def scope() -> Iterator[None]:
+        funcs = world.app.before_request_funcs.setdefault(None, [])
+        funcs.append(impersonate)
+        try:
+            yield
+        finally:
+            funcs.remove(impersonate)
+
+    return scope()
+
+
+def test_a_vendor_acting_as_the_learner_can_look_but_not_start_or_submit(world, client_as):
+    q = make_quiz_lesson(world)
+    user = world.users["gold_user"]
+    client = client_as(user)
+    with _acting_as_learner(world):
+        page = client.get(quiz_url(q)).get_data(as_text=True)
+        assert "Only the learner can take the quiz." in page and "Start the quiz" not in page
+        resp = client.post_form(quiz_url(q), {})
+        assert resp.status_code == 302
+    assert attempts_of(world, q, user) == []
+    # the learner started an attempt; the vendor sees it but cannot submit it
+    start(client, q)
+    (attempt,) = attempts_of(world, q, user)
+    with _acting_as_learner(world):
+        page = client.get(quiz_url(q)).get_data(as_text=True)
+        assert "Only the learner can take the quiz." in page
+        assert re.search(r'<button[^>]*type="submit" disabled', page)
+        resp = client.post_form(
+            submit_url(attempt.id), form_answers(world, attempt), form_page=quiz_url(q)
+        )
+        assert resp.status_code == 302
+    (after,) = attempts_of(world, q, user)
+    assert after.submitted_at is None and after.passed is not True
+    assert audit_entries(world.tenant, "lms.course_completed") == []

@@ -833,3 +833,41 @@ def test_two_first_commits_at_once_make_one_attempt_with_both(race):
         assert row.total_seconds == 90
         assert row.data["cmi.comments"] == "from a" and row.lesson_location == "p2"
         api.session.remove()
+
+
+def test_a_vendor_acting_as_the_learner_runs_the_package_in_browse_mode_and_records_nothing(
+    world, client_as
+):
+    import dataclasses
+
+    from flask import g
+
+    from portalis_lms.models import LessonProgress
+
+    ids = scorm_course(world)
+    client = client_as(world.users["gold_user"])
+    vendor_id = world.users["vendor_admin"].id
+
+    def impersonate() -> None:  # what the core's back office sets when a vendor acts as a user
+        if getattr(g, "viewer", None) is not None and g.viewer.is_partner:
+            g.viewer = dataclasses.replace(g.viewer, impersonated_by=vendor_id)
+
+    funcs = world.app.before_request_funcs.setdefault(None, [])
+    funcs.append(impersonate)
+    try:
+        page, src = open_player(client, ids["lesson"])
+        assert "Only the learner can complete this lesson." in page and "data-preview=" in page
+        body = client.get(src).get_data(as_text=True)
+        assert '"cmi.core.lesson_mode":"browse"' in body
+        assert '"cmi.core.credit":"no-credit"' in body
+        resp = commit(client, ids["lesson"], {"cmi.core.lesson_status": "passed"}, finish=True)
+        assert resp.status_code == 403
+        assert "Only the learner can do this" in resp.get_json()["error"]
+    finally:
+        funcs.remove(impersonate)
+    assert attempt_row(world, ids["lesson"]) is None
+    with api.tenant_scope(world.tenant.id):
+        assert api.session.scalars(select(LessonProgress)).all() == []
+    # the learner themself still runs it for credit
+    _page, src = open_player(client, ids["lesson"])
+    assert '"cmi.core.lesson_mode":"normal"' in client.get(src).get_data(as_text=True)

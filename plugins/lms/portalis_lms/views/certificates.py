@@ -203,6 +203,7 @@ def path(path_id: int) -> Any:
 
 @bp.route("/paths/<id:path_id>/recertify", methods=["POST"])
 @api.partner_member
+@access.learner_only
 def recertify(path_id: int) -> Any:
     found = access.path_or_404(path_id)
     user = api.current_user()

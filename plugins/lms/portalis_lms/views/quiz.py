@@ -92,6 +92,7 @@ def _take_page(ctx: dict[str, Any], attempt: QuizAttempt, error: str = "") -> An
 
 @bp.route("/lessons/<id:lesson_id>/quiz", methods=["GET", "POST"])
 @api.partner_member
+@access.learner_only  # starting an attempt (POST) is the learner's own; reading is open
 def quiz(lesson_id: int) -> Any:
     viewer = api.current_viewer()
     lesson, quiz, course = _quiz_lesson_or_404(lesson_id, viewer)
@@ -161,6 +162,7 @@ def _answers_from(form: MultiDict[str, str]) -> dict[str, list[int]]:
 
 @bp.route("/quiz-attempts/<id:quiz_attempt_id>/submit", methods=["POST"])
 @api.partner_member
+@access.learner_only
 def quiz_submit(quiz_attempt_id: int) -> Any:
     viewer = api.current_viewer()
     attempt = api.session.scalars(

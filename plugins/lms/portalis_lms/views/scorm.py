@@ -48,6 +48,9 @@ PACKAGE_CSP = (
 FRAME_SANDBOX = "allow-scripts allow-forms allow-popups"
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 _MAX_COMMIT = 256 * 1024
+#: The third element of a file token: staff preview, or a vendor acting as the learner
+#: (both run the package in browse mode and record nothing).
+PREVIEW, BROWSE = 0, 1
 _runtime_js: str | None = None
 
 
@@ -97,7 +100,10 @@ def scorm_player(lesson_id: int) -> Any:
     course, lesson, package, run = _lesson_for_viewer(lesson_id)
     progress.touch(run, lesson)
     attempt = scorm.attempt_for(run, lesson)
-    token = api.package_token(SCORM_KIND, package.folder, [viewer.user_id, lesson.id])
+    # a vendor acting as the learner: browse mode (no credit), nothing sent to the server
+    browse = not access.acts_as_learner(viewer)
+    subject = [viewer.user_id, lesson.id, BROWSE] if browse else [viewer.user_id, lesson.id]
+    token = api.package_token(SCORM_KIND, package.folder, subject)
     return api.page(
         "lms/partner/scorm_player.html",
         course=course,
@@ -111,6 +117,7 @@ def scorm_player(lesson_id: int) -> Any:
         done=lesson.id in progress.completed_lesson_ids(run.id),
         status_label=status_label(attempt.lesson_status) if attempt else None,
         preview=False,
+        browse=browse,
     )
 
 
@@ -129,7 +136,7 @@ def _preview(lesson_id: int) -> Any:
         api.not_found()
     course = access.get_or_404(Course, lesson.course_id)
     package = access.get_or_404(ScormPackage, lesson.package_id)
-    token = api.package_token(SCORM_KIND, package.folder, [viewer.user_id, lesson.id, 0])
+    token = api.package_token(SCORM_KIND, package.folder, [viewer.user_id, lesson.id, PREVIEW])
     return api.page(
         "lms/partner/scorm_player.html",
         course=course,
@@ -143,6 +150,7 @@ def _preview(lesson_id: int) -> Any:
         done=False,
         status_label=None,
         preview=True,
+        browse=True,
     )
 
 
@@ -185,7 +193,10 @@ def scorm_file(package_id: int, token: str, path: str) -> Any:
     ):
         api.not_found()
     user_id, lesson_id = subject[0], subject[1]
-    preview = len(subject) == 3
+    preview = len(subject) == 3 and subject[2] == PREVIEW
+    browse = len(subject) == 3 and subject[2] == BROWSE
+    if len(subject) == 3 and not (preview or browse):
+        api.not_found()
     viewer = api.current_viewer()
     if not viewer.is_anonymous and viewer.user_id != user_id:
         api.not_found()
@@ -210,7 +221,7 @@ def scorm_file(package_id: int, token: str, path: str) -> Any:
         attempt = scorm.attempt_for(run, lesson) if run is not None else None
         config = {
             "values": scorm.initial_values(
-                attempt, package, user, mode="browse" if preview else "normal"
+                attempt, package, user, mode="browse" if preview or browse else "normal"
             ),
             "origin": request.host_url.rstrip("/"),
         }
@@ -223,6 +234,7 @@ def scorm_file(package_id: int, token: str, path: str) -> Any:
 
 @bp.route("/scorm/lesson/<id:lesson_id>/commit", methods=["POST"])
 @api.partner_member
+@access.learner_only  # a JSON 403 the player shows
 def scorm_commit(lesson_id: int) -> Any:
     """What the package's runtime reported (JSON from the player page): stored, or 422."""
     course, lesson, package, run = _lesson_for_viewer(lesson_id)
