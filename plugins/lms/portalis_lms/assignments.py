@@ -59,10 +59,16 @@ def assign(
     user_id: int | None = None,
     due_at: dt.datetime | None = None,
     assigned_by_id: int | None = None,
+    within_partner_id: int | None = None,
 ) -> Assignment:
     """ "Take this course" for one tier, partner company or partner user of the course's
     program, optionally by ``due_at``. Assigning the same target again changes the due
-    date instead of adding a second assignment."""
+    date instead of adding a second assignment.
+
+    ``within_partner_id`` (a partner admin's team page): only an assignment made by people
+    of that company is changed; one made by the vendor (or anyone else) stays as it is and
+    the admin's is added beside it — a person's due date is the earliest of them
+    (:func:`assigned_course_ids`), so an admin cannot move or drop the vendor's deadline."""
     course = api.session.get(Course, course_id)
     if course is None:
         raise Invalid(_("This course no longer exists."))
@@ -91,9 +97,12 @@ def assign(
         cond = Assignment.user_id == user_id
     if due_at is not None and due_at <= api.utcnow():
         raise Invalid(_("The due date must be in the future."), "due_at")
-    existing = api.session.scalars(
-        select(Assignment).where(Assignment.course_id == course_id, cond)
-    ).first()
+    mine = select(Assignment).where(Assignment.course_id == course_id, cond)
+    if within_partner_id is not None:
+        mine = mine.join(api.User, api.User.id == Assignment.assigned_by_id).where(
+            api.User.partner_id == within_partner_id
+        )
+    existing = api.session.scalars(mine.order_by(Assignment.id)).first()
     if existing is not None:
         before = {"due_at": _iso(existing.due_at)}
         existing.due_at = due_at

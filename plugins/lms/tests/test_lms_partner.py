@@ -611,3 +611,50 @@ def test_a_vendor_acting_as_the_learner_cannot_start_their_recertification(
     with api.tenant_scope(world.tenant.id):
         runs = list(api.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id)))
         assert runs and all(r.archived_at is None for r in runs)  # nothing archived
+
+
+def test_a_partner_admin_cannot_move_or_drop_the_vendors_deadline(
+    world: Any, client_as: Any
+) -> None:
+    from portalis_lms import assignments
+    from portalis_lms.models import Assignment
+
+    course_id = make_course(world, "Compliance basics")
+    user = world.users["gold_user"]
+    with api.tenant_scope(world.tenant.id):
+        vendor_due = api.utcnow() + dt.timedelta(days=7)
+        assignments.assign(
+            course_id,
+            user_id=user.id,
+            due_at=vendor_due,
+            assigned_by_id=world.users["vendor_admin"].id,
+        )
+        api.session.commit()
+    admin = client_as(world.users["gold_admin"])
+    for days in (60, None, 30):  # a later date, none, then another: the admin's own row
+        due = (dt.date.today() + dt.timedelta(days=days)).isoformat() if days else ""
+        form = {"user_id": user.id, "course_id": course_id, "due": due}
+        assert admin.post_form("/lms/team/assign", form, form_page="/lms/team").status_code == 302
+    with api.tenant_scope(world.tenant.id):
+        rows = list(
+            api.session.scalars(
+                select(Assignment).where(Assignment.course_id == course_id).order_by(Assignment.id)
+            )
+        )
+        assert len(rows) == 2  # the vendor's and the company's, not one overwritten
+        assert rows[0].assigned_by_id == world.users["vendor_admin"].id
+        assert rows[0].due_at is not None and abs(rows[0].due_at - vendor_due).total_seconds() < 1
+        assert rows[1].assigned_by_id == world.users["gold_admin"].id
+        assert rows[1].due_at is not None and rows[1].due_at > vendor_due + dt.timedelta(days=20)
+        viewer = partner_viewer(world, "gold_user")
+        due_for_user = assignments.assigned_course_ids(viewer)[course_id]
+        assert due_for_user is not None and abs(due_for_user - vendor_due).total_seconds() < 1
+    # the team page shows one row for the colleague and course, with the binding date
+    from babel.dates import format_date
+
+    team = text(admin.get("/lms/team"))
+    rows_shown = re.findall(r"<tr>(?:(?!</tr>).)*Compliance basics</a>.*?</tr>", team, re.S)
+    assert len(rows_shown) == 1
+    later = dt.date.today() + dt.timedelta(days=30)
+    assert format_date(later, format="medium", locale="en") not in rows_shown[0]
+    assert "No due date" not in rows_shown[0]

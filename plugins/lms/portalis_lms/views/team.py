@@ -1,6 +1,11 @@
 """A partner admin's team pages (``lms.team``): the colleagues' training at a glance, and
 assigning a course to one of them.
 
+An admin's assignment never changes the vendor's: assigning a course the vendor already
+asked of a colleague adds the company's own assignment beside it, and the page shows one
+row per colleague and course with the earliest due date of them all — the one that binds
+the colleague, as on their "My learning".
+
 Only the admin's own company: colleagues are read through ``access.team``; a colleague
 id or a course id the admin may not see answers 404, like an unknown one. The courses on
 offer are those the admin may take — the same as for every colleague, since the audience
@@ -236,9 +241,14 @@ def assign() -> Any:
         form.due.errors = [_("The due date can't be in the past.")]
         return _render(viewer, form, status=422)
     try:
-        # one personal assignment per colleague and course: again changes its due date
+        # one assignment of the company's per colleague and course: again changes its due
+        # date; the vendor's own assignment of the same course stays as the vendor set it
         assignments.assign(
-            course_id, user_id=colleague.id, due_at=due_at, assigned_by_id=viewer.user_id
+            course_id,
+            user_id=colleague.id,
+            due_at=due_at,
+            assigned_by_id=viewer.user_id,
+            within_partner_id=viewer.partner_id,
         )
     except service.Invalid as exc:
         target = form.due if exc.field == "due_at" else form.course_id
