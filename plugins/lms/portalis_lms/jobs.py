@@ -7,6 +7,9 @@ Idempotent — it may run twice, or not at all for a while:
   certificate was issued before it came (a 20-day certificate gets no "60 days left"
   mail). If the job didn't run for a while and several offsets came due, only the
   nearest one is mailed and the others are marked sent — no burst of stale reminders.
+  ``reminded_down_to`` keeps the smallest offset dealt with, so the job loads a
+  certificate only when an offset below it has come (filtered in SQL, per path): fully
+  reminded certificates, and those waiting for their next offset, stay in the database.
 * **Expiry**: a current certificate whose ``expires_at`` passed is noted once
   (``expiry_noted_at``, claimed by a conditional update so two runs at once note it
   once), ``lms.certificate_expired`` is emitted and the holder is mailed.
@@ -21,7 +24,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from portalis import api
 
@@ -90,33 +93,42 @@ def certificate_lifecycle() -> None:
             program_id=path.program_id,
         )
         notify.certificate_expired(cert, path)
-    # reminders: certificates whose earliest offset has come
-    horizon = max(
-        (
-            days
-            for offsets in api.session.scalars(
-                select(Path.reminder_days).where(Path.program_id.in_(program_ids))
-            )
-            for days in offsets or []
-            if isinstance(days, int)
-        ),
-        default=0,
-    )
-    if horizon <= 0:
+    # reminders: certificates with an offset that has come and is below the ones dealt with
+    come = [
+        and_(
+            Certificate.path_id == path_id,
+            or_(Certificate.reminded_down_to.is_(None), Certificate.reminded_down_to > days),
+            Certificate.expires_at <= now + dt.timedelta(days=days),
+        )
+        for path_id, offsets in api.session.execute(
+            select(Path.id, Path.reminder_days).where(Path.program_id.in_(program_ids))
+        )
+        for days in set(offsets or [])
+        if isinstance(days, int) and days > 0
+    ]
+    if not come:
         return
     for cert, path in api.session.execute(
-        current.where(
-            Certificate.expires_at > now,
-            Certificate.expires_at <= now + dt.timedelta(days=horizon),
-        )
+        current.where(Certificate.expires_at > now, or_(*come))
         .order_by(Certificate.id)
         .with_for_update(of=Certificate, skip_locked=True)
     ).all():
-        offset, due = due_reminder(cert, list(path.reminder_days or []), now)
+        offsets = list(path.reminder_days or [])
+        offset, due = due_reminder(cert, offsets, now)
+        assert cert.expires_at is not None
+        # every offset whose moment has passed is dealt with now: mailed, marked sent,
+        # or it came before the certificate was issued (never mailed)
+        passed = [
+            d
+            for d in offsets
+            if isinstance(d, int) and d > 0 and cert.expires_at - dt.timedelta(days=d) <= now
+        ]
+        if passed:
+            earlier = [] if cert.reminded_down_to is None else [cert.reminded_down_to]
+            cert.reminded_down_to = min(passed + earlier)
         if not offset:
             continue
         cert.reminders_sent = sorted(set(cert.reminders_sent or []) | set(due))
-        assert cert.expires_at is not None
         days_left = max(1, math.ceil((cert.expires_at - now) / dt.timedelta(days=1)))
         notify.expiry_reminder(cert, path, days_left)
 

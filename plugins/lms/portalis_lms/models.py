@@ -599,5 +599,9 @@ class Certificate(api.TenantScoped, api.Base):
     superseded_by_id: Mapped[int | None] = mapped_column(api.BigId)
     #: Reminder offsets (days before expiry) already mailed, so a job run twice mails once.
     reminders_sent: Mapped[list[int]] = mapped_column(JSON, default=list)
+    #: The smallest reminder offset whose moment has passed and was dealt with (mailed,
+    #: marked, or came before the certificate was issued): the hourly job loads the
+    #: certificate again only once a smaller offset comes due. ``None``: none yet.
+    reminded_down_to: Mapped[int | None] = mapped_column()
     #: When the "expired" event was emitted (once).
     expiry_noted_at: Mapped[dt.datetime | None] = mapped_column(api.AwareDateTime)

@@ -331,6 +331,48 @@ def test_a_job_that_did_not_run_for_a_while_sends_only_the_nearest_reminder(worl
     assert sorted(cert.reminders_sent) == [30, 60]
 
 
+def test_the_hourly_job_leaves_fully_reminded_certificates_in_the_database(
+    world, clock, mailbox, monkeypatch
+):
+    """Certificates whose due reminders were all sent (or came before they were issued)
+    are not loaded again by the hourly job — only those with a reminder due."""
+    from portalis_lms import jobs
+
+    looked_at: list[int] = []
+    real = jobs.due_reminder
+
+    def spy(cert: Any, offsets: list[int], now: dt.datetime) -> Any:
+        looked_at.append(cert.id)
+        return real(cert, offsets, now)
+
+    monkeypatch.setattr(jobs, "due_reminder", spy)
+    user, other = who(world, "gold_user"), who(world, "silver_user")
+    complete_path(world, user, make_path(world, validity_days=365))
+    # issued 20 days before it expires: the 60 and 30 day reminders never count
+    complete_path(world, other, make_path(world, validity_days=20, certification="Short"))
+    (late,) = certificates(world, other)
+    run_lifecycle(world)
+    looked_at.clear()
+    run_lifecycle(world)
+    assert looked_at == []  # nothing due: nothing loaded
+    clock.advance(days=14)  # 6 days left on the short one: its 7 day reminder
+    run_lifecycle(world)
+    assert looked_at == [late.id]
+    assert len(to(mailbox, other.email, "expires in")) == 1
+    looked_at.clear()
+    run_lifecycle(world)
+    assert looked_at == []
+
+    clock.advance(days=345)  # 6 days left on the long one: every offset has come
+    run_lifecycle(world)
+    assert len(to(mailbox, user.email, "expires in")) == 1
+    (cert,) = certificates(world, user)
+    assert sorted(cert.reminders_sent) == [7, 30, 60]
+    looked_at.clear()
+    run_lifecycle(world)
+    assert looked_at == []
+
+
 # --- recertification ---------------------------------------------------------------------
 
 

@@ -93,6 +93,7 @@ def upgrade() -> None:
     sa.Column('superseded_at', api.AwareDateTime(), nullable=True),
     sa.Column('superseded_by_id', api.BigId, nullable=True),
     sa.Column('reminders_sent', sa.JSON(), nullable=False),
+    sa.Column('reminded_down_to', sa.Integer(), nullable=True),
     sa.Column('expiry_noted_at', api.AwareDateTime(), nullable=True),
     sa.Column('tenant_id', api.BigId, nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'partner_id'], ['partners.tenant_id', 'partners.id'], name=op.f('fk_lms_certificates_tenant_id_partner_id_partners'), ondelete='CASCADE'),
