@@ -149,6 +149,12 @@ def complete_lesson(run: Enrolment, lesson: Lesson, at: dt.datetime | None = Non
             pass  # recorded by a parallel request: the same fact
     if run.completed_at is not None or required_remaining(run):
         return False
+    _finish(run, at, _program_of(run.course_id))
+    return True
+
+
+def _finish(run: Enrolment, at: dt.datetime, program_id: int | None) -> None:
+    """Complete the run: audited, and ``lms.course_completed`` for the certification."""
     run.completed_at = at
     api.audit("lms.course_completed", "lms_course", run.course_id, after={"user": run.user_id})
     api.emit(
@@ -159,9 +165,54 @@ def complete_lesson(run: Enrolment, lesson: Lesson, at: dt.datetime | None = Non
             "partner_id": run.partner_id,
             "enrolment_id": run.id,
         },
-        program_id=_program_of(run.course_id),
+        program_id=program_id,
     )
-    return True
+
+
+def complete_finished_runs(course_id: int, at: dt.datetime | None = None) -> int:
+    """Complete every open run of the course that has no required lesson left — after the
+    vendor deleted a lesson, made it optional or moved it to another language, the last
+    required lesson may be gone with nobody completing anything. A run counts when the
+    person has done at least one lesson of it (opening a course that then has nothing
+    required left is not completing it). Three statements whatever the number of runs,
+    plus what completing each one writes. Returns how many runs it completed."""
+    runs = list(
+        api.session.scalars(
+            select(Enrolment).where(
+                Enrolment.course_id == course_id,
+                Enrolment.archived_at.is_(None),
+                Enrolment.completed_at.is_(None),
+            )
+        )
+    )
+    if not runs:
+        return 0
+    required = api.session.execute(
+        select(Lesson.id, Lesson.language).where(
+            Lesson.course_id == course_id, Lesson.required.is_(True)
+        )
+    ).all()
+    done: dict[int, set[int]] = {}
+    for enrolment_id, lesson_id in api.session.execute(
+        select(LessonProgress.enrolment_id, LessonProgress.lesson_id).where(
+            LessonProgress.enrolment_id.in_([run.id for run in runs])
+        )
+    ):
+        done.setdefault(enrolment_id, set()).add(lesson_id)
+    at = at or api.utcnow()
+    program_id = _program_of(course_id)
+    finished = 0
+    for run in runs:
+        mine = done.get(run.id)
+        if not mine:
+            continue
+        needed = {lid for lid, lang in required if lang in ("", run.language)}
+        if needed <= mine:
+            _finish(run, at, program_id)
+            finished += 1
+    if finished:
+        api.session.flush()
+    return finished
 
 
 def _program_of(course_id: int) -> int | None:

@@ -10,7 +10,9 @@ is audited.
 Deleting a lesson (or a module) that people already completed is refused: their
 completions, quiz attempts and SCORM data would go with it, and with them the history a
 certificate was issued on. Make such a lesson optional (``required=False``) or retire the
-course instead.
+course instead. When a deleted lesson (or module), one made optional or one moved to
+another language was the last required lesson someone had left, their run completes then
+(:func:`progress.complete_finished_runs`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy import delete, func, select
 
 from portalis import api
 
-from . import search
+from . import progress, search
 from .i18n import _
 from .models import (
     FILE_KIND,
@@ -536,6 +538,7 @@ def delete_module(module: Module) -> None:
     api.session.execute(delete(Lesson).where(Lesson.module_id == module.id))
     api.session.delete(module)
     api.session.flush()
+    progress.complete_finished_runs(module.course_id)  # its lessons may have been the last
     if course is not None:
         _touch(course)
         _reindex(course)
@@ -769,6 +772,9 @@ def update_lesson(
     api.audit(
         "lms.lesson_updated", "lms_lesson", lesson.id, before=before, after=lesson_snapshot(lesson)
     )
+    if (before["required"], before["language"]) != (lesson.required, lesson.language):
+        # the last required lesson of someone's run may have gone optional or elsewhere
+        progress.complete_finished_runs(lesson.course_id)
     course = api.session.get(Course, lesson.course_id)
     if course is not None:
         _touch(course)
@@ -803,6 +809,7 @@ def delete_lesson(lesson: Lesson) -> None:
     course = api.session.get(Course, lesson.course_id)
     api.session.delete(lesson)
     api.session.flush()
+    progress.complete_finished_runs(lesson.course_id)  # it may have been the last required
     if course is not None:
         _touch(course)
         _reindex(course)

@@ -688,3 +688,92 @@ def test_dates_decide_the_badge(world, client_as):
     with api.tenant_scope(world.tenant.id):
         course = api.session.get(Course, course_id)
         assert course.retire_at is None
+
+
+def _mark_done(world: Any, client_as: Any, user_key: str, lesson_id: int) -> None:
+    client = client_as(world.users[user_key])
+    client.get(f"/lms/lessons/{lesson_id}")  # opens the run
+    resp = client.post(f"/lms/lessons/{lesson_id}/done", data={"csrf_token": client.csrf_token})
+    assert resp.status_code == 302
+
+
+def _run_of(world: Any, course_id: int, user_key: str) -> Any:
+    with api.tenant_scope(world.tenant.id):
+        api.session.expire_all()
+        return api.session.scalars(
+            select(Enrolment).where(
+                Enrolment.course_id == course_id,
+                Enrolment.user_id == world.users[user_key].id,
+            )
+        ).one()
+
+
+def test_runs_complete_when_their_last_required_lesson_goes(world, client_as):
+    from lms_helpers import lesson_ids
+
+    from portalis.testing.kit import audit_entries
+
+    body = {"body": "x"}
+    course_id = make_course(
+        world,
+        "Shrinking course",
+        lessons=[
+            ("text", "First", body),
+            ("text", "Second", body),
+            ("text", "Third", body),
+            ("text", "English extra", {"body": "x", "language": "en"}),
+        ],
+    )
+    first, second, third, extra = lesson_ids(world, course_id)
+    for lesson in (first, second, extra):
+        _mark_done(world, client_as, "gold_user", lesson)
+    _mark_done(world, client_as, "silver_user", first)
+    _mark_done(world, client_as, "silver_user", extra)
+
+    def completions() -> list[int]:
+        return sorted(e.after["user"] for e in audit_entries(world.tenant, "lms.course_completed"))
+
+    assert completions() == []
+    # deleted: the third (nobody did it) was the last required lesson of the Gold user's run
+    with api.tenant_scope(world.tenant.id):
+        service.delete_lesson(api.session.get(Lesson, third))
+        api.session.commit()
+    assert _run_of(world, course_id, "gold_user").completed_at is not None
+    assert _run_of(world, course_id, "silver_user").completed_at is None
+    assert completions() == [world.users["gold_user"].id]
+    # made optional: the second was all the Silver user had left
+    with api.tenant_scope(world.tenant.id):
+        service.update_lesson(api.session.get(Lesson, second), required=False)
+        api.session.commit()
+    assert _run_of(world, course_id, "silver_user").completed_at is not None
+    # once each: changing it back and forth completes nobody again
+    with api.tenant_scope(world.tenant.id):
+        service.update_lesson(api.session.get(Lesson, second), required=True)
+        service.update_lesson(api.session.get(Lesson, second), required=False)
+        api.session.commit()
+    assert completions() == sorted([world.users["gold_user"].id, world.users["silver_user"].id])
+
+
+def test_a_run_completes_when_its_last_required_lesson_moves_to_another_language(world, client_as):
+    from lms_helpers import lesson_ids
+
+    from portalis.testing.kit import audit_entries
+
+    course_id = make_course(
+        world,
+        "Two languages",
+        lessons=[
+            ("text", "For everyone", {"body": "x"}),
+            ("text", "English part", {"body": "x", "language": "en"}),
+        ],
+    )
+    everyone, english = lesson_ids(world, course_id)
+    _mark_done(world, client_as, "gold_user", everyone)
+    # someone who only opened the course has done nothing: not completed by the change
+    client_as(world.users["silver_user"]).get(f"/lms/lessons/{everyone}")
+    with api.tenant_scope(world.tenant.id):
+        service.update_lesson(api.session.get(Lesson, english), language="de")
+        api.session.commit()
+    assert _run_of(world, course_id, "gold_user").completed_at is not None
+    assert _run_of(world, course_id, "silver_user").completed_at is None
+    assert len(audit_entries(world.tenant, "lms.course_completed")) == 1
