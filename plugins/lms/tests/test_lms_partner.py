@@ -658,3 +658,35 @@ def test_a_partner_admin_cannot_move_or_drop_the_vendors_deadline(
     later = dt.date.today() + dt.timedelta(days=30)
     assert format_date(later, format="medium", locale="en") not in rows_shown[0]
     assert "No due date" not in rows_shown[0]
+
+
+def test_an_http_link_lesson_opens_for_partners_as_authoring_accepted_it(
+    world: Any, client_as: Any
+) -> None:
+    course_id = make_course(
+        world,
+        "Links course",
+        lessons=[
+            ("link", "Old intranet page", {"url": "http://intranet.example.com/guide"}),
+            ("video", "Hosted video", {"url": "https://videos.example.com/v/1"}),
+        ],
+    )
+    link, video = lesson_ids(world, course_id)
+    client = client_as(world.users["gold_user"])
+    page = text(client.get(f"/lms/lessons/{link}"))
+    assert "This link isn&#39;t available" not in page and "This link isn't available" not in page
+    anchor = re.search(r'<a [^>]*href="http://intranet\.example\.com/guide"[^>]*>', page)
+    assert anchor is not None
+    assert 'target="_blank"' in anchor.group(0)
+    assert 'rel="noopener noreferrer"' in anchor.group(0)
+    # a video stays https only: a plain-http address written before is not shown
+    from portalis_lms.models import Lesson
+
+    with api.tenant_scope(world.tenant.id):
+        row = api.session.get(Lesson, video)
+        assert row is not None
+        row.url = "http://videos.example.com/v/1"
+        api.session.commit()
+    page = text(client.get(f"/lms/lessons/{video}"))
+    assert "http://videos.example.com" not in page
+    assert "This video isn" in page

@@ -56,15 +56,18 @@ def _has(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
-def _https(url: str | None) -> str | None:
-    """``url`` if it is an https address with a host (what a lesson may link to)."""
+def _web_url(url: str | None, *, https_only: bool) -> str | None:
+    """``url`` if it is a web address with a host that the lesson may link to — what
+    authoring accepts (``service.check_url``): http or https for a link lesson (it opens
+    in a new tab, ``rel="noopener noreferrer"``), https only for a video."""
     if not url:
         return None
     try:
         parts = urlsplit(url.strip())
     except ValueError:
         return None
-    if parts.scheme.lower() != "https" or not parts.hostname or parts.username:
+    schemes = ("https",) if https_only else ("http", "https")
+    if parts.scheme.lower() not in schemes or not parts.hostname or parts.username:
         return None
     return url.strip()
 
@@ -412,7 +415,7 @@ def lesson(lesson_id: int) -> Any:
         link_gone = linked is None
     elif item.kind == "file":
         link_gone = True
-    url = _https(item.url)
+    url = _web_url(item.url, https_only=item.kind != "link")
     return api.page(
         "lms/partner/lesson.html",
         course=c,
