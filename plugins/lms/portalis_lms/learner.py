@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
@@ -22,6 +22,8 @@ from portalis import api
 from .access import course_clause
 from .assignments import applies_to
 from .models import Assignment, Course, CourseTranslation, Enrolment, Lesson, LessonProgress
+
+T = TypeVar("T")
 
 #: States a course can be in for a person (a filter of the catalogue too).
 STATES = ("not_started", "in_progress", "completed")
@@ -46,6 +48,57 @@ def _one(column: Any, *conditions: Any) -> Any:
 def _wanted(locale: str | None) -> list[str]:
     full, base = _languages(locale)
     return [lang for lang in dict.fromkeys((full, base)) if lang]
+
+
+# --- a course's title in a language: the one rule -----------------------------------------
+
+
+def _pick(by_language: dict[str, T], language: str | None, default: str) -> T | None:
+    """What a reader of ``language`` gets of a course's variants: theirs (``pt_BR``, then
+    ``pt``), else the course's default language, else any (the first written)."""
+    for code in (*_wanted(language), default):
+        if code in by_language:
+            return by_language[code]
+    return next(iter(by_language.values()), None)
+
+
+def course_titles(course_ids: Iterable[int], language: str | None) -> dict[int, str]:
+    """Each course's title in ``language`` — else in its default language, else any; one
+    statement for any number of courses. (SQL lists use :func:`variant`, the same rule.)"""
+    ids = list(dict.fromkeys(course_ids))
+    if not ids:
+        return {}
+    by_course: dict[int, tuple[str, dict[str, str]]] = {}
+    for cid, lang, title, default in api.session.execute(
+        select(
+            CourseTranslation.course_id,
+            CourseTranslation.language,
+            CourseTranslation.title,
+            Course.default_language,
+        )
+        .join(Course, Course.id == CourseTranslation.course_id)
+        .where(CourseTranslation.course_id.in_(ids))
+        .order_by(CourseTranslation.id)
+    ):
+        by_course.setdefault(cid, (default, {}))[1][lang] = title
+    return {
+        cid: _pick(titles, language, default) or "" for cid, (default, titles) in by_course.items()
+    }
+
+
+def course_title(course_id: int, language: str | None) -> str:
+    """One course's title in ``language`` (see :func:`course_titles`)."""
+    return course_titles([course_id], language).get(course_id, "")
+
+
+def course_translation(course: Course, language: str | None) -> CourseTranslation | None:
+    """The variant (title and summary) a reader of ``language`` gets of ``course``."""
+    rows = api.session.scalars(
+        select(CourseTranslation)
+        .where(CourseTranslation.course_id == course.id)
+        .order_by(CourseTranslation.id)
+    )
+    return _pick({tr.language: tr for tr in rows}, language, course.default_language)
 
 
 def variant(column: Any, locale: str | None) -> Any:

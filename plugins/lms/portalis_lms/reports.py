@@ -29,6 +29,7 @@ from sqlalchemy import Float, and_, case, cast, distinct, exists, func, literal,
 
 from portalis import api
 
+from . import learner
 from .i18n import _, _l
 from .models import Certificate, Course, CourseTranslation, Enrolment, Path, Quiz, QuizAttempt
 
@@ -322,26 +323,8 @@ def courses(f: Filters, page: int | None = 1) -> tuple[list[Figures], int]:
 
 
 def _course_titles(course_ids: Sequence[int]) -> dict[int, str]:
-    """Each course's title in the reader's language, where the course has it."""
-    if not course_ids:
-        return {}
-    locale = str(api.current_locale() or "")
-    wanted = {locale, locale.split("_")[0].split("-")[0]} - {""}
-    if not wanted:
-        return {}
-    rows = api.session.execute(
-        select(CourseTranslation.course_id, CourseTranslation.language, CourseTranslation.title)
-        .where(
-            CourseTranslation.course_id.in_(course_ids),
-            CourseTranslation.language.in_(sorted(wanted)),
-        )
-        .order_by(CourseTranslation.course_id, CourseTranslation.language)
-    ).all()
-    out: dict[int, str] = {}
-    for cid, language, title in rows:
-        if cid not in out or language == locale:
-            out[cid] = title
-    return out
+    """Each course's title in the reader's language, else its default language's."""
+    return learner.course_titles(course_ids, str(api.current_locale() or ""))
 
 
 # --- per partner ----------------------------------------------------------------------------

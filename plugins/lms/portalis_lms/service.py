@@ -402,12 +402,11 @@ def set_audience(
 
 
 def course_title(course: Course, locale: str | None = None) -> str:
-    """The course's title in ``locale`` if it has that variant, else its default's."""
-    trs = translations_of(course.id)
-    for code in (locale or "", (locale or "").split("_")[0], course.default_language):
-        if code in trs:
-            return trs[code].title
-    return next(iter(trs.values())).title if trs else ""
+    """The course's title in ``locale`` if it has that variant, else its default's
+    (:func:`learner.course_title`, the one rule)."""
+    from . import learner  # learner → assignments → service: imported when called
+
+    return learner.course_title(course.id, locale)
 
 
 # --- modules -----------------------------------------------------------------------------

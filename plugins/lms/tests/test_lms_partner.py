@@ -690,3 +690,34 @@ def test_an_http_link_lesson_opens_for_partners_as_authoring_accepted_it(
     page = text(client.get(f"/lms/lessons/{video}"))
     assert "http://videos.example.com" not in page
     assert "This video isn" in page
+
+
+def test_one_rule_gives_a_course_title_in_a_language_on_every_page(
+    world: Any, client_as: Any
+) -> None:
+    from portalis_lms import learner, service
+    from portalis_lms.models import Course
+
+    german = make_course(
+        world,
+        "Selling Cloud Backup",
+        lessons=[("text", "Welcome", {"body": "x"}), ("quiz", "Check", {})],
+    )
+    english_only = make_course(world, "Renewals playbook")
+    with api.tenant_scope(world.tenant.id):
+        course = api.session.get(Course, german)
+        assert course is not None
+        service.set_translation(course, "de", "Cloud Backup verkaufen")
+        api.session.commit()
+        with counting_statements() as seen:
+            titles = learner.course_titles([german, english_only], "de_CH")
+        assert len(seen) == 1  # one statement for any number of courses
+        assert titles == {german: "Cloud Backup verkaufen", english_only: "Renewals playbook"}
+        assert learner.course_title(german, "fr") == "Selling Cloud Backup"  # the default
+        assert service.course_title(course, "de_CH") == "Cloud Backup verkaufen"
+    set_locale(world, "gold_user", "de")
+    client = client_as(world.users["gold_user"])
+    welcome, check = lesson_ids(world, german)
+    for url in (f"/lms/lessons/{welcome}", f"/lms/lessons/{check}/quiz"):
+        page = text(client.get(url))
+        assert "Cloud Backup verkaufen" in page and "Selling Cloud Backup" not in page, url

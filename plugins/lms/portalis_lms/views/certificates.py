@@ -15,13 +15,12 @@ from wtforms.validators import DataRequired, Length
 
 from portalis import api
 
-from .. import access, certification
+from .. import access, certification, learner
 from .. import certificate_pdf as pdf
 from ..i18n import _, _l
 from ..models import (
     Certificate,
     Course,
-    CourseTranslation,
     Enrolment,
     Lesson,
     LessonProgress,
@@ -64,27 +63,7 @@ def certification_title(cert: Certificate, path: Path | None) -> str:
 
 def course_titles(courses: Sequence[Course], locale: str) -> dict[int, str]:
     """Each course's title in ``locale`` where it has one, else in its default language."""
-    if not courses:
-        return {}
-    rows = api.session.execute(
-        select(
-            CourseTranslation.course_id, CourseTranslation.language, CourseTranslation.title
-        ).where(CourseTranslation.course_id.in_([c.id for c in courses]))
-    ).all()
-    by_course: dict[int, dict[str, str]] = {}
-    for cid, language, title in rows:
-        by_course.setdefault(cid, {})[language] = title
-    out: dict[int, str] = {}
-    short = locale.split("_")[0].split("-")[0]
-    for course in courses:
-        titles = by_course.get(course.id, {})
-        out[course.id] = (
-            titles.get(locale)
-            or titles.get(short)
-            or titles.get(course.default_language)
-            or next(iter(titles.values()), "")
-        )
-    return out
+    return learner.course_titles([c.id for c in courses], locale)
 
 
 # --- partner: a path ---------------------------------------------------------------------

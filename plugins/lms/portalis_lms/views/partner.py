@@ -258,19 +258,6 @@ def my_learning() -> Any:
 # --- a course ----------------------------------------------------------------------------
 
 
-def _translation(course: Course, language: str) -> CourseTranslation | None:
-    rows = list(
-        api.session.scalars(
-            select(CourseTranslation).where(CourseTranslation.course_id == course.id)
-        )
-    )
-    for wanted in (language, course.default_language):
-        for tr in rows:
-            if tr.language == wanted:
-                return tr
-    return rows[0] if rows else None
-
-
 def _outline(course_id: int, lessons: Sequence[Lesson]) -> list[tuple[Module, list[Lesson]]]:
     """The course's modules with the person's lessons, empty modules left out."""
     modules = api.session.scalars(
@@ -341,7 +328,7 @@ def course(course_id: int) -> Any:
         )
     )
     minutes = c.estimated_minutes or sum(lesson.minutes for lesson in lessons)
-    tr = _translation(c, language)
+    tr = learner.course_translation(c, language)
     return api.page(
         "lms/partner/course.html",
         course=c,
@@ -406,7 +393,6 @@ def lesson(lesson_id: int) -> Any:
     lessons = progress.lessons_for(c.id, run.language)
     done = progress.completed_lesson_ids(run.id)
     previous, following = _neighbours(lessons, item)
-    tr = _translation(c, run.language)
     linked: Any = None
     link_gone = False
     if item.kind == "file" and item.link_ref:
@@ -419,7 +405,7 @@ def lesson(lesson_id: int) -> Any:
     return api.page(
         "lms/partner/lesson.html",
         course=c,
-        course_title=tr.title if tr is not None else "",
+        course_title=learner.course_title(c.id, run.language),
         lesson=item,
         run=run,
         outline=_outline(c.id, lessons),
@@ -470,11 +456,10 @@ def complete_lesson(lesson_id: int) -> Any:
     run = progress.enrol(c, viewer)
     finished = progress.complete_lesson(run, item)
     if finished:
-        tr = _translation(c, run.language)
         flash(
             _(
                 "Congratulations! You completed “%(course)s”.",
-                course=tr.title if tr is not None else "",
+                course=learner.course_title(c.id, run.language),
             ),
             "success",
         )

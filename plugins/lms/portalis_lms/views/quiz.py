@@ -17,27 +17,16 @@ from werkzeug.datastructures import MultiDict
 
 from portalis import api
 
-from .. import access, progress, quizzes
+from .. import access, learner, progress, quizzes
 from ..i18n import _, ngettext
-from ..models import Course, CourseTranslation, Lesson, Quiz, QuizAttempt
+from ..models import Course, Lesson, Quiz, QuizAttempt
 from ..quizzes import QuizRefused
 from .blueprint import bp
 
 
 def course_title(course: Course, language: str | None) -> str:
     """The course's title in ``language``, else in its default language."""
-    titles = dict(
-        api.session.execute(
-            select(CourseTranslation.language, CourseTranslation.title).where(
-                CourseTranslation.course_id == course.id
-            )
-        ).all()
-    )
-    return (
-        titles.get(language or "")
-        or titles.get(course.default_language)
-        or next(iter(titles.values()), "")
-    )
+    return learner.course_title(course.id, language)
 
 
 def duration_text(minutes: int) -> str:

@@ -26,11 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import jsonify, request, send_file, url_for
-from sqlalchemy import select
 
 from portalis import api
 
-from .. import access, progress, scorm
+from .. import access, learner, progress, scorm
 from ..i18n import _
 from ..models import SCORM_KIND, Course, Lesson, ScormPackage
 from .blueprint import bp
@@ -107,7 +106,7 @@ def scorm_player(lesson_id: int) -> Any:
     return api.page(
         "lms/partner/scorm_player.html",
         course=course,
-        course_title=course_title(course, run.language),
+        course_title=learner.course_title(course.id, run.language),
         lesson=lesson,
         intro=api.render_markdown(lesson.body) if lesson.body else None,
         package=package,
@@ -140,7 +139,7 @@ def _preview(lesson_id: int) -> Any:
     return api.page(
         "lms/partner/scorm_player.html",
         course=course,
-        course_title=course_title(course, course.default_language),
+        course_title=learner.course_title(course.id, course.default_language),
         lesson=lesson,
         intro=api.render_markdown(lesson.body) if lesson.body else None,
         package=package,
@@ -152,18 +151,6 @@ def _preview(lesson_id: int) -> Any:
         preview=True,
         browse=True,
     )
-
-
-def course_title(course: Course, language: str) -> str:
-    from ..models import CourseTranslation
-
-    rows = {
-        t.language: t.title
-        for t in api.session.scalars(
-            select(CourseTranslation).where(CourseTranslation.course_id == course.id)
-        )
-    }
-    return rows.get(language) or rows.get(course.default_language) or next(iter(rows.values()), "")
 
 
 def status_label(status: str) -> str:
