@@ -114,6 +114,7 @@ from .web.forms import BoundedDateField, BoundedIntegerField, PortalForm
 from .web.ratelimit import rate_limit
 from .web.redirects import safe_next
 from .web.rendering import is_htmx, page, render, render_block
+from .web.templating import isolate
 from .web.tenant_context import tenant_request_context
 
 #: The request-local SQLAlchemy session (tenant-scoped inside a request or job).
@@ -121,6 +122,7 @@ session = db.session
 
 
 __all__ = [
+    "isolate",
     "VISIBILITIES",
     "audience_clause",
     "audience_reach",

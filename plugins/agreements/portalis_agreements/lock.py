@@ -61,7 +61,7 @@ def blockers(viewer: api.Viewer) -> list[api.AccessBlocker]:
         plugins = None if lock == LOCK_PORTAL else frozenset(lock_plugins or [])
         if plugins is not None and not plugins:
             continue
-        agreement = f"\u2068{name}\u2069"
+        agreement = api.isolate(name)
         if lacking:
             blocker = api.AccessBlocker(
                 key=f"agreements.profile.{agreement_id}",

@@ -29,7 +29,7 @@ PLUGIN = api.PluginInfo(
         "Partners sign your agreements in the portal — typed-name e-signature, signed PDF, "
         "optional counter-signature — and can be kept out until they do."
     ),
-    requires_core=">=1.2,<2",
+    requires_core=">=1.3,<2",
     permissions=(
         api.Permission(
             access.SIGN,

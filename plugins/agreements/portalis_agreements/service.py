@@ -169,12 +169,6 @@ class Assignment:
     missing: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
-def _isolated(text: str) -> str:
-    """Text a person typed (a company name) or a left-to-right token inside a translated
-    sentence, isolated (FSI … PDI) so an Arabic sentence doesn't reorder it."""
-    return f"\u2068{text}\u2069"
-
-
 def missing_message(missing: Sequence[tuple[str, list[str]]]) -> list[str]:
     """One sentence per partner lacking values: "Acme Ltd has no country; fill it in or
     remove {{partner.country}}"."""
@@ -189,9 +183,9 @@ def missing_message(missing: Sequence[tuple[str, list[str]]]) -> list[str]:
         out.append(
             _(
                 "%(partner)s has no %(what)s; fill it in or remove %(placeholders)s.",
-                partner=_isolated(partner_name),
+                partner=api.isolate(partner_name),
                 what=", ".join(names.get(f, f) for f in fields),
-                placeholders=", ".join(_isolated(token(f)) for f in fields),
+                placeholders=", ".join(api.isolate(token(f)) for f in fields),
             )
         )
     rest = len(missing) - MISSING_SHOWN

@@ -118,7 +118,7 @@ def show(agreement_id: int) -> Any:
     # values the company's admins add themselves on the profile: say which, and where
     lacking = set(missing_partner_fields(version.placeholders or [], partner))
     to_add = (
-        lock.add_message(lacking, f"\u2068{template.name}\u2069")
+        lock.add_message(lacking, api.isolate(template.name))
         if preparing and lacking and lacking <= PROFILE_FIELDS
         else None
     )

@@ -587,7 +587,7 @@ def register_on_behalf() -> Any:
     partners = _on_behalf_partners()
     form = OnBehalfForm()
     form.partner_id.choices = api.select_choices(
-        [(0, _("Choose a partner")), *((pid, f"\u2068{name}\u2069") for pid, name in partners)]
+        [(0, _("Choose a partner")), *((pid, api.isolate(name)) for pid, name in partners)]
     )
     chosen = api.valid_id(
         form.partner_id.data if request.method == "POST" else request.args.get("partner")
@@ -599,7 +599,7 @@ def register_on_behalf() -> Any:
         [
             (0, _("The partner's admins")),
             # isolated (FSI … PDI) so a name and address keep their order on an RTL page
-            *((uid, f"\u2068{name}\u2069 <\u2068{email}\u2069>") for uid, name, email in users),
+            *((uid, f"{api.isolate(name)} <{api.isolate(email)}>") for uid, name, email in users),
         ]
     )
     partner = api.session.get(api.Partner, chosen) if chosen else None

@@ -189,7 +189,7 @@ def _render(viewer: api.Viewer, form: AssignForm, status: int = 200) -> Any:
 
 def _choices(form: AssignForm, people: list[api.User], courses: list[tuple[int, str]]) -> None:
     form.user_id.choices = api.select_choices(
-        [(0, _("Choose a colleague"))] + [(u.id, u.name or u.email) for u in people]
+        [(0, _("Choose a colleague"))] + [(u.id, api.isolate(u.name or u.email)) for u in people]
     )
     form.course_id.choices = api.select_choices(
         [(0, _("Choose a course"))] + [(cid, title) for cid, title in courses]

@@ -38,7 +38,7 @@ def _assignment_form(course: Course) -> AssignmentForm:
         .limit(2000)
     ).all()
     form.partner_id.choices = api.select_choices(
-        [(0, _("Choose a partner company")), *((p.id, p.name) for p in partners)]
+        [(0, _("Choose a partner company")), *((p.id, api.isolate(p.name)) for p in partners)]
     )
     return form
 
