@@ -586,23 +586,39 @@ class LivePortal:
         page.wait_for_url(lambda url: "/login" not in url)
 
 
-@pytest.fixture
-def live_portal(tmp_path: Path) -> Iterator[LivePortal]:
-    """The seeded demo on a real, committed SQLite database, served on 127.0.0.1 in a
-    thread — for end-to-end tests in Chromium (``*.localhost`` resolves to loopback)."""
-    import threading
-
-    from werkzeug.serving import make_server
-
+@pytest.fixture(scope="session")
+def _live_portal_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo, migrated and seeded once per run into an instance folder (database,
+    uploads, search index) that each ``live_portal`` copies: seeding every plugin's demo
+    takes many seconds, copying a folder a fraction of one."""
     from ..db import db
     from ..demo import seed
     from ..migrate import upgrade
 
-    app = build_app(f"sqlite:///{tmp_path}/live.db", tmp_path, JOBS_BACKEND="eager")
+    folder = tmp_path_factory.mktemp("live-portal-template")
+    app = build_app(f"sqlite:///{folder}/live.db", folder, JOBS_BACKEND="eager")
     with app.app_context():
         upgrade()
         seed()
         db.session.remove()
+        db.engine.dispose()  # no connection left that could still write while we copy
+    return folder
+
+
+@pytest.fixture
+def live_portal(tmp_path: Path, _live_portal_template: Path) -> Iterator[LivePortal]:
+    """The seeded demo on a real, committed SQLite database, served on 127.0.0.1 in a
+    thread — for end-to-end tests in Chromium (``*.localhost`` resolves to loopback). Each
+    test gets its own copy of the run's seeded instance, so what one test changes no other
+    sees."""
+    import shutil
+    import threading
+
+    from werkzeug.serving import make_server
+
+    instance = tmp_path / "live"
+    shutil.copytree(_live_portal_template, instance)
+    app = build_app(f"sqlite:///{instance}/live.db", instance, JOBS_BACKEND="eager")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
