@@ -54,7 +54,10 @@ SHOTS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
         "acme",
         "greta@fabrikam.example",
         "de",
-        [("/dashboard", "acme-partner-dashboard-de"), ("/lms/lessons/3/quiz", "acme-partner-quiz-de")],
+        [
+            ("/dashboard", "acme-partner-dashboard-de"),
+            ("/lms/lessons/3/quiz", "acme-partner-quiz-de"),
+        ],
     ),
     (
         "acme",

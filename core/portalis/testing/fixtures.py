@@ -586,7 +586,10 @@ class LivePortal:
         page.wait_for_url(lambda url: "/login" not in url)
 
 
-@pytest.fixture(scope="session")
+#: The seeded demo instance of this run (see :func:`_live_portal_template`), by base temp dir.
+_LIVE_TEMPLATES: dict[Path, Path] = {}
+
+
 def _live_portal_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo, migrated and seeded once per run into an instance folder (database,
     uploads, search index) that each ``live_portal`` copies: seeding every plugin's demo
@@ -595,18 +598,23 @@ def _live_portal_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ..demo import seed
     from ..migrate import upgrade
 
+    base = tmp_path_factory.getbasetemp()
+    if base in _LIVE_TEMPLATES:
+        return _LIVE_TEMPLATES[base]
     folder = tmp_path_factory.mktemp("live-portal-template")
     app = build_app(f"sqlite:///{folder}/live.db", folder, JOBS_BACKEND="eager")
     with app.app_context():
         upgrade()
         seed()
         db.session.remove()
-        db.engine.dispose()  # no connection left that could still write while we copy
+        if db.engine is not None:  # no connection left that could still write while we copy
+            db.engine.dispose()
+    _LIVE_TEMPLATES[base] = folder
     return folder
 
 
 @pytest.fixture
-def live_portal(tmp_path: Path, _live_portal_template: Path) -> Iterator[LivePortal]:
+def live_portal(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePortal]:
     """The seeded demo on a real, committed SQLite database, served on 127.0.0.1 in a
     thread — for end-to-end tests in Chromium (``*.localhost`` resolves to loopback). Each
     test gets its own copy of the run's seeded instance, so what one test changes no other
@@ -617,7 +625,7 @@ def live_portal(tmp_path: Path, _live_portal_template: Path) -> Iterator[LivePor
     from werkzeug.serving import make_server
 
     instance = tmp_path / "live"
-    shutil.copytree(_live_portal_template, instance)
+    shutil.copytree(_live_portal_template(tmp_path_factory), instance)
     app = build_app(f"sqlite:///{instance}/live.db", instance, JOBS_BACKEND="eager")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
