@@ -25,7 +25,7 @@ from .mail import make_sender
 from .plugins.registry import CORE_PLUGIN_NAME, PluginRegistry
 from .portal import Portal
 from .web import pipeline
-from .web.converters import IdConverter, SlugConverter
+from .web.converters import IdConverter, SlugConverter, TokenConverter
 from .web.rendering import Themes
 
 log = logging.getLogger("portalis")
@@ -57,6 +57,7 @@ def create_app(
     )
     app.url_map.converters["id"] = IdConverter
     app.url_map.converters["slug"] = SlugConverter
+    app.url_map.converters["token"] = TokenConverter
     app.config.update(cfg)
     app.config["SESSION_COOKIE_NAME"] = "portalis_session"
     app.config["PERMANENT_SESSION_LIFETIME"] = int(cfg["SESSION_LIFETIME_HOURS"]) * 3600

@@ -58,6 +58,15 @@ class SlugConverter(BaseConverter):
     regex = r"[a-z0-9][a-z0-9-]{0,62}"
 
 
+class TokenConverter(BaseConverter):
+    """A code or signed token in a URL (a certificate's verification code, a signed file
+    token): URL-safe ASCII letters, digits, ``-``, ``_`` and ``.``, up to 256. Anything
+    else — a NUL byte, which PostgreSQL refuses in a query, other scripts, spaces — is a
+    plain 404 before the view runs, never a look-up."""
+
+    regex = r"[A-Za-z0-9_.-]{1,256}"
+
+
 def parse_int(value: object, min: int = MIN_INT, max: int = MAX_INT) -> int | None:  # noqa: A002
     """``value`` (a string of ASCII digits, optionally signed) as an int within ``min`` …
     ``max``; None for anything else (other scripts' digits, ``1e3``, ``10**400``)."""

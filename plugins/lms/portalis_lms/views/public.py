@@ -38,7 +38,7 @@ def _noindex(resp: Response) -> Response:
     return resp
 
 
-@bp.route("/verify/<code>")
+@bp.route("/verify/<token:code>")
 @api.public_page
 @api.rate_limit("60 per minute")
 def verify(code: str) -> Any:
@@ -73,7 +73,7 @@ def _not_found_json() -> Response:
     return _json({"error": "not found"}, status=404)
 
 
-@bp.route("/badges/assertions/<code>")
+@bp.route("/badges/assertions/<token:code>")
 @api.public_page
 @api.rate_limit("60 per minute")
 def badge_assertion(code: str) -> Any:
@@ -88,7 +88,7 @@ def _tenant_locale() -> str:
     return (tenant.default_locale if tenant else None) or "en"
 
 
-@bp.route("/badges/classes/<id:path_id>/<key>")
+@bp.route("/badges/classes/<id:path_id>/<token:key>")
 @api.public_page
 def badge_class(path_id: int, key: str) -> Any:
     path = api.session.get(Path, path_id)
@@ -112,7 +112,7 @@ def badge_class(path_id: int, key: str) -> Any:
     return _json(doc)
 
 
-@bp.route("/badges/classes/<id:path_id>/<key>/image.png")
+@bp.route("/badges/classes/<id:path_id>/<token:key>/image.png")
 @api.public_page
 def badge_image(path_id: int, key: str) -> Any:
     path = api.session.get(Path, path_id)

@@ -165,7 +165,7 @@ def status_label(status: str) -> str:
     return labels.get(status, status)
 
 
-@bp.route("/scorm/<id:package_id>/<token>/<path:path>")
+@bp.route("/scorm/<id:package_id>/<token:token>/<path:path>")
 @api.public_page
 def scorm_file(package_id: int, token: str, path: str) -> Any:
     """One file of a package, for the person named by the player's token."""
